@@ -1,0 +1,1 @@
+"""LIF Service: domain, engine and jobs. Never imports the web layer."""

@@ -1,0 +1,35 @@
+"""Sessions and the unit of work: only the request or job boundary commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlmodel import Session
+
+from service.config import get_settings
+from service.db.engine import get_engine, write_engine
+
+
+def open_session(*, write: bool, url: str | None = None) -> Session:
+    """A new session; ``write=True`` takes SQLite's write lock when the transaction begins."""
+    url = url or get_settings().database_url
+    bind = write_engine(url) if write else get_engine(url)
+    return Session(bind=bind, expire_on_commit=False, autoflush=True)
+
+
+@contextmanager
+def unit_of_work(*, write: bool = True, url: str | None = None) -> Iterator[Session]:
+    """Commit if the block succeeds, roll back if it raises: the job boundary."""
+    session = open_session(write=write, url=url)
+    try:
+        yield session
+        if write:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,53 @@
+"""The workflow engine: the only package that imports SpiffWorkflow. State in, snapshot out; no database."""
+
+from service.engine.definitions import (
+    DefinitionInvalid,
+    LoadedDefinition,
+    Problem,
+    UserTaskInfo,
+    content_hash,
+    load_definition,
+    role_for_lane,
+)
+from service.engine.expressions import ExpressionError, UnsafeExpression
+from service.engine.forms import FieldError, validate_submission
+from service.engine.runtime import (
+    EngineError,
+    InstanceBroken,
+    NotWaitingForMessage,
+    ReadyTask,
+    Snapshot,
+    TaskNotReady,
+    WaitingTimer,
+    complete_task,
+    deliver_message,
+    fire_due_timers,
+    start,
+)
+from service.engine.serialization import SERIALIZER_VERSION
+
+__all__ = [
+    "SERIALIZER_VERSION",
+    "DefinitionInvalid",
+    "EngineError",
+    "ExpressionError",
+    "FieldError",
+    "InstanceBroken",
+    "LoadedDefinition",
+    "NotWaitingForMessage",
+    "Problem",
+    "ReadyTask",
+    "Snapshot",
+    "TaskNotReady",
+    "UnsafeExpression",
+    "UserTaskInfo",
+    "WaitingTimer",
+    "complete_task",
+    "content_hash",
+    "deliver_message",
+    "fire_due_timers",
+    "load_definition",
+    "role_for_lane",
+    "start",
+    "validate_submission",
+]

@@ -1,0 +1,274 @@
+"""Parse and validate a BPMN file into a runnable definition, or say precisely what is wrong with it."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.camunda.specs.user_task import UserTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from service.engine import expressions, forms
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
+_NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
+_RESERVED_IDS = {"Start", "End"}  # SpiffWorkflow silently breaks on these element ids
+_VALIDATOR = BpmnValidator()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a diagram, located as precisely as the parser allows."""
+
+    message: str
+    element_id: str | None = None
+    element_name: str | None = None
+    line: int | None = None
+    severity: str = "error"
+
+
+class DefinitionInvalid(ValueError):
+    """A diagram that cannot be deployed; ``problems`` lists every reason found."""
+
+    def __init__(self, source: str, problems: list[Problem]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + "; ".join(_describe(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    """What the service needs to know about one user task of a definition."""
+
+    element_id: str
+    name: str
+    lane: str | None
+    role: str | None
+    stage: str | None
+    agency_variable: str | None
+    form_schema: dict[str, Any]
+
+
+@dataclass
+class LoadedDefinition:
+    """A parsed, validated, runnable process definition (one version, pinned by its content hash)."""
+
+    process_id: str
+    name: str
+    content_hash: str
+    xml: bytes
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
+    element_names: dict[str, str] = field(default_factory=dict)
+
+
+def content_hash(xml: bytes) -> str:
+    """SHA-256 of the file's bytes: the identity of a definition version."""
+    return hashlib.sha256(xml).hexdigest()
+
+
+def role_for_lane(lane: str | None) -> str | None:
+    """``"Case review group member"`` → ``"case_review_group_member"``."""
+    if not lane:
+        return None
+    return re.sub(r"[^a-z0-9]+", "_", lane.strip().lower()).strip("_")
+
+
+def load_definition(
+    xml: bytes, *, process_id: str, source: str, known_roles: frozenset[str] | None = None
+) -> LoadedDefinition:
+    """Validate ``xml`` and build the runnable definition of ``process_id``; raise :class:`DefinitionInvalid`."""
+    tree = _parse_xml(xml, source)
+    problems = _xml_problems(tree, process_id, known_roles)
+    if problems:
+        raise DefinitionInvalid(source, problems)
+    parser = CamundaParser(validator=_VALIDATOR)
+    try:
+        parser.add_bpmn_xml(tree, filename=source)
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except ValidationException as exc:
+        raise DefinitionInvalid(
+            source,
+            [Problem(str(exc.args[0]) if exc.args else str(exc), exc.id or None, exc.name or None,
+                     _int_or_none(exc.line_number))],
+        ) from None
+    except SpiffWorkflowException as exc:
+        raise DefinitionInvalid(source, [Problem(str(exc))]) from None
+    for task_spec in [*spec.task_specs.values(), *(t for s in subprocess_specs.values() for t in s.task_specs.values())]:
+        _quote_timer_literals(task_spec)
+    root = tree.getroot()
+    process = root.find(f"bpmn:process[@id='{process_id}']", _NS)
+    assert process is not None  # checked in _xml_problems
+    definition = LoadedDefinition(
+        process_id=process_id,
+        name=process.get("name") or process_id,
+        content_hash=content_hash(xml),
+        xml=xml,
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+        element_names={el.get("id", ""): el.get("name") or el.get("id", "") for el in root.iter() if el.get("id")},
+    )
+    form_problems: list[Problem] = []
+    for task_spec in [*spec.task_specs.values(), *(t for s in subprocess_specs.values() for t in s.task_specs.values())]:
+        if isinstance(task_spec, UserTask):
+            info, found = _user_task_info(task_spec)
+            definition.user_tasks[info.element_id] = info
+            form_problems.extend(found)
+    if form_problems:
+        raise DefinitionInvalid(source, form_problems)
+    return definition
+
+
+def _parse_xml(xml: bytes, source: str) -> etree._ElementTree:
+    # No entity resolution and no network: an uploaded diagram must not read files or reach out (XXE).
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        return etree.ElementTree(etree.fromstring(xml, parser))
+    except etree.XMLSyntaxError as exc:
+        raise DefinitionInvalid(source, [Problem(f"malformed XML: {exc.msg}", line=exc.lineno)]) from None
+
+
+def _xml_problems(tree: etree._ElementTree, process_id: str, known_roles: frozenset[str] | None) -> list[Problem]:
+    root = tree.getroot()
+    problems: list[Problem] = []
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        return [Problem("the root element must be bpmn:definitions", line=root.sourceline)]
+    try:
+        _VALIDATOR.validate(tree)
+    except ValidationException as exc:
+        problems.append(Problem(f"BPMN schema: {exc.args[0] if exc.args else exc}",
+                                line=_int_or_none(exc.line_number)))
+    if root.find(f"bpmn:process[@id='{process_id}']", _NS) is None:
+        found = [p.get("id") for p in root.findall("bpmn:process", _NS)]
+        problems.append(Problem(f"no process with id '{process_id}' (found: {', '.join(map(str, found)) or 'none'})"))
+    for element in root.iter():
+        if element.get("id") in _RESERVED_IDS:
+            problems.append(_at(element, f"the element id '{element.get('id')}' is reserved; choose another"))
+    problems.extend(_expression_problems(root))
+    problems.extend(_lane_problems(root, known_roles))
+    return problems
+
+
+def _expression_problems(root: etree._Element) -> list[Problem]:
+    problems: list[Problem] = []
+    checks = [
+        (".//bpmn:conditionExpression", "eval", "condition"),
+        (".//bpmn:completionCondition", "eval", "completion condition"),
+        (".//bpmn:loopCardinality", "eval", "loop cardinality"),
+        (".//bpmn:scriptTask/bpmn:script", "exec", "script"),
+        (".//bpmn:timerEventDefinition/*", "eval", "timer"),
+    ]
+    for xpath, mode, what in checks:
+        for node in root.iterfind(xpath, _NS):
+            text = (node.text or "").strip()
+            owner = _owner(node)
+            if not text:
+                if what in ("script", "timer"):
+                    problems.append(_at(owner, f"the {what} is empty", line=node.sourceline))
+                continue
+            if what == "timer" and expressions.is_iso_literal(text):
+                problems.extend(_iso_problems(owner, node, text))
+                continue
+            try:
+                expressions.check(text, mode=mode)
+            except expressions.UnsafeExpression as exc:
+                line = (node.sourceline or 0) + (exc.line or 1) - 1 if node.sourceline else None
+                problems.append(_at(owner, f"{what} '{text}' refused: {exc.message}", line=line))
+    for task in root.iterfind(".//bpmn:scriptTask", _NS):
+        script_format = task.get("scriptFormat")
+        if script_format not in (None, "", "python", "Python"):
+            problems.append(_at(task, f"script format '{script_format}' is not supported; use python"))
+    return problems
+
+
+def _iso_problems(owner: etree._Element, node: etree._Element, text: str) -> list[Problem]:
+    try:
+        if text.upper().startswith("R"):
+            TimerEventDefinition.parse_iso_recurring_interval(text)
+        else:
+            TimerEventDefinition.parse_time_or_duration(text)
+    except Exception:
+        return [_at(owner, f"timer '{text}' is not a valid ISO 8601 date, duration or cycle", line=node.sourceline)]
+    return []
+
+
+def _lane_problems(root: etree._Element, known_roles: frozenset[str] | None) -> list[Problem]:
+    problems: list[Problem] = []
+    laned = {ref.text.strip() for ref in root.iterfind(".//bpmn:lane/bpmn:flowNodeRef", _NS) if ref.text}
+    for lane in root.iterfind(".//bpmn:lane", _NS):
+        role = role_for_lane(lane.get("name"))
+        if known_roles is not None and lane.find("bpmn:flowNodeRef", _NS) is not None and role not in known_roles:
+            problems.append(_at(lane, f"lane '{lane.get('name')}' is not a role; use one of: "
+                                      + ", ".join(sorted(known_roles))))
+    for task in root.iterfind(".//bpmn:userTask", _NS):
+        if task.get("id") not in laned:
+            problems.append(_at(task, "user task is in no lane: put it in the lane of the role that does it"))
+    return problems
+
+
+def _user_task_info(task_spec: Any) -> tuple[UserTaskInfo, list[Problem]]:
+    extensions = task_spec.extensions or {}
+    fields = task_spec.form.fields if task_spec.form else []
+    element_id = task_spec.bpmn_id
+    name = task_spec.bpmn_name or element_id
+    problems = [Problem(p, element_id, name) for p in forms.field_problems(fields)]
+    info = UserTaskInfo(
+        element_id=element_id,
+        name=name,
+        lane=task_spec.lane,
+        role=role_for_lane(task_spec.lane),
+        stage=extensions.get("stage"),
+        agency_variable=extensions.get("agencyVariable"),
+        form_schema=forms.form_schema(name, fields) if not problems else {},
+    )
+    return info, problems
+
+
+def _quote_timer_literals(task_spec: Any) -> None:
+    """Let modelers write ``PT5M`` or ``P6M`` bare, as Camunda Modeler does; dates become end of day."""
+    event = getattr(task_spec, "event_definition", None)
+    if not isinstance(event, TimerEventDefinition):
+        return
+    text = expressions.normalise(event.expression)
+    if expressions.is_iso_literal(text):
+        event.expression = repr(text)
+    elif type(event).__name__ == "TimeDateEventDefinition" and not text.startswith("timer_value("):
+        event.expression = f"timer_value({text})"
+
+
+def _owner(node: etree._Element) -> etree._Element:
+    element = node
+    while element is not None and element.get("id") is None:
+        element = element.getparent()
+    return element if element is not None else node
+
+
+def _at(element: etree._Element, message: str, line: int | None = None) -> Problem:
+    return Problem(message, element.get("id"), element.get("name"), line or element.sourceline)
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _describe(problem: Problem) -> str:
+    where = ", ".join(
+        part for part in (
+            f"element {problem.element_id}" if problem.element_id else "",
+            f"line {problem.line}" if problem.line else "",
+        ) if part
+    )
+    return f"{problem.message} ({where})" if where else problem.message

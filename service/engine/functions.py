@@ -1,0 +1,147 @@
+"""Domain functions a diagram may call in conditions, scripts and timers.
+
+Dates travel through task data as ISO strings (``YYYY-MM-DD``) because that is what forms submit and
+what serialises cleanly; every function accepts a string, a ``date`` or a ``datetime``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import holidays
+from dateutil.relativedelta import relativedelta
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def to_date(value: Any) -> dt.date:
+    """Read a date from an ISO string, a date or a datetime (datetimes are read in Europe/London)."""
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo is None else value.astimezone(LONDON)).date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+        return to_date(dt.datetime.fromisoformat(text.replace("Z", "+00:00")))
+    raise ValueError(f"expected a date, got {value!r}")
+
+
+@lru_cache(maxsize=64)
+def _bank_holidays(year: int) -> frozenset[dt.date]:
+    # England and Wales share one list; the holidays package calls it subdivision ENG.
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
+
+
+def is_working_day(day: dt.date) -> bool:
+    """Monday to Friday and not an England & Wales bank holiday."""
+    return day.weekday() < 5 and day not in _bank_holidays(day.year)
+
+
+def add_working_days(start: Any, days: int) -> str:
+    """The date ``days`` working days after ``start`` (the day after ``start`` is the first)."""
+    day = to_date(start)
+    remaining = int(days)
+    step = 1 if remaining >= 0 else -1
+    while remaining:
+        day += dt.timedelta(days=step)
+        if is_working_day(day):
+            remaining -= step
+    return day.isoformat()
+
+
+def working_days_between(start: Any, end: Any) -> int:
+    """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
+    first, last = to_date(start), to_date(end)
+    sign = 1
+    if last < first:
+        first, last, sign = last, first, -1
+    count = sum(1 for n in range(1, (last - first).days + 1) if is_working_day(first + dt.timedelta(days=n)))
+    return sign * count
+
+
+def add_days(start: Any, days: int) -> str:
+    """Calendar days after ``start``."""
+    return (to_date(start) + dt.timedelta(days=int(days))).isoformat()
+
+
+def add_months(start: Any, months: int) -> str:
+    """Calendar months after ``start`` (31 January + 1 month = 28/29 February)."""
+    return (to_date(start) + relativedelta(months=int(months))).isoformat()
+
+
+def end_of_day(value: Any) -> str:
+    """The last moment of that day in England, as an ISO datetime: a date-valued deadline's due time."""
+    day = to_date(value)
+    moment = dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=LONDON)
+    return moment.isoformat()
+
+
+def timer_value(value: Any) -> str:
+    """Normalise a timer expression's result: dates become the end of that day; datetimes become ISO."""
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=LONDON)).isoformat()
+    if isinstance(value, dt.date):
+        return end_of_day(value)
+    text = str(value).strip()
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        return end_of_day(text)
+    return text
+
+
+def today() -> str:
+    """Today's date in England."""
+    return dt.datetime.now(LONDON).date().isoformat()
+
+
+def now() -> str:
+    """The current moment, ISO with offset."""
+    return dt.datetime.now(dt.UTC).isoformat()
+
+
+def split_codes(value: Any) -> list[str]:
+    """``"police, health"`` → ``["police", "health"]``; lists pass through; empty → ``[]``."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [part.strip().lower() for part in value.replace(";", ",").split(",") if part.strip()]
+    if isinstance(value, Iterable):
+        return [str(part).strip().lower() for part in value if str(part).strip()]
+    raise ValueError(f"expected a list or comma-separated text, got {value!r}")
+
+
+def intersects(left: Any, right: Any) -> bool:
+    """True when two code lists (or comma-separated texts) share an entry."""
+    return bool(set(split_codes(left)) & set(split_codes(right)))
+
+
+FUNCTIONS: dict[str, Callable[..., Any]] = {
+    "add_working_days": add_working_days,
+    "working_days_between": working_days_between,
+    "add_days": add_days,
+    "add_months": add_months,
+    "end_of_day": end_of_day,
+    "timer_value": timer_value,
+    "today": today,
+    "now": now,
+    "split_codes": split_codes,
+    "intersects": intersects,
+    "len": len,
+    "min": min,
+    "max": max,
+    "abs": abs,
+    "round": round,
+    "str": str,
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "sorted": sorted,
+    "any": any,
+    "all": all,
+    "sum": sum,
+}

@@ -1,0 +1,257 @@
+"""Run process instances: state in, snapshot out. No database, no clock other than SpiffWorkflow's own."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.camunda.specs.user_task import UserTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException, WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from service.engine import serialization
+from service.engine.definitions import LoadedDefinition
+from service.engine.expressions import ExpressionError, UnsafeExpression
+from service.engine.script_engine import SCRIPT_ENGINE
+
+# Guard rails: an instance this large is a modelling error (an unbounded loop), not a real review.
+MAX_TASKS = 5_000
+# SpiffWorkflow 3.2.0 stops seeing tasks deeper than 1000 in its tree; stay clear of it.
+MAX_DEPTH = 900
+_OPEN = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+
+
+class EngineError(Exception):
+    """The process could not take this step; nothing was changed."""
+
+
+class InstanceBroken(EngineError):
+    """The process instance is in a state the engine must not continue from: fail it."""
+
+
+class TaskNotReady(EngineError):
+    """The task is not waiting for input (already completed, cancelled, or never existed)."""
+
+
+class NotWaitingForMessage(EngineError):
+    """No part of the process is waiting for the named message."""
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A user task waiting for a person."""
+
+    task_id: str
+    element_id: str
+    name: str
+    agency: str | None
+    due_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    """A timer the process is waiting on, with its absolute due time."""
+
+    task_id: str
+    element_id: str
+    name: str
+    due_at: dt.datetime
+
+
+@dataclass
+class Snapshot:
+    """Everything the service stores or shows after an engine step."""
+
+    state: dict[str, Any]
+    completed: bool
+    ready_tasks: list[ReadyTask] = field(default_factory=list)
+    timers: list[WaitingTimer] = field(default_factory=list)
+    active_element_ids: list[str] = field(default_factory=list)
+    completed_element_ids: list[str] = field(default_factory=list)
+    waiting_messages: list[str] = field(default_factory=list)
+    variables: dict[str, Any] = field(default_factory=dict)
+
+
+def start(definition: LoadedDefinition, data: dict[str, Any]) -> Snapshot:
+    """Start a new instance with ``data`` as its initial variables and run it to its first wait."""
+    workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=SCRIPT_ENGINE)
+    workflow.get_tasks(state=TaskState.READY)[0].data.update(data)
+    return _step(workflow, lambda: None)
+
+
+def complete_task(
+    definition: LoadedDefinition, state: dict[str, Any], task_id: str, data: dict[str, Any]
+) -> Snapshot:
+    """Complete a ready user task with (already validated) form data and run on."""
+    workflow = _load(definition, state)
+    task = _find_task(workflow, task_id)
+    if task is None or task.state != TaskState.READY or not isinstance(task.task_spec, UserTask):
+        raise TaskNotReady(f"task {task_id} is not waiting for input")
+
+    def action() -> None:
+        task.data.update(data)
+        task.run()
+
+    return _step(workflow, action)
+
+
+def fire_due_timers(definition: LoadedDefinition, state: dict[str, Any]) -> Snapshot:
+    """Let every timer whose time has come fire, and run on."""
+    workflow = _load(definition, state)
+    return _step(workflow, workflow.refresh_timers)
+
+
+def deliver_message(
+    definition: LoadedDefinition, state: dict[str, Any], name: str, payload: dict[str, Any]
+) -> Snapshot:
+    """Deliver a named BPMN message with a payload to this instance."""
+    workflow = _load(definition, state)
+    if name not in _waiting_messages(workflow):
+        raise NotWaitingForMessage(f"the process is not waiting for the message '{name}'")
+
+    def action() -> None:
+        try:
+            workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
+        except WorkflowException as exc:
+            raise NotWaitingForMessage(str(exc)) from None
+
+    return _step(workflow, action)
+
+
+def _load(definition: LoadedDefinition, state: dict[str, Any]) -> BpmnWorkflow:
+    workflow = serialization.load(state, definition.spec, definition.subprocess_specs)
+    workflow.script_engine = SCRIPT_ENGINE  # never serialized: re-attach after every load
+    return workflow
+
+
+def _step(workflow: BpmnWorkflow, action: Any) -> Snapshot:
+    try:
+        action()
+        workflow.do_engine_steps()
+    except (ExpressionError, UnsafeExpression) as exc:
+        raise EngineError(f"a diagram expression failed: {exc}") from None
+    except SpiffWorkflowException as exc:
+        raise EngineError(_spiff_message(exc)) from None
+    return _snapshot(workflow)
+
+
+def _snapshot(workflow: BpmnWorkflow) -> Snapshot:
+    tasks = _all_tasks(workflow)
+    if len(tasks) > MAX_TASKS:
+        raise InstanceBroken(
+            f"the instance has {len(tasks)} tasks (limit {MAX_TASKS}); a loop in the diagram is probably unbounded"
+        )
+    open_tasks = [t for t in tasks if t.has_state(_OPEN)]
+    if workflow.is_completed() and open_tasks:
+        # SpiffWorkflow 3.2.0 reports completion when tasks are too deep in its tree to see.
+        raise InstanceBroken(
+            f"the engine reported the process complete while {len(open_tasks)} task(s) remain open "
+            f"(e.g. {open_tasks[0].task_spec.bpmn_id or open_tasks[0].task_spec.name}); "
+            "this happens after hundreds of loop iterations: keep loops short or use a new instance per cycle"
+        )
+    if any(t.depth > MAX_DEPTH for t in open_tasks):
+        raise InstanceBroken(
+            f"the instance's task tree is deeper than {MAX_DEPTH}: a loop has run too many times to continue safely"
+        )
+    ready = [t for t in open_tasks if t.state == TaskState.READY and isinstance(t.task_spec, UserTask)]
+    timers = [timer for t in open_tasks if (timer := _timer(t)) is not None]
+    finished = sorted(
+        (t for t in tasks if t.has_state(TaskState.COMPLETED) and t.task_spec.bpmn_id),
+        key=lambda t: t.last_state_change,
+    )
+    return Snapshot(
+        state=serialization.dump(workflow),
+        completed=workflow.is_completed(),
+        ready_tasks=[_ready_task(t, timers) for t in ready],
+        timers=timers,
+        active_element_ids=sorted({t.task_spec.bpmn_id for t in open_tasks if t.task_spec.bpmn_id}),
+        completed_element_ids=list(dict.fromkeys(t.task_spec.bpmn_id for t in finished)),
+        waiting_messages=_waiting_messages(workflow),
+        variables=_variables(workflow, finished, ready),
+    )
+
+
+def _all_tasks(workflow: BpmnWorkflow) -> list[Any]:
+    # Read the task maps directly, not the depth-limited tree iterator that hides deep tasks.
+    tasks = list(workflow.tasks.values())
+    for subprocess in workflow.subprocesses.values():
+        tasks.extend(subprocess.tasks.values())
+    return tasks
+
+
+def _find_task(workflow: BpmnWorkflow, task_id: str) -> Any:
+    try:
+        return workflow.get_task_from_id(UUID(task_id))
+    except (ValueError, TaskNotFoundException):
+        return None
+
+
+def _timer(task: Any) -> WaitingTimer | None:
+    event = getattr(task.task_spec, "event_definition", None)
+    if task.state != TaskState.WAITING or not isinstance(event, TimerEventDefinition):
+        return None
+    value = event.details(task).value
+    if not isinstance(value, str):
+        return None
+    try:
+        due = TimerEventDefinition.get_datetime(value)
+    except ValueError:
+        return None
+    return WaitingTimer(str(task.id), task.task_spec.bpmn_id, task.task_spec.bpmn_name or event.name or "", due)
+
+
+def _ready_task(task: Any, timers: list[WaitingTimer]) -> ReadyTask:
+    agency_variable = (task.task_spec.extensions or {}).get("agencyVariable")
+    agency = task.data.get(agency_variable) if agency_variable else None
+    return ReadyTask(
+        task_id=str(task.id),
+        element_id=task.task_spec.bpmn_id,
+        name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+        agency=str(agency) if agency is not None else None,
+        due_at=_due_at(task, timers),
+    )
+
+
+def _due_at(task: Any, timers: list[WaitingTimer]) -> dt.datetime | None:
+    """A task is due when the earliest timer on its boundary (or its multi-instance parent's) fires."""
+    by_id = {timer.task_id: timer for timer in timers}
+    node = task.parent
+    for _ in range(3):
+        if node is None:
+            return None
+        if isinstance(node.task_spec, BoundaryEventSplit):
+            dues = [by_id[str(c.id)].due_at for c in node.children if str(c.id) in by_id]
+            return min(dues) if dues else None
+        node = node.parent
+    return None
+
+
+def _waiting_messages(workflow: BpmnWorkflow) -> list[str]:
+    return sorted({e.name for e in workflow.waiting_events() if e.event_type == "MessageEventDefinition"})
+
+
+def _variables(workflow: BpmnWorkflow, finished: list[Any], ready: list[Any]) -> dict[str, Any]:
+    if workflow.is_completed():
+        return dict(workflow.data)
+    merged: dict[str, Any] = {}
+    for task in [*ready, *finished[-20:]]:  # latest completion wins
+        merged.update(task.data)
+    return merged
+
+
+def _spiff_message(exc: SpiffWorkflowException) -> str:
+    parts = [str(exc.args[0]) if exc.args else type(exc).__name__]
+    task = getattr(exc, "task", None)
+    if task is not None:
+        parts.append(f"at element {task.task_spec.bpmn_id or task.task_spec.name}")
+    inner = getattr(exc, "exception", None)
+    if inner is not None and str(inner) not in parts[0]:
+        parts.append(f"({inner})")
+    return " ".join(parts)
+

@@ -1,0 +1,43 @@
+"""Human tasks, projected from the engine into a queryable table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+from service.models._columns import created_field, id_field, json_field, partnership_field, time_field
+
+
+class HumanTask(SQLModel, table=True):
+    """A user task of a process instance: who may do it, by when, and what they submitted."""
+
+    __tablename__ = "human_task"
+
+    __table_args__ = (
+        Index("ix_human_task_partnership_id_state_created_at_id", "partnership_id", "state", "created_at", "id"),
+        Index("ix_human_task_instance_id_state", "instance_id", "state"),
+    )
+
+    id: uuid.UUID = id_field()
+    partnership_id: uuid.UUID = partnership_field()
+    instance_id: uuid.UUID = Field(foreign_key="process_instance.id")
+    case_id: uuid.UUID = Field(foreign_key="case_record.id", index=True)
+    engine_task_id: str = Field(max_length=40)
+    element_id: str = Field(max_length=200)
+    name: str = Field(max_length=300)
+    lane: str | None = Field(default=None, max_length=200)
+    role: str | None = Field(default=None, max_length=60, index=True)
+    stage: str | None = Field(default=None, max_length=100)
+    agency_code: str | None = Field(default=None, max_length=40, index=True)
+    assignee_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id", index=True)
+    state: str = Field(default="open", max_length=20)
+    due_at: dt.datetime | None = time_field(index=True)
+    created_at: dt.datetime = created_field()
+    completed_at: dt.datetime | None = time_field()
+    completed_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
+    data: dict[str, Any] = json_field()
+    version: int = Field(default=1)
