@@ -1,8 +1,9 @@
 """The workflow engine: the only package that imports SpiffWorkflow. State in, snapshot out; no database."""
 
-from service.engine.definitions import (
+from service.engine.definitions import (  # noqa: I001
     DefinitionInvalid,
     LoadedDefinition,
+    ClockDefinition,
     Problem,
     UserTaskInfo,
     content_hash,
@@ -10,6 +11,7 @@ from service.engine.definitions import (
     role_for_lane,
 )
 from service.engine.expressions import ExpressionError, UnsafeExpression
+from service.engine.expressions import evaluate as evaluate_expression
 from service.engine.forms import FieldError, validate_submission
 from service.engine.runtime import (
     EngineError,
@@ -29,6 +31,7 @@ from service.engine.serialization import SERIALIZER_VERSION
 __all__ = [
     "SERIALIZER_VERSION",
     "DefinitionInvalid",
+    "ClockDefinition",
     "EngineError",
     "ExpressionError",
     "FieldError",
@@ -45,6 +48,7 @@ __all__ = [
     "complete_task",
     "content_hash",
     "deliver_message",
+    "evaluate_expression",
     "fire_due_timers",
     "load_definition",
     "role_for_lane",

@@ -57,6 +57,21 @@ class UserTaskInfo:
     form_schema: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class ClockDefinition:
+    """A statutory clock declared on the process (``clock.<key>.*`` properties).
+
+    ``due`` is an expression giving the due date; ``met`` names the variable whose presence means the
+    clock was met; ``when`` (optional) says whether the clock applies at all.
+    """
+
+    key: str
+    label: str
+    due: str
+    met: str
+    when: str | None = None
+
+
 @dataclass
 class LoadedDefinition:
     """A parsed, validated, runnable process definition (one version, pinned by its content hash)."""
@@ -69,6 +84,9 @@ class LoadedDefinition:
     subprocess_specs: dict[str, Any]
     user_tasks: dict[str, UserTaskInfo] = field(default_factory=dict)
     element_names: dict[str, str] = field(default_factory=dict)
+    start_form_schema: dict[str, Any] = field(default_factory=dict)
+    clocks: list[ClockDefinition] = field(default_factory=list)
+    record_fields: list[str] = field(default_factory=list)
 
 
 def content_hash(xml: bytes) -> str:
@@ -117,6 +135,11 @@ def load_definition(
         spec=spec,
         subprocess_specs=subprocess_specs,
         element_names={el.get("id", ""): el.get("name") or el.get("id", "") for el in root.iter() if el.get("id")},
+        start_form_schema=forms.form_schema("Start", _start_form_fields(process)),
+        clocks=_clocks(process),
+        record_fields=[
+            name.strip() for name in _process_properties(process).get("recordFields", "").split(",") if name.strip()
+        ],
     )
     form_problems: list[Problem] = []
     for task_spec in [*spec.task_specs.values(), *(t for s in subprocess_specs.values() for t in s.task_specs.values())]:
@@ -156,6 +179,74 @@ def _xml_problems(tree: etree._ElementTree, process_id: str, known_roles: frozen
             problems.append(_at(element, f"the element id '{element.get('id')}' is reserved; choose another"))
     problems.extend(_expression_problems(root))
     problems.extend(_lane_problems(root, known_roles))
+    process = root.find(f"bpmn:process[@id='{process_id}']", _NS)
+    if process is not None:
+        problems.extend(_clock_problems(process))
+        start_fields = _start_form_fields(process)
+        problems.extend(Problem(p, "start form") for p in forms.field_problems(start_fields))
+    return problems
+
+
+class _XmlField:
+    """A Camunda form field read straight from XML (start events are not parsed by SpiffWorkflow)."""
+
+    def __init__(self, node: etree._Element):
+        self.id = node.get("id") or ""
+        self.type = node.get("type") or "string"
+        self.label = node.get("label") or self.id
+        self.default_value = node.get("defaultValue")
+        self.options = [_XmlOption(v) for v in node.iterfind("camunda:value", _NS)]
+        self.validation = [_XmlOption(c) for c in node.iterfind("camunda:validation/camunda:constraint", _NS)]
+
+
+class _XmlOption:
+    def __init__(self, node: etree._Element):
+        self.id = node.get("id")
+        self.name = node.get("name")
+        self.config = node.get("config")
+
+
+def _start_form_fields(process: etree._Element) -> list[Any]:
+    start = process.find("bpmn:startEvent", _NS)
+    if start is None:
+        return []
+    return [_XmlField(f) for f in start.iterfind(".//camunda:formData/camunda:formField", _NS)]
+
+
+def _process_properties(process: etree._Element) -> dict[str, str]:
+    return {
+        prop.get("name", ""): prop.get("value", "")
+        for prop in process.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", _NS)
+    }
+
+
+def _clocks(process: etree._Element) -> list[ClockDefinition]:
+    props = _process_properties(process)
+    keys = sorted({name.split(".")[1] for name in props if name.startswith("clock.") and name.count(".") == 2})
+    return [
+        ClockDefinition(
+            key=key,
+            label=props.get(f"clock.{key}.label", key),
+            due=props.get(f"clock.{key}.due", ""),
+            met=props.get(f"clock.{key}.met", ""),
+            when=props.get(f"clock.{key}.when") or None,
+        )
+        for key in keys
+    ]
+
+
+def _clock_problems(process: etree._Element) -> list[Problem]:
+    problems: list[Problem] = []
+    for clock in _clocks(process):
+        where = f"clock.{clock.key}"
+        if not clock.due or not clock.met:
+            problems.append(Problem(f"{where} needs both .due and .met properties", process.get("id")))
+        for part, text in (("due", clock.due), ("when", clock.when)):
+            if text:
+                try:
+                    expressions.check(text)
+                except expressions.UnsafeExpression as exc:
+                    problems.append(Problem(f"{where}.{part} '{text}' refused: {exc.message}", process.get("id")))
     return problems
 
 

@@ -168,7 +168,7 @@ def _snapshot(workflow: BpmnWorkflow) -> Snapshot:
     return Snapshot(
         state=serialization.dump(workflow),
         completed=workflow.is_completed(),
-        ready_tasks=[_ready_task(t, timers) for t in ready],
+        ready_tasks=[_ready_task(t) for t in ready],
         timers=timers,
         active_element_ids=sorted({t.task_spec.bpmn_id for t in open_tasks if t.task_spec.bpmn_id}),
         completed_element_ids=list(dict.fromkeys(t.task_spec.bpmn_id for t in finished)),
@@ -196,17 +196,26 @@ def _timer(task: Any) -> WaitingTimer | None:
     event = getattr(task.task_spec, "event_definition", None)
     if task.state != TaskState.WAITING or not isinstance(event, TimerEventDefinition):
         return None
-    value = event.details(task).value
-    if not isinstance(value, str):
-        return None
-    try:
-        due = TimerEventDefinition.get_datetime(value)
-    except ValueError:
+    due = _timer_due(task)
+    if due is None:
         return None
     return WaitingTimer(str(task.id), task.task_spec.bpmn_id, task.task_spec.bpmn_name or event.name or "", due)
 
 
-def _ready_task(task: Any, timers: list[WaitingTimer]) -> ReadyTask:
+def _timer_due(task: Any) -> dt.datetime | None:
+    event = getattr(task.task_spec, "event_definition", None)
+    if not isinstance(event, TimerEventDefinition):
+        return None
+    value = event.details(task).value
+    if not isinstance(value, str):
+        return None
+    try:
+        return TimerEventDefinition.get_datetime(value)  # type: ignore[no-any-return]
+    except ValueError:
+        return None
+
+
+def _ready_task(task: Any) -> ReadyTask:
     agency_variable = (task.task_spec.extensions or {}).get("agencyVariable")
     agency = task.data.get(agency_variable) if agency_variable else None
     return ReadyTask(
@@ -214,22 +223,22 @@ def _ready_task(task: Any, timers: list[WaitingTimer]) -> ReadyTask:
         element_id=task.task_spec.bpmn_id,
         name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
         agency=str(agency) if agency is not None else None,
-        due_at=_due_at(task, timers),
+        due_at=_due_at(task),
     )
 
 
-def _due_at(task: Any, timers: list[WaitingTimer]) -> dt.datetime | None:
-    """A task is due when the earliest timer on its boundary (or its multi-instance parent's) fires."""
-    by_id = {timer.task_id: timer for timer in timers}
+def _due_at(task: Any) -> dt.datetime | None:
+    """A task is due when the earliest timer on its boundary (or its multi-instance parent's) fires.
+
+    Timers that have already fired still count: an overdue task keeps its due time.
+    """
     node = task.parent
-    for _ in range(3):
-        if node is None:
-            return None
-        if isinstance(node.task_spec, BoundaryEventSplit):
-            dues = [by_id[str(c.id)].due_at for c in node.children if str(c.id) in by_id]
-            return min(dues) if dues else None
-        node = node.parent
-    return None
+    if node is not None and node.task_spec.bpmn_id == task.task_spec.bpmn_id:
+        node = node.parent  # a multi-instance child: the boundary is on its parent activity
+    if node is None or not isinstance(node.task_spec, BoundaryEventSplit):
+        return None
+    dues = [due for child in node.children if (due := _timer_due(child)) is not None]
+    return min(dues) if dues else None
 
 
 def _waiting_messages(workflow: BpmnWorkflow) -> list[str]:

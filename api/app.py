@@ -1,0 +1,77 @@
+"""The FastAPI application: routers, problem+json errors, correlation ids, start-up."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
+
+from api import errors
+from api.routers import cases, health, processes, tasks
+from service.config import Settings, get_settings
+from service.db.session import unit_of_work
+from service.jobs.worker import start_in_thread
+from service.processes import registry
+
+log = logging.getLogger("lif.api")
+
+DESCRIPTION = """
+LIF Service runs a safeguarding partnership's Learning and Improvement Framework as executable BPMN
+processes: reviews, their statutory clocks, and the tasks people and partner agencies do.
+
+**Authentication**: every `/api/v1` endpoint needs `Authorization: Bearer <token>` (`lif token create`, or the
+tokens `lif demo --tokens-out` writes). **Errors** are `application/problem+json` (RFC 9457) with a
+`correlation_id`. **Lists** use cursor pagination (`next_cursor` → `cursor`). **Tasks** carry an `ETag`;
+send it back as `If-Match` when completing. `POST /cases` honours `Idempotency-Key`.
+"""
+
+
+def create_app(settings: Settings | None = None, *, run_worker: bool = False) -> FastAPI:
+    """Build the app. ``run_worker`` also runs the timer worker in a background thread."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        with unit_of_work(write=True, url=settings.database_url) as session:
+            loaded = registry.sync_bundled(session, settings.bpmn_dir)
+        log.info("loaded %d process definition(s) from %s", len(loaded), settings.bpmn_dir)
+        app.state.definitions_loaded = True
+        worker = start_in_thread(url=settings.database_url) if run_worker else None
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker[1].set()
+                worker[0].join(timeout=10)
+
+    app = FastAPI(
+        title="LIF Service",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "cases", "description": "Reviews and other cases, with their statutory clocks."},
+            {"name": "tasks", "description": "Work for people and partner agencies."},
+            {"name": "processes", "description": "BPMN definitions and running instances."},
+            {"name": "identity", "description": "Who you are."},
+            {"name": "health", "description": "Probes (no authentication)."},
+        ],
+    )
+    app.state.database_url = settings.database_url
+    app.state.definitions_loaded = False
+    errors.install(app)
+
+    @app.middleware("http")
+    async def correlation_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        incoming = request.headers.get("x-request-id", "")
+        request.state.correlation_id = incoming[:64] if incoming else uuid.uuid4().hex
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = request.state.correlation_id
+        return response
+
+    for router in (health.router, processes.router, cases.router, tasks.router):
+        app.include_router(router)
+    return app

@@ -1,0 +1,67 @@
+"""Every error becomes application/problem+json (RFC 9457). Internals never reach the client."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.errors import DomainError
+
+log = logging.getLogger("lif.api")
+PROBLEM_BASE = "https://lif-service.example/problems/"
+
+
+def problem(
+    request: Request, status: int, title: str, detail: str, slug: str, errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """Build a problem response carrying the request's correlation id."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + slug,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+        "correlation_id": getattr(request.state, "correlation_id", ""),
+    }
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on the app."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return problem(request, exc.status, exc.title, exc.detail, exc.slug, exc.extra.get("errors"), headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"]}
+            for err in exc.errors()
+        ]
+        return problem(request, 422, "Invalid input", "the request is not valid; see errors", "invalid-input", errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = str(exc.detail) if exc.status_code != 404 else f"no such endpoint: {request.method} {request.url.path}"
+        if exc.status_code == 405:
+            detail = f"{request.method} is not allowed on {request.url.path}"
+        return problem(request, exc.status_code, "HTTP error", detail, f"http-{exc.status_code}")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error (correlation id %s)", getattr(request.state, "correlation_id", ""))
+        return problem(
+            request, 500, "Internal error",
+            "something went wrong on our side; nothing was changed. Quote the correlation_id if you report it",
+            "internal",
+        )

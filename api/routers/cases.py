@@ -1,0 +1,78 @@
+"""Cases: open, list, read, and deliver messages."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from api.deps import LimitDep, PrincipalDep, SessionDep
+from api.schemas.cases import CaseCreate, CaseRead, CaseSummary, ClockRead, MessageDelivery
+from api.schemas.common import PROBLEM_RESPONSES, Page
+from service.cases import service as cases
+from service.cases.service import CaseView
+
+router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
+
+
+def _read(view: CaseView) -> CaseRead:
+    summary = CaseSummary.model_validate(view.case, from_attributes=True)
+    return CaseRead(
+        **summary.model_dump(),
+        instance_id=view.instance.id if view.instance else None,
+        instance_status=view.instance.status if view.instance else None,
+        clocks=[ClockRead.model_validate(clock, from_attributes=True) for clock in view.clocks],
+        record=view.record,
+    )
+
+
+@router.post("", status_code=201)
+def create_case(
+    body: CaseCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None, Header(max_length=200, description="Retry-safe: the same key and body return the same case.")
+    ] = None,
+) -> CaseRead:
+    """Open a case of a type; its lifecycle starts and its first tasks appear."""
+    created = cases.create_case(
+        session, principal, case_type=body.case_type, title=body.title, subject_pseudonym=body.subject_pseudonym,
+        involved_agencies=body.involved_agencies, data=body.data, idempotency_key=idempotency_key,
+    )
+    response.headers["Location"] = f"/api/v1/cases/{created.view.case.id}"
+    if created.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return _read(created.view)
+
+
+@router.get("")
+def list_cases(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: LimitDep,
+    case_type: str | None = None,
+    status: str | None = None,
+    cursor: str | None = None,
+) -> Page[CaseSummary]:
+    """Cases of your partnership, newest first, filtered by type and status (open, closed)."""
+    page = cases.list_cases(session, principal, case_type=case_type, status=status, cursor=cursor, limit=limit)
+    return Page[CaseSummary](
+        items=[CaseSummary.model_validate(c, from_attributes=True) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/{case_id}")
+def get_case(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> CaseRead:
+    """A case with its statutory clocks, current stage(s) and review record."""
+    return _read(cases.get_case(session, principal, case_id))
+
+
+@router.post("/{case_id}/messages", status_code=202)
+def deliver_message(
+    case_id: uuid.UUID, body: MessageDelivery, session: SessionDep, principal: PrincipalDep
+) -> CaseRead:
+    """Deliver a named message (and its payload) to the case's waiting process."""
+    return _read(cases.deliver_message(session, principal, case_id, name=body.name, payload=body.payload))

@@ -1,0 +1,33 @@
+"""Liveness and readiness probes (unauthenticated: they reveal nothing but 'ok')."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from service.db.session import open_session
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+@router.get("/live")
+def live() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/ready", responses={503: {"description": "Database unreachable or definitions not loaded"}})
+def ready(request: Request) -> JSONResponse:
+    """The database answers and the process definitions are loaded."""
+    try:
+        session = open_session(write=False, url=request.app.state.database_url)
+        try:
+            session.execute(text("SELECT 1"))
+        finally:
+            session.close()
+    except Exception:
+        return JSONResponse({"status": "unavailable", "reason": "database"}, status_code=503)
+    if not request.app.state.definitions_loaded:
+        return JSONResponse({"status": "unavailable", "reason": "definitions"}, status_code=503)
+    return JSONResponse({"status": "ok"})

@@ -1,0 +1,80 @@
+"""Process definitions, case types, and process instances."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from api.deps import PrincipalDep, SessionDep
+from api.schemas.cases import CaseTypeRead
+from api.schemas.common import PROBLEM_RESPONSES
+from api.schemas.processes import DefinitionRead, InstanceRead, MeRead
+from service.models import ProcessDefinition
+from service.processes import registry
+from service.workflow import queries
+
+router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+
+
+def _definition(row: ProcessDefinition) -> DefinitionRead:
+    return DefinitionRead(
+        id=row.id, key=row.process_key, version=row.version, name=row.name, hash=row.content_hash,
+        shared=row.partnership_id is None, created_at=row.created_at,
+    )
+
+
+@router.get("/me", tags=["identity"])
+def me(principal: PrincipalDep) -> MeRead:
+    """Who the bearer token belongs to: partnership, roles and agency."""
+    return MeRead(
+        user_id=principal.user_id, partnership_id=principal.partnership_id, name=principal.name,
+        roles=sorted(principal.roles), agency=principal.agency_code,
+    )
+
+
+@router.get("/process-definitions", tags=["processes"])
+def list_definitions(session: SessionDep, principal: PrincipalDep) -> list[DefinitionRead]:
+    """Every definition version visible to the caller's partnership."""
+    return [_definition(row) for row in registry.visible_definitions(session, principal.partnership_id)]
+
+
+@router.get("/process-definitions/{definition_id}", tags=["processes"])
+def get_definition(definition_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> DefinitionRead:
+    """One definition version."""
+    return _definition(registry.visible_definition(session, principal.partnership_id, definition_id))
+
+
+@router.get(
+    "/process-definitions/{definition_id}/xml",
+    tags=["processes"],
+    response_class=Response,
+    responses={200: {"content": {"application/xml": {}}, "description": "The BPMN 2.0 XML"}},
+)
+def get_definition_xml(definition_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
+    """The BPMN XML of a definition version, as deployed (open it in Camunda Modeler)."""
+    row = registry.visible_definition(session, principal.partnership_id, definition_id)
+    return Response(row.bpmn_xml, media_type="application/xml")
+
+
+@router.get("/case-types", tags=["cases"])
+def list_case_types(session: SessionDep, principal: PrincipalDep) -> list[CaseTypeRead]:
+    """The kinds of case that can be opened, with the JSON Schema their start data must satisfy."""
+    latest: dict[str, ProcessDefinition] = {}
+    for row in registry.visible_definitions(session, principal.partnership_id):
+        latest[row.process_key] = registry.latest_definition(session, row.process_key, principal.partnership_id)
+    return [
+        CaseTypeRead(
+            key=key, name=row.name, definition_id=row.id, version=row.version,
+            start_form_schema=registry.loaded(session, row.id).start_form_schema,
+        )
+        for key, row in sorted(latest.items())
+    ]
+
+
+@router.get("/process-instances/{instance_id}", tags=["processes"])
+def get_instance(instance_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> InstanceRead:
+    """Status, active BPMN element ids and variables of a process instance."""
+    instance = queries.get_instance(session, principal, instance_id)
+    return InstanceRead.model_validate(instance, from_attributes=True)

@@ -1,0 +1,84 @@
+"""Human tasks: find, claim, complete."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from fastapi import APIRouter, Response
+
+from api.deps import IfMatchDep, LimitDep, PrincipalDep, SessionDep, etag
+from api.schemas.common import PROBLEM_RESPONSES, Page
+from api.schemas.tasks import TaskCompletion, TaskRead, TaskSummary
+from service.models import HumanTask
+from service.tasks import service as tasks
+from service.tasks.service import TaskFilters, TaskView
+
+router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=PROBLEM_RESPONSES)
+
+
+def _summary(task: HumanTask) -> TaskSummary:
+    return TaskSummary.model_validate({**task.model_dump(), "agency": task.agency_code})
+
+
+def _read(view: TaskView, response: Response) -> TaskRead:
+    response.headers["ETag"] = etag(view.task.version)
+    return TaskRead(
+        **_summary(view.task).model_dump(), case_reference=view.case_reference, form_schema=view.form_schema,
+        data=view.task.data,
+    )
+
+
+@router.get("")
+def list_tasks(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: LimitDep,
+    case_id: uuid.UUID | None = None,
+    role: str | None = None,
+    agency: str | None = None,
+    assignee: uuid.UUID | None = None,
+    state: str | None = None,
+    due_before: dt.datetime | None = None,
+    cursor: str | None = None,
+) -> Page[TaskSummary]:
+    """Tasks you may see (agency staff: their agency's), oldest first. Filters combine with AND."""
+    filters = TaskFilters(case_id=case_id, role=role, agency=agency, assignee=assignee, state=state,
+                          due_before=due_before)
+    page = tasks.list_tasks(session, principal, filters, cursor=cursor, limit=limit)
+    return Page[TaskSummary](items=[_summary(t) for t in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/{task_id}")
+def get_task(task_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, response: Response) -> TaskRead:
+    """A task with its form as JSON Schema. The ETag is its version."""
+    return _read(tasks.get_task(session, principal, task_id), response)
+
+
+@router.post("/{task_id}/claim")
+def claim_task(
+    task_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep, response: Response
+) -> TaskRead:
+    """Claim an open task (you must hold its role, and its agency for agency tasks)."""
+    return _read(tasks.claim(session, principal, task_id, if_match=if_match), response)
+
+
+@router.post("/{task_id}/unclaim")
+def unclaim_task(
+    task_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep, response: Response
+) -> TaskRead:
+    """Give a claimed task back to its role's queue."""
+    return _read(tasks.unclaim(session, principal, task_id, if_match=if_match), response)
+
+
+@router.post("/{task_id}/complete")
+def complete_task(
+    task_id: uuid.UUID,
+    body: TaskCompletion,
+    session: SessionDep,
+    principal: PrincipalDep,
+    if_match: IfMatchDep,
+    response: Response,
+) -> TaskRead:
+    """Submit the task's form. Send If-Match with the ETag you read to avoid overwriting someone else (412)."""
+    return _read(tasks.complete(session, principal, task_id, body.data, if_match=if_match), response)

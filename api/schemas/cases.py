@@ -1,0 +1,77 @@
+"""Case request and response models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class CaseCreate(BaseModel):
+    """Open a case; its lifecycle process starts at once."""
+
+    case_type: str = Field(min_length=1, max_length=100, description="A process key, e.g. 'cspr'. See /case-types.")
+    title: str = Field(min_length=1, max_length=200, description="A non-identifying working title.")
+    subject_pseudonym: str = Field(
+        min_length=1, max_length=100, description="How the child or adult is referred to (e.g. 'Child K'); never a name."
+    )
+    involved_agencies: list[str] = Field(
+        default_factory=list, max_length=50, description="Agency codes of this partnership involved in the case."
+    )
+    data: dict[str, Any] = Field(
+        default_factory=dict, description="Start data, validated against the case type's start_form_schema."
+    )
+
+
+class ClockRead(BaseModel):
+    """A statutory clock."""
+
+    key: str
+    name: str
+    due_date: dt.date | None
+    status: str = Field(description="not_started | on_time | due_soon | overdue | met | met_late")
+    met_on: dt.date | None
+
+
+class CaseSummary(BaseModel):
+    """A case in a list."""
+
+    id: uuid.UUID
+    reference: str
+    case_type: str
+    title: str
+    subject_pseudonym: str
+    status: str
+    stages: list[str]
+    involved_agencies: list[str]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+class CaseRead(CaseSummary):
+    """A case with its clocks, current stage(s) and the review record captured by its lifecycle."""
+
+    instance_id: uuid.UUID | None
+    instance_status: str | None
+    clocks: list[ClockRead]
+    record: dict[str, Any]
+
+
+class MessageDelivery(BaseModel):
+    """A BPMN message for the case's waiting process."""
+
+    name: str = Field(min_length=1, max_length=200)
+    payload: dict[str, Any] = Field(default_factory=dict)
+
+
+class CaseTypeRead(BaseModel):
+    """A kind of case that can be opened, and what its start needs."""
+
+    key: str
+    name: str
+    definition_id: uuid.UUID
+    version: int
+    start_form_schema: dict[str, Any]

@@ -1,0 +1,47 @@
+"""Shapes shared by every endpoint: problems and pages."""
+
+from __future__ import annotations
+
+from typing import Generic, TypeVar
+
+from pydantic import BaseModel, Field
+
+T = TypeVar("T")
+
+
+class FieldProblem(BaseModel):
+    """One invalid field: where, and what to do about it."""
+
+    field: str = Field(description="Dotted path of the field, e.g. 'data.notified_at'.")
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; every 4xx and 5xx response has this body (application/problem+json)."""
+
+    type: str = Field(description="A URI naming the kind of problem.")
+    title: str
+    status: int
+    detail: str = Field(description="What went wrong and what to do, for the front-end developer.")
+    instance: str | None = Field(default=None, description="The request path.")
+    correlation_id: str = Field(description="Quote this when reporting a problem; it is in the server logs.")
+    errors: list[FieldProblem] | None = Field(default=None, description="Per-field problems (422 only).")
+
+
+class Page(BaseModel, Generic[T]):
+    """A page of results. Pass ``next_cursor`` back as ``cursor`` for the next page; null on the last."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+_PROBLEM = {"model": Problem, "content": {"application/problem+json": {}}}
+PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    401: {**_PROBLEM, "description": "Missing, unknown or expired bearer token"},
+    403: {**_PROBLEM, "description": "Authenticated but not allowed"},
+    404: {**_PROBLEM, "description": "Not found (or belongs to another partnership)"},
+    409: {**_PROBLEM, "description": "Conflicts with the current state"},
+    412: {**_PROBLEM, "description": "If-Match does not match the current version"},
+    422: {**_PROBLEM, "description": "Invalid input; see errors[]"},
+    500: {**_PROBLEM, "description": "Unexpected error; quote correlation_id"},
+}

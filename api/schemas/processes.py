@@ -1,0 +1,49 @@
+"""Process definition and instance models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class DefinitionRead(BaseModel):
+    """One version of a process definition."""
+
+    id: uuid.UUID
+    key: str
+    version: int
+    name: str
+    hash: str = Field(description="SHA-256 of the BPMN file; the version's identity.")
+    shared: bool = Field(description="True for definitions shared by every partnership.")
+    created_at: dt.datetime
+
+
+class InstanceRead(BaseModel):
+    """A process instance: where it is and what it knows."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    definition_id: uuid.UUID
+    status: str = Field(description="running | completed | failed")
+    version: int
+    active_element_ids: list[str]
+    completed_element_ids: list[str]
+    waiting_messages: list[str]
+    variables: dict[str, Any]
+    error: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    completed_at: dt.datetime | None
+
+
+class MeRead(BaseModel):
+    """The caller, as the service sees them."""
+
+    user_id: uuid.UUID
+    partnership_id: uuid.UUID
+    name: str
+    roles: list[str]
+    agency: str | None

@@ -1,0 +1,44 @@
+"""Task request and response models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class TaskSummary(BaseModel):
+    """A human task in a list."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    instance_id: uuid.UUID
+    element_id: str
+    name: str
+    lane: str | None
+    role: str | None
+    stage: str | None
+    agency: str | None = Field(description="Agency code when the task is for one agency.")
+    assignee_id: uuid.UUID | None
+    state: str = Field(description="open | completed | cancelled")
+    created_at: dt.datetime
+    due_at: dt.datetime | None
+    completed_at: dt.datetime | None
+    completed_by_id: uuid.UUID | None
+    version: int = Field(description="Also sent as the ETag; send it back in If-Match when completing.")
+
+
+class TaskRead(TaskSummary):
+    """A task with its form (JSON Schema 2020-12) and, once completed, the submitted data."""
+
+    case_reference: str
+    form_schema: dict[str, Any]
+    data: dict[str, Any]
+
+
+class TaskCompletion(BaseModel):
+    """The form's answers, validated against the task's form_schema."""
+
+    data: dict[str, Any] = Field(default_factory=dict)

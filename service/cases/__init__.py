@@ -1,0 +1,1 @@
+"""Cases: one review (or other piece of work) and its lifecycle."""

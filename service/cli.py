@@ -1,0 +1,129 @@
+"""The `lif` command: serve, worker, migrate, demo, token."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from service.config import REPO_ROOT, get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `lif` console script."""
+    parser = argparse.ArgumentParser(prog="lif", description="LIF Service: safeguarding learning workflows.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the API (and, unless --no-worker, the background worker)")
+    serve.add_argument("--host", default=None, help="bind address (default LIF_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default LIF_PORT or 8000)")
+    serve.add_argument("--no-worker", action="store_true", help="do not run the timer worker in this process")
+    serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations before starting")
+
+    commands.add_parser("worker", help="run the background worker alone (timers)")
+    commands.add_parser("migrate", help="apply database migrations (alembic upgrade head)")
+
+    demo = commands.add_parser("demo", help="seed a demo partnership, agencies and one user per role")
+    demo.add_argument("--tokens-out", type=Path, help="write {role: token} JSON to this file")
+
+    token = commands.add_parser("token", help="manage API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser("create", help="issue a token for a user and print it (shown once)")
+    create.add_argument("--partnership", required=True, help="partnership key, e.g. northshire")
+    create.add_argument("--email", required=True, help="the user's email")
+    create.add_argument("--name", default="cli", help="a label for the token")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = {"serve": _serve, "worker": _worker, "migrate": _migrate, "demo": _demo, "token": _token}
+    return handler[args.command](args)
+
+
+def migrate(url: str | None = None) -> None:
+    """Bring the database schema to the newest migration."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(REPO_ROOT / "alembic.ini"))
+    config.attributes["database_url"] = url or get_settings().database_url
+    config.attributes["configure_logging"] = False
+    command.upgrade(config, "head")
+
+
+def _migrate(_: argparse.Namespace) -> int:
+    migrate()
+    print(f"database is at the newest schema ({_safe_url()})")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    if not args.no_migrate:
+        migrate()
+    app = create_app(settings, run_worker=not args.no_worker)
+    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
+                log_level=settings.log_level.lower())
+    return 0
+
+
+def _worker(_: argparse.Namespace) -> int:
+    from service.jobs.worker import run
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    run(stop)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from service.db.session import unit_of_work
+    from service.demo import seed
+
+    migrate()
+    with unit_of_work() as session:
+        tokens = seed(session)
+    print(f"demo partnership 'northshire' ready with {len(tokens)} role tokens ({_safe_url()})")
+    if args.tokens_out:
+        args.tokens_out.write_text(json.dumps(tokens, indent=2) + "\n")
+        args.tokens_out.chmod(0o600)
+        print(f"tokens written to {args.tokens_out}")
+    else:
+        for role, token in tokens.items():
+            print(f"{role:40} {token}")
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from service.db.session import unit_of_work
+    from service.errors import DomainError
+    from service.identity.directory import find_user
+    from service.identity.tokens import create_token
+
+    try:
+        with unit_of_work() as session:
+            user = find_user(session, partnership_key=args.partnership, email=args.email)
+            token = create_token(session, user_id=user.id, name=args.name)
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
+    print(token)
+    return 0
+
+
+def _safe_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(get_settings().database_url).render_as_string(hide_password=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

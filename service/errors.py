@@ -1,0 +1,56 @@
+"""Domain errors. Each carries its HTTP status and a message a front-end developer can act on;
+the API renders them all as application/problem+json in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base class. ``commit`` asks the boundary to keep changes made before raising (e.g. marking failure)."""
+
+    status = 400
+    title = "Bad request"
+    slug = "bad-request"
+
+    def __init__(self, detail: str, *, extra: dict[str, Any] | None = None, commit: bool = False):
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra or {}
+        self.commit = commit
+
+
+class Unauthenticated(DomainError):
+    status, title, slug = 401, "Not authenticated", "unauthenticated"
+
+
+class Forbidden(DomainError):
+    status, title, slug = 403, "Not allowed", "forbidden"
+
+
+class NotFound(DomainError):
+    status, title, slug = 404, "Not found", "not-found"
+
+
+class Conflict(DomainError):
+    status, title, slug = 409, "Conflict", "conflict"
+
+
+class PreconditionFailed(DomainError):
+    status, title, slug = 412, "Precondition failed", "precondition-failed"
+
+
+class InvalidInput(DomainError):
+    """Payload validation failed; ``errors`` lists each field and what is wrong with it."""
+
+    status, title, slug = 422, "Invalid input", "invalid-input"
+
+    def __init__(self, detail: str, errors: list[dict[str, str]], **kwargs: Any):
+        super().__init__(detail, extra={"errors": errors}, **kwargs)
+        self.errors = errors
+
+
+class InstanceFailed(DomainError):
+    """The process instance could not continue and has been marked failed."""
+
+    status, title, slug = 409, "Process instance failed", "instance-failed"

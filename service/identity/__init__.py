@@ -1,0 +1,1 @@
+"""Partnerships, agencies, users, roles and bearer tokens."""

@@ -1,0 +1,26 @@
+"""Who is making a request: resolved from a bearer token once, passed to every service call."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated user acting for one partnership (and, for agency users, one agency)."""
+
+    user_id: uuid.UUID
+    partnership_id: uuid.UUID
+    name: str
+    roles: frozenset[str]
+    agency_code: str | None = None
+
+    def has_role(self, role: str) -> bool:
+        """True when the user holds ``role``."""
+        return role in self.roles
+
+    @property
+    def label(self) -> str:
+        """How the audit log names this actor."""
+        return f"{self.name} ({self.user_id})"

@@ -1,0 +1,21 @@
+"""The roles a user can hold. Lane names in diagrams map onto these (see docs/modelling.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A user's role within their partnership."""
+
+    BUSINESS_MANAGER = "business_manager"
+    CASE_REVIEW_GROUP_MEMBER = "case_review_group_member"
+    INDEPENDENT_REVIEWER = "independent_reviewer"
+    AGENCY_SAFEGUARDING_LEAD = "agency_safeguarding_lead"
+    PARTNERSHIP_ADMIN = "partnership_admin"
+    PROCESS_OWNER = "process_owner"
+
+
+ALL_ROLES = frozenset(role.value for role in Role)
+# Roles that may open and see every case of their partnership (agency leads see their agency's work).
+CASE_MANAGERS = frozenset({Role.BUSINESS_MANAGER, Role.CASE_REVIEW_GROUP_MEMBER, Role.PARTNERSHIP_ADMIN})

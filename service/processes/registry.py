@@ -1,0 +1,115 @@
+"""Register BPMN files as definition versions (pinned by content hash) and serve parsed definitions."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from pathlib import Path
+
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
+
+from service import engine
+from service.errors import NotFound
+from service.identity.roles import ALL_ROLES
+from service.models import ProcessDefinition
+
+_cache: dict[uuid.UUID, engine.LoadedDefinition] = {}
+_cache_lock = threading.Lock()
+
+
+def sync_bundled(session: Session, bpmn_dir: Path) -> list[ProcessDefinition]:
+    """Validate every ``*.bpmn`` in ``bpmn_dir`` and register new content as a new version.
+
+    Unchanged files reuse their existing version, so restarts do not create versions. An invalid
+    bundled diagram stops start-up with every problem listed (raises ``engine.DefinitionInvalid``).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        # Several API replicas may start together; let one register versions at a time.
+        session.execute(text("SELECT pg_advisory_xact_lock(772201)"))
+    registered: list[ProcessDefinition] = []
+    for path in sorted(bpmn_dir.glob("*.bpmn")):
+        xml = path.read_bytes()
+        process_key = path.stem
+        digest = engine.content_hash(xml)
+        existing = session.exec(
+            select(ProcessDefinition).where(
+                ProcessDefinition.process_key == process_key,
+                ProcessDefinition.content_hash == digest,
+                col(ProcessDefinition.partnership_id).is_(None),
+            )
+        ).first()
+        if existing is not None:
+            registered.append(existing)
+            continue
+        loaded = engine.load_definition(xml, process_id=process_key, source=path.name, known_roles=ALL_ROLES)
+        latest = session.exec(
+            select(func.max(ProcessDefinition.version)).where(ProcessDefinition.process_key == process_key)
+        ).one()
+        row = ProcessDefinition(
+            process_key=process_key,
+            version=(latest or 0) + 1,
+            name=loaded.name,
+            content_hash=digest,
+            source=path.name,
+            bpmn_xml=xml.decode("utf-8"),
+        )
+        session.add(row)
+        session.flush()
+        with _cache_lock:
+            _cache[row.id] = loaded
+        registered.append(row)
+    return registered
+
+
+def latest_definition(session: Session, process_key: str, partnership_id: uuid.UUID) -> ProcessDefinition:
+    """The version new cases start on: the partnership's own newest variant, else the shared newest."""
+    row = session.exec(
+        select(ProcessDefinition)
+        .where(
+            ProcessDefinition.process_key == process_key,
+            (col(ProcessDefinition.partnership_id).is_(None)) | (ProcessDefinition.partnership_id == partnership_id),
+        )
+        .order_by(col(ProcessDefinition.partnership_id).is_(None), col(ProcessDefinition.version).desc())
+    ).first()
+    if row is None:
+        raise NotFound(f"there is no process '{process_key}'")
+    return row
+
+
+def loaded(session: Session, definition_id: uuid.UUID) -> engine.LoadedDefinition:
+    """The parsed definition of a stored version (parsed once per process, then cached)."""
+    cached = _cache.get(definition_id)
+    if cached is not None:
+        return cached
+    row = session.get(ProcessDefinition, definition_id)
+    if row is None:
+        raise NotFound(f"there is no process definition {definition_id}")
+    parsed = engine.load_definition(
+        row.bpmn_xml.encode("utf-8"), process_id=row.process_key, source=row.source, known_roles=None
+    )
+    with _cache_lock:
+        _cache[definition_id] = parsed
+    return parsed
+
+
+def visible_definitions(session: Session, partnership_id: uuid.UUID) -> list[ProcessDefinition]:
+    """Every definition version a partnership can see: shared ones and its own."""
+    return list(
+        session.exec(
+            select(ProcessDefinition)
+            .where(
+                (col(ProcessDefinition.partnership_id).is_(None))
+                | (ProcessDefinition.partnership_id == partnership_id)
+            )
+            .order_by(ProcessDefinition.process_key, ProcessDefinition.version)
+        ).all()
+    )
+
+
+def visible_definition(session: Session, partnership_id: uuid.UUID, definition_id: uuid.UUID) -> ProcessDefinition:
+    """One definition version, if this partnership may see it (else 404)."""
+    row = session.get(ProcessDefinition, definition_id)
+    if row is None or (row.partnership_id is not None and row.partnership_id != partnership_id):
+        raise NotFound(f"there is no process definition {definition_id}")
+    return row

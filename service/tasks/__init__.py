@@ -1,0 +1,1 @@
+"""Human tasks: listing, claiming, completing."""

@@ -1,0 +1,193 @@
+"""Task use cases: find work, claim it, complete it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from service import engine
+from service.audit.log import record
+from service.db.types import utcnow
+from service.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
+from service.identity.principal import Principal
+from service.identity.roles import CASE_MANAGERS, Role
+from service.models import Case, HumanTask, ProcessInstance
+from service.pagination import Page, paginate
+from service.processes import registry
+from service.workflow.stepper import lock_instance, step
+
+TASK_STATES = ("open", "completed", "cancelled")
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    """Optional filters for listing tasks; all given ones must match."""
+
+    case_id: uuid.UUID | None = None
+    role: str | None = None
+    agency: str | None = None
+    assignee: uuid.UUID | None = None
+    state: str | None = None
+    due_before: dt.datetime | None = None
+
+
+@dataclass
+class TaskView:
+    """A task with its form as JSON Schema and its case's reference."""
+
+    task: HumanTask
+    case_reference: str
+    form_schema: dict[str, Any]
+
+
+def list_tasks(
+    session: Session, principal: Principal, filters: TaskFilters, *, cursor: str | None, limit: int
+) -> Page[HumanTask]:
+    """Tasks the caller may see, oldest first."""
+    query = _visible(principal)
+    if filters.case_id:
+        query = query.where(HumanTask.case_id == filters.case_id)
+    if filters.role:
+        query = query.where(HumanTask.role == filters.role)
+    if filters.agency:
+        query = query.where(HumanTask.agency_code == filters.agency)
+    if filters.assignee:
+        query = query.where(HumanTask.assignee_id == filters.assignee)
+    if filters.state:
+        query = query.where(HumanTask.state == filters.state)
+    if filters.due_before:
+        query = query.where(col(HumanTask.due_at) < filters.due_before)
+    return paginate(session, query, created_col=col(HumanTask.created_at), id_col=col(HumanTask.id),
+                    cursor=cursor, limit=limit, newest_first=False)
+
+
+def get_task(session: Session, principal: Principal, task_id: uuid.UUID) -> TaskView:
+    """One task with its form schema (404 when the caller may not see it)."""
+    return _view(session, _visible_task(session, principal, task_id))
+
+
+def claim(session: Session, principal: Principal, task_id: uuid.UUID, *, if_match: int | None) -> TaskView:
+    """Take an open task: it becomes the caller's."""
+    task = _visible_task(session, principal, task_id)
+    _check_version(task, if_match)
+    _check_open(task)
+    _check_may_do(principal, task)
+    if task.assignee_id not in (None, principal.user_id):
+        raise Conflict("the task is already claimed by someone else; they must unclaim it first")
+    if task.assignee_id is None:
+        task.assignee_id = principal.user_id
+        task.version += 1
+        session.add(task)
+        _audit(session, principal, task, "task.claimed", f"{principal.name} claimed '{task.name}'")
+    return _view(session, task)
+
+
+def unclaim(session: Session, principal: Principal, task_id: uuid.UUID, *, if_match: int | None) -> TaskView:
+    """Release a claimed task back to its role's queue (the assignee, or a business manager)."""
+    task = _visible_task(session, principal, task_id)
+    _check_version(task, if_match)
+    _check_open(task)
+    if task.assignee_id is not None:
+        if task.assignee_id != principal.user_id and not principal.has_role(Role.BUSINESS_MANAGER):
+            raise Forbidden("only the assignee or a business manager can unclaim this task")
+        task.assignee_id = None
+        task.version += 1
+        session.add(task)
+        _audit(session, principal, task, "task.unclaimed", f"{principal.name} released '{task.name}'")
+    return _view(session, task)
+
+
+def complete(
+    session: Session, principal: Principal, task_id: uuid.UUID, data: dict[str, Any], *, if_match: int | None
+) -> TaskView:
+    """Submit a task's form; the process moves on in the same transaction."""
+    task = _visible_task(session, principal, task_id)
+    _check_may_do(principal, task)
+    instance = lock_instance(session, principal.partnership_id, task.instance_id)
+    # Re-read under the instance lock: a concurrent completion may have finished while we waited.
+    refreshed = session.exec(
+        select(HumanTask).where(HumanTask.id == task.id).execution_options(populate_existing=True)
+    ).one()
+    _check_open(refreshed)
+    _check_version(refreshed, if_match)
+    if refreshed.assignee_id not in (None, principal.user_id):
+        raise Conflict("the task is claimed by someone else")
+    view = _view(session, refreshed)
+    errors = engine.validate_submission(view.form_schema, data)
+    if errors:
+        raise InvalidInput(
+            f"the form for '{refreshed.name}' is not valid",
+            [{"field": e.field, "message": e.message} for e in errors],
+        )
+    refreshed.state = "completed"
+    refreshed.assignee_id = principal.user_id
+    refreshed.completed_at = utcnow()
+    refreshed.completed_by_id = principal.user_id
+    refreshed.data = data
+    refreshed.version += 1
+    session.add(refreshed)
+    step(
+        session,
+        instance=instance,
+        action=lambda d, s: engine.complete_task(d, s, refreshed.engine_task_id, data),
+        completed_task=refreshed,
+    )
+    _audit(session, principal, refreshed, "task.completed", f"{principal.name} completed '{refreshed.name}'",
+           detail={"fields": sorted(data)})
+    return view
+
+
+def _visible(principal: Principal) -> Any:
+    query = select(HumanTask).where(HumanTask.partnership_id == principal.partnership_id)
+    if principal.agency_code and not principal.roles & CASE_MANAGERS:
+        # Agency staff see their own agency's work only (need to know).
+        query = query.where(HumanTask.agency_code == principal.agency_code)
+    return query
+
+
+def _visible_task(session: Session, principal: Principal, task_id: uuid.UUID) -> HumanTask:
+    task = session.exec(_visible(principal).where(HumanTask.id == task_id)).first()
+    if task is None:
+        raise NotFound(f"there is no task {task_id}")
+    return task  # type: ignore[no-any-return]
+
+
+def _view(session: Session, task: HumanTask) -> TaskView:
+    instance = session.get(ProcessInstance, task.instance_id)
+    case = session.get(Case, task.case_id)
+    assert instance is not None and case is not None
+    definition = registry.loaded(session, instance.definition_id)
+    info = definition.user_tasks.get(task.element_id)
+    return TaskView(task=task, case_reference=case.reference, form_schema=info.form_schema if info else {})
+
+
+def _check_may_do(principal: Principal, task: HumanTask) -> None:
+    if task.role and not principal.has_role(task.role):
+        raise Forbidden(f"this task is for the '{task.role}' role, which you do not hold")
+    if task.agency_code and principal.agency_code != task.agency_code:
+        raise Forbidden(f"this task is for agency '{task.agency_code}'; only its staff can do it")
+
+
+def _check_open(task: HumanTask) -> None:
+    if task.state != "open":
+        raise Conflict(f"the task is already {task.state}")
+
+
+def _check_version(task: HumanTask, if_match: int | None) -> None:
+    if if_match is not None and if_match != task.version:
+        raise PreconditionFailed(
+            f"the task has changed since you read it (your version {if_match}, now {task.version}); "
+            "GET it again and retry"
+        )
+
+
+def _audit(
+    session: Session, principal: Principal, task: HumanTask, action: str, summary: str,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    record(session, partnership_id=task.partnership_id, actor=principal, action=action, object_type="task",
+           object_id=str(task.id), summary=summary, detail=detail)

@@ -1,0 +1,1 @@
+"""Running process instances: locking, stepping, and projecting tasks and timers."""

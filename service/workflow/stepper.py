@@ -1,0 +1,266 @@
+"""Run one engine step on a stored instance, inside the caller's transaction.
+
+Every change to a process instance goes through :func:`step`: lock the row (``SELECT ... FOR UPDATE`` on
+PostgreSQL; SQLite writers already hold the database write lock), run the engine on the stored state,
+then write the new state, the task projection, the timers and the case in the same transaction, guarded
+by the instance's integer version. If anything fails, the transaction rolls back and the previous state
+stands untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from service import engine
+from service.audit.log import record
+from service.db.types import utcnow
+from service.errors import Conflict, InstanceFailed, NotFound
+from service.identity.principal import Principal
+from service.models import Case, HumanTask, ProcessInstance, Timer
+from service.processes import registry
+
+EngineAction = Callable[[engine.LoadedDefinition, dict[str, Any]], engine.Snapshot]
+
+
+def lock_instance(session: Session, partnership_id: uuid.UUID, instance_id: uuid.UUID) -> ProcessInstance:
+    """Load an instance for update, refreshing any copy already in the session."""
+    instance = session.exec(
+        select(ProcessInstance)
+        .where(ProcessInstance.id == instance_id, ProcessInstance.partnership_id == partnership_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if instance is None:
+        raise NotFound(f"there is no process instance {instance_id}")
+    return instance
+
+
+def create_instance(
+    session: Session,
+    *,
+    case: Case,
+    definition_id: uuid.UUID,
+    data: dict[str, Any],
+    actor: Principal | None,
+) -> ProcessInstance:
+    """Start a case's lifecycle process and project its first tasks and timers."""
+    definition = registry.loaded(session, definition_id)
+    try:
+        snapshot = engine.start(definition, data)
+    except engine.EngineError as exc:
+        raise Conflict(f"the process could not start: {exc}") from None
+    instance = ProcessInstance(
+        partnership_id=case.partnership_id,
+        case_id=case.id,
+        definition_id=definition_id,
+        state={},
+        serializer_version=engine.SERIALIZER_VERSION,
+    )
+    session.add(instance)
+    session.flush()
+    _apply(session, instance, case, definition, snapshot, completed_task=None)
+    record(
+        session,
+        partnership_id=case.partnership_id,
+        actor=actor,
+        action="instance.started",
+        object_type="process_instance",
+        object_id=str(instance.id),
+        summary=f"{definition.name} started for case {case.reference}",
+    )
+    return instance
+
+
+def step(
+    session: Session,
+    *,
+    instance: ProcessInstance,
+    action: EngineAction,
+    completed_task: HumanTask | None = None,
+) -> engine.Snapshot:
+    """Run ``action`` on a locked instance and store the outcome; see the module docstring."""
+    if instance.status != "running":
+        raise Conflict(f"the process instance is {instance.status}; it cannot take this step")
+    definition = registry.loaded(session, instance.definition_id)
+    case = session.get(Case, instance.case_id)
+    assert case is not None
+    # JSON columns hand back the same dict the session holds; the engine consumes what it is given.
+    state = _fresh_copy(instance.state)
+    try:
+        snapshot = action(definition, state)
+    except engine.InstanceBroken as exc:
+        _fail(session, instance, case, str(exc))
+        raise InstanceFailed(f"the process instance has failed and was stopped: {exc}", commit=True) from None
+    except (engine.TaskNotReady, engine.NotWaitingForMessage) as exc:
+        raise Conflict(str(exc)) from None
+    except engine.EngineError as exc:
+        raise Conflict(f"the process could not take this step, nothing was changed: {exc}") from None
+    _apply(session, instance, case, definition, snapshot, completed_task=completed_task)
+    return snapshot
+
+
+def _apply(
+    session: Session,
+    instance: ProcessInstance,
+    case: Case,
+    definition: engine.LoadedDefinition,
+    snapshot: engine.Snapshot,
+    *,
+    completed_task: HumanTask | None,
+) -> None:
+    now = utcnow()
+    previous_version = instance.version
+    result = session.execute(
+        update(ProcessInstance)
+        .where(col(ProcessInstance.id) == instance.id, col(ProcessInstance.version) == previous_version)
+        .values(
+            state=snapshot.state,
+            version=previous_version + 1,
+            status="completed" if snapshot.completed else "running",
+            variables=snapshot.variables,
+            active_element_ids=snapshot.active_element_ids,
+            completed_element_ids=snapshot.completed_element_ids,
+            waiting_messages=snapshot.waiting_messages,
+            updated_at=now,
+            completed_at=now if snapshot.completed else None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("the process instance was changed by another request; reload and try again")
+    session.refresh(instance)
+    _project_tasks(session, instance, case, definition, snapshot, completed_task)
+    _project_timers(session, instance, snapshot)
+    case.stages = _stages(definition, snapshot)
+    case.updated_at = now
+    if snapshot.completed:
+        case.status = "closed"
+        case.closed_at = now
+        record(
+            session,
+            partnership_id=case.partnership_id,
+            actor=None,
+            action="case.closed",
+            object_type="case",
+            object_id=str(case.id),
+            summary=f"Case {case.reference} closed: its lifecycle completed",
+        )
+    session.add(case)
+
+
+def _project_tasks(
+    session: Session,
+    instance: ProcessInstance,
+    case: Case,
+    definition: engine.LoadedDefinition,
+    snapshot: engine.Snapshot,
+    completed_task: HumanTask | None,
+) -> None:
+    open_rows = {
+        row.engine_task_id: row
+        for row in session.exec(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
+        ).all()
+    }
+    ready = {task.task_id: task for task in snapshot.ready_tasks}
+    for engine_task_id, row in open_rows.items():
+        if engine_task_id in ready:
+            if row.due_at != ready[engine_task_id].due_at:
+                row.due_at = ready[engine_task_id].due_at
+                row.version += 1
+                session.add(row)
+        elif completed_task is None or row.id != completed_task.id:
+            row.state = "cancelled"
+            row.version += 1
+            session.add(row)
+    for engine_task_id, task in ready.items():
+        if engine_task_id in open_rows:
+            continue
+        info = definition.user_tasks.get(task.element_id)
+        session.add(
+            HumanTask(
+                partnership_id=instance.partnership_id,
+                instance_id=instance.id,
+                case_id=case.id,
+                engine_task_id=engine_task_id,
+                element_id=task.element_id,
+                name=task.name,
+                lane=info.lane if info else None,
+                role=info.role if info else None,
+                stage=info.stage if info else None,
+                agency_code=task.agency,
+                due_at=task.due_at,
+            )
+        )
+
+
+def _project_timers(session: Session, instance: ProcessInstance, snapshot: engine.Snapshot) -> None:
+    waiting = {
+        row.engine_task_id: row
+        for row in session.exec(
+            select(Timer).where(Timer.instance_id == instance.id, Timer.status == "waiting")
+        ).all()
+    }
+    now = utcnow()
+    current = {timer.task_id: timer for timer in snapshot.timers}
+    for engine_task_id, row in waiting.items():
+        if engine_task_id not in current:
+            # Gone from the engine: it fired if its time had come, else its activity ended first.
+            row.status = "fired" if row.due_at <= now else "cancelled"
+            row.fired_at = now if row.status == "fired" else None
+            session.add(row)
+    for engine_task_id, timer in current.items():
+        if engine_task_id in waiting:
+            if waiting[engine_task_id].due_at != timer.due_at:
+                waiting[engine_task_id].due_at = timer.due_at
+                session.add(waiting[engine_task_id])
+            continue
+        session.add(
+            Timer(
+                partnership_id=instance.partnership_id,
+                instance_id=instance.id,
+                engine_task_id=engine_task_id,
+                element_id=timer.element_id,
+                name=timer.name,
+                due_at=timer.due_at,
+            )
+        )
+
+
+def _stages(definition: engine.LoadedDefinition, snapshot: engine.Snapshot) -> list[str]:
+    stages: list[str] = []
+    for task in snapshot.ready_tasks:
+        info = definition.user_tasks.get(task.element_id)
+        stage = info.stage if info and info.stage else None
+        if stage and stage != "Escalation" and stage not in stages:
+            stages.append(stage)
+    if not stages:
+        stages = [f"Waiting: {timer.name}" for timer in snapshot.timers if timer.name][:1]
+    return ["Closed"] if snapshot.completed else stages
+
+
+def _fail(session: Session, instance: ProcessInstance, case: Case, message: str) -> None:
+    instance.status = "failed"
+    instance.error = message
+    instance.updated_at = utcnow()
+    instance.version += 1
+    session.add(instance)
+    record(
+        session,
+        partnership_id=instance.partnership_id,
+        actor=None,
+        action="instance.failed",
+        object_type="process_instance",
+        object_id=str(instance.id),
+        summary=f"Process for case {case.reference} failed: {message}",
+    )
+
+
+def _fresh_copy(state: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(state))  # type: ignore[no-any-return]
