@@ -51,6 +51,6 @@ def _status(due: dt.date | None, met_on: dt.date | None, now: dt.datetime, due_s
 
 def _safe_eval(expression: str, variables: dict[str, Any]) -> Any:
     try:
-        return engine.evaluate_expression(expression, variables)
-    except (engine.ExpressionError, ValueError):
+        return engine.evaluate_expression(expression, variables, unset_is_none=True)
+    except (engine.ExpressionError, ValueError, TypeError):
         return None  # a clock whose inputs are not known yet has not started

@@ -149,11 +149,15 @@ def _check_node(node: ast.AST, source: str) -> None:
         raise refuse("only plain {value} placeholders are allowed in f-strings")
 
 
-def evaluate(source: str, names: Mapping[str, Any]) -> Any:
-    """Evaluate an expression against task data."""
+def evaluate(source: str, names: Mapping[str, Any], *, unset_is_none: bool = False) -> Any:
+    """Evaluate an expression against task data.
+
+    ``unset_is_none`` reads a variable that is not set yet as ``None`` (used for case clocks, which are
+    evaluated at any point of the lifecycle); in diagrams an unset variable is an error.
+    """
     tree = _parse(normalise(source), "eval")
     assert isinstance(tree, ast.Expression)
-    return _Interpreter(names, source).eval(tree.body)
+    return _Interpreter(names, source, unset_is_none=unset_is_none).eval(tree.body)
 
 
 def execute(source: str, context: MutableMapping[str, Any]) -> None:
@@ -166,9 +170,10 @@ def execute(source: str, context: MutableMapping[str, Any]) -> None:
 
 
 class _Interpreter:
-    def __init__(self, names: Mapping[str, Any], source: str):
+    def __init__(self, names: Mapping[str, Any], source: str, *, unset_is_none: bool = False):
         self.names = names
         self.source = source
+        self.unset_is_none = unset_is_none
 
     def run(self, node: ast.stmt, context: MutableMapping[str, Any]) -> None:
         if isinstance(node, ast.Expr):
@@ -258,6 +263,8 @@ class _Interpreter:
             return FUNCTIONS[name]
         if name in ("True", "False", "None"):
             return {"True": True, "False": False, "None": None}[name]
+        if self.unset_is_none:
+            return None
         raise ExpressionError(f"'{name}' is not defined in the task data")
 
     def _call(self, node: ast.Call) -> Any:

@@ -133,12 +133,23 @@ def _load(definition: LoadedDefinition, state: dict[str, Any]) -> BpmnWorkflow:
 def _step(workflow: BpmnWorkflow, action: Any) -> Snapshot:
     try:
         action()
-        workflow.do_engine_steps()
+        _run_until_waiting(workflow)
     except (ExpressionError, UnsafeExpression) as exc:
         raise EngineError(f"a diagram expression failed: {exc}") from None
     except SpiffWorkflowException as exc:
         raise EngineError(_spiff_message(exc)) from None
     return _snapshot(workflow)
+
+
+def _run_until_waiting(workflow: BpmnWorkflow) -> None:
+    # do_engine_steps() checks timers only at its end, so a timer already due becomes ready but the flow
+    # after it does not run; go round until nothing automatic is left to do.
+    for _ in range(100):
+        workflow.do_engine_steps()
+        if not any(
+            t.state == TaskState.READY and not t.task_spec.manual for t in _all_tasks(workflow)
+        ):
+            return
 
 
 def _snapshot(workflow: BpmnWorkflow) -> Snapshot:
@@ -259,8 +270,9 @@ def _spiff_message(exc: SpiffWorkflowException) -> str:
     task = getattr(exc, "task", None)
     if task is not None:
         parts.append(f"at element {task.task_spec.bpmn_id or task.task_spec.name}")
-    inner = getattr(exc, "exception", None)
+    inner = exc.__cause__ or exc.__context__
     if inner is not None and str(inner) not in parts[0]:
         parts.append(f"({inner})")
+    parts.extend(getattr(exc, "notes", []) or [])
     return " ".join(parts)
 

@@ -123,6 +123,9 @@ def complete(
             f"the form for '{refreshed.name}' is not valid",
             [{"field": e.field, "message": e.message} for e in errors],
         )
+    # A submitted form defines every one of its fields (unanswered optional ones as null), as in Camunda,
+    # so conditions can test optional answers without failing on an unknown name.
+    data = {name: None for name in view.form_schema.get("properties", {})} | data
     refreshed.state = "completed"
     refreshed.assignee_id = principal.user_id
     refreshed.completed_at = utcnow()

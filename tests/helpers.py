@@ -1,0 +1,73 @@
+"""Helpers for driving lifecycles over HTTP the way a front end would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from tests.conftest import Api
+
+# Which demo token does each lane's work (agency tasks use the agency's own lead).
+ROLE_TOKEN = {
+    "business_manager": "business_manager",
+    "case_review_group_member": "case_review_group_member",
+    "independent_reviewer": "independent_reviewer",
+}
+
+
+def open_case(api: Api, *, aware_at: str, agencies: list[str] | None = None, title: str = "Review") -> dict[str, Any]:
+    """Open a CSPR case as the business manager."""
+    response = api.as_("business_manager").post(
+        "/api/v1/cases",
+        json={
+            "case_type": "cspr",
+            "title": title,
+            "subject_pseudonym": "Child K",
+            "involved_agencies": agencies if agencies is not None else ["police", "health", "la"],
+            "data": {"aware_at": aware_at, "incident_type": "serious_harm"},
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def open_tasks(api: Api, case_id: str, element_id: str | None = None) -> list[dict[str, Any]]:
+    """Open tasks of a case (optionally of one BPMN element), as the business manager sees them."""
+    response = api.as_("business_manager").get("/api/v1/tasks", params={"case_id": case_id, "state": "open"})
+    assert response.status_code == 200, response.text
+    items = response.json()["items"]
+    return [t for t in items if element_id is None or t["element_id"] == element_id]
+
+
+def complete(api: Api, case_id: str, element_id: str, answers: dict[str, Any], *, agency: str | None = None) -> None:
+    """Complete the one open task of ``element_id`` (for ``agency``), checking answers against its schema."""
+    candidates = [t for t in open_tasks(api, case_id, element_id) if agency is None or t["agency"] == agency]
+    assert len(candidates) == 1, f"expected one open {element_id} ({agency}), got {candidates}"
+    task = candidates[0]
+    token = f"agency_safeguarding_lead:{task['agency']}" if task["agency"] else ROLE_TOKEN[task["role"]]
+    client = api.as_(token)
+    detail = client.get(f"/api/v1/tasks/{task['id']}")
+    assert detail.status_code == 200, detail.text
+    schema = detail.json()["form_schema"]
+    # A front end builds the form from the schema; our answers must satisfy it exactly.
+    missing = set(schema["required"]) - set(answers)
+    assert not missing, f"{element_id}: answers lack required fields {missing}"
+    Draft202012Validator(schema, format_checker=FormatChecker()).validate(answers)
+    done = client.post(
+        f"/api/v1/tasks/{task['id']}/complete", json={"data": answers}, headers={"If-Match": detail.headers["etag"]}
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["state"] == "completed"
+
+
+def get_case(api: Api, case_id: str) -> dict[str, Any]:
+    """Read a case as the business manager."""
+    response = api.as_("business_manager").get(f"/api/v1/cases/{case_id}")
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def clock(case: dict[str, Any], key: str) -> dict[str, Any]:
+    """One clock of a case by key."""
+    return next(c for c in case["clocks"] if c["key"] == key)
