@@ -171,7 +171,7 @@ def upgrade() -> None:
     sa.Column('case_id', sa.Uuid(), nullable=False),
     sa.Column('definition_id', sa.Uuid(), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('state', service.db.types.JsonDocument(), nullable=False),
+    sa.Column('state', service.db.types.OrderedJsonDocument(), nullable=False),
     sa.Column('serializer_version', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('variables', service.db.types.JsonDocument(), nullable=False),

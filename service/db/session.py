@@ -26,8 +26,7 @@ def unit_of_work(*, write: bool = True, url: str | None = None) -> Iterator[Sess
         yield session
         if write:
             session.commit()
-        else:
-            session.rollback()
+        # A read-only unit just closes: closing ends the transaction without expiring what was read.
     except BaseException:
         session.rollback()
         raise

@@ -56,6 +56,17 @@ class JsonDocument(TypeDecorator[Any]):
         return dialect.type_descriptor(JSON())
 
 
+class OrderedJsonDocument(TypeDecorator[Any]):
+    """JSON that keeps key order on every database (PostgreSQL ``json``, never ``jsonb``).
+
+    SpiffWorkflow rebuilds task data from per-task deltas in the order its serialized tasks appear;
+    JSONB reorders object keys, which silently loses data. Workflow state must use this type.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+
 def utcnow() -> dt.datetime:
     """The current time, timezone-aware UTC."""
     return dt.datetime.now(dt.UTC)

@@ -22,6 +22,8 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 _NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
 _RESERVED_IDS = {"Start", "End"}  # SpiffWorkflow silently breaks on these element ids
 _VALIDATOR = BpmnValidator()
+# A bare upper-case word starting with P or R is a mistyped ISO duration/cycle, not a variable name.
+_LOOKS_LIKE_ISO = re.compile(r"^(R\d*/)?P[0-9A-Z.,]*$")
 
 
 @dataclass(frozen=True)
@@ -270,6 +272,10 @@ def _expression_problems(root: etree._Element) -> list[Problem]:
             if what == "timer" and expressions.is_iso_literal(text):
                 problems.extend(_iso_problems(owner, node, text))
                 continue
+            if what == "timer" and _LOOKS_LIKE_ISO.match(text):
+                problems.append(_at(owner, f"timer '{text}' is not a valid ISO 8601 date, duration or cycle",
+                                    line=node.sourceline))
+                continue
             try:
                 expressions.check(text, mode=mode)
             except expressions.UnsafeExpression as exc:
@@ -338,8 +344,9 @@ def _quote_timer_literals(task_spec: Any) -> None:
 
 
 def _owner(node: etree._Element) -> etree._Element:
+    # Report the flow element a modeler clicks on (the event), not its inner event definition.
     element = node
-    while element is not None and element.get("id") is None:
+    while element is not None and (element.get("id") is None or str(element.tag).endswith("EventDefinition")):
         element = element.getparent()
     return element if element is not None else node
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Column
 from sqlmodel import Field
 
-from service.db.types import JsonDocument, UtcDateTime, utcnow
+from service.db.types import JsonDocument, OrderedJsonDocument, UtcDateTime, utcnow
 
 
 def id_field() -> Any:
@@ -32,9 +32,10 @@ def time_field(*, index: bool = False) -> Any:
     return Field(default=None, sa_type=UtcDateTime, nullable=True, index=index)
 
 
-def json_field(default_factory: Any = dict) -> Any:
-    """A JSON document column (JSONB on PostgreSQL)."""
-    return Field(default_factory=default_factory, sa_column=Column(JsonDocument, nullable=False))
+def json_field(default_factory: Any = dict, *, ordered: bool = False) -> Any:
+    """A JSON document column (JSONB on PostgreSQL unless ``ordered``: then order-preserving JSON)."""
+    column_type = OrderedJsonDocument if ordered else JsonDocument
+    return Field(default_factory=default_factory, sa_column=Column(column_type, nullable=False))
 
 
 __all__ = ["created_field", "dt", "id_field", "json_field", "partnership_field", "time_field", "uuid"]

@@ -41,7 +41,7 @@ class ProcessInstance(SQLModel, table=True):
     case_id: uuid.UUID = Field(foreign_key="case_record.id", index=True)
     definition_id: uuid.UUID = Field(foreign_key="process_definition.id", index=True)
     status: str = Field(default="running", max_length=20, index=True)
-    state: dict[str, Any] = json_field()
+    state: dict[str, Any] = json_field(ordered=True)  # SpiffWorkflow needs key order kept
     serializer_version: str = Field(max_length=40)
     version: int = Field(default=1)
     variables: dict[str, Any] = json_field()

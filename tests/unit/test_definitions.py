@@ -1,0 +1,104 @@
+"""Loading diagrams: every shipped file loads; unsafe or broken ones are refused with the element named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from service import engine
+from service.config import REPO_ROOT
+from service.identity.roles import ALL_ROLES
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+PROBE = (FIXTURES / "loop_probe.bpmn").read_bytes()
+
+
+def _load(xml: bytes) -> engine.LoadedDefinition:
+    return engine.load_definition(xml, process_id="loop_probe", source="probe.bpmn", known_roles=ALL_ROLES)
+
+
+def _problems(xml: bytes) -> list[engine.Problem]:
+    with pytest.raises(engine.DefinitionInvalid) as refused:
+        _load(xml)
+    return refused.value.problems
+
+
+@pytest.mark.parametrize("path", sorted((REPO_ROOT / "bpmn").glob("*.bpmn")), ids=lambda p: p.name)
+def test_every_shipped_diagram_loads(path: Path) -> None:
+    definition = engine.load_definition(path.read_bytes(), process_id=path.stem, source=path.name,
+                                        known_roles=ALL_ROLES)
+    assert definition.user_tasks
+    assert all(info.role in ALL_ROLES for info in definition.user_tasks.values())
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "element"),
+    [
+        (b"count &lt; limit", b"__import__('os').system('id')", "Flow_Back"),
+        (b"count = count + 1", b"count = count.__class__", "Script_Count"),
+        (b"count = 0", b"count = open('/etc/passwd').read()", "Script_Init"),
+        (b"count = 0", b"import os", "Script_Init"),
+    ],
+)
+def test_unsafe_expressions_are_refused_with_the_element_named(old: bytes, new: bytes, element: str) -> None:
+    problems = _problems(PROBE.replace(old, new))
+    assert [p.element_id for p in problems] == [element]
+    assert problems[0].line is not None and "refused" in problems[0].message
+
+
+def test_an_unsafe_timer_is_refused() -> None:
+    xml = (FIXTURES / "timer_probe.bpmn").read_bytes().replace(b"PT2S", b"open('/etc/passwd').read()")
+    with pytest.raises(engine.DefinitionInvalid) as refused:
+        engine.load_definition(xml, process_id="timer_probe", source="t", known_roles=ALL_ROLES)
+    assert [(p.element_id, "open" in p.message) for p in refused.value.problems] == [("Timer_Wait", True)]
+
+
+def test_an_invalid_iso_timer_is_refused() -> None:
+    xml = (FIXTURES / "timer_probe.bpmn").read_bytes().replace(b"PT2S", b"PT2X")
+    with pytest.raises(engine.DefinitionInvalid) as refused:
+        engine.load_definition(xml, process_id="timer_probe", source="t", known_roles=ALL_ROLES)
+    assert refused.value.problems[0].element_id == "Timer_Wait"
+
+
+def test_malformed_xml_is_refused_with_a_line() -> None:
+    problems = _problems(PROBE.replace(b"</bpmn:process>", b"</bpmn:proces>"))
+    assert problems[0].message.startswith("malformed XML") and problems[0].line
+
+
+def test_external_entities_are_never_resolved() -> None:
+    xml = PROBE.replace(
+        b'<?xml version="1.0" encoding="UTF-8"?>',
+        b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+    ).replace(b'name="Finish"', b'name="&x;"')
+    try:
+        definition = _load(xml)
+    except engine.DefinitionInvalid:
+        return  # refused outright is fine too
+    assert "root:" not in definition.user_tasks["Task_Finish"].name
+
+
+def test_a_user_task_outside_any_lane_is_refused() -> None:
+    problems = _problems(PROBE.replace(b"<bpmn:flowNodeRef>Task_Finish</bpmn:flowNodeRef>", b""))
+    assert [(p.element_id, p.message) for p in problems] == [
+        ("Task_Finish", "user task is in no lane: put it in the lane of the role that does it")
+    ]
+
+
+def test_a_lane_that_is_not_a_role_is_refused() -> None:
+    problems = _problems(PROBE.replace(b'name="Business manager"', b'name="Finance team"'))
+    assert problems[0].element_id == "Lane_BM" and "not a role" in problems[0].message
+
+
+def test_reserved_element_ids_are_refused() -> None:
+    problems = _problems(PROBE.replace(b'"Task_Finish"', b'"End"'))
+    assert any(p.element_id == "End" and "reserved" in p.message for p in problems)
+
+
+def test_bare_iso_timers_work_as_modelers_write_them() -> None:
+    xml = (FIXTURES / "timer_probe.bpmn").read_bytes()
+    definition = engine.load_definition(xml, process_id="timer_probe", source="t", known_roles=ALL_ROLES)
+    snapshot = engine.start(definition, {})
+    assert [t.element_id for t in snapshot.timers] == ["Timer_Wait"]
+    assert [t.element_id for t in snapshot.ready_tasks] == ["Task_Watch"]
+    assert snapshot.ready_tasks[0].due_at is not None  # PT2S boundary gives the task its due time
