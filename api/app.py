@@ -29,6 +29,12 @@ send it back as `If-Match` when completing. `POST /cases` honours `Idempotency-K
 """
 
 
+def create_app_from_environment() -> FastAPI:
+    """The factory `lif serve` gives uvicorn: settings from the environment."""
+    settings = get_settings()
+    return create_app(settings, run_worker=settings.run_worker_in_api)
+
+
 def create_app(settings: Settings | None = None, *, run_worker: bool = False) -> FastAPI:
     """Build the app. ``run_worker`` also runs the timer worker in a background thread."""
     settings = settings or get_settings()

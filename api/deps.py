@@ -58,12 +58,14 @@ def _page_limit(limit: int = 50) -> int:
 LimitDep = Annotated[int, Depends(_page_limit)]
 
 
-def _if_match(if_match: Annotated[str | None, Header(description='The task\'s ETag, e.g. "3".')] = None) -> int | None:
+def _if_match(
+    if_match: Annotated[str | None, Header(description='The task\'s ETag, e.g. "3".')] = None,
+) -> int | None:
     if if_match is None or if_match.strip() == "*":
         return None
     text = if_match.strip().removeprefix("W/").strip('"')
     if not text.isdigit():
-        raise PreconditionFailed(f"If-Match must be the ETag you received (e.g. \"3\"), not {if_match!r}")
+        raise PreconditionFailed(f'If-Match must be the ETag you received (e.g. "3"), not {if_match!r}')
     return int(text)
 
 

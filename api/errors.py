@@ -17,7 +17,12 @@ PROBLEM_BASE = "https://lif-service.example/problems/"
 
 
 def problem(
-    request: Request, status: int, title: str, detail: str, slug: str, errors: list[dict[str, str]] | None = None,
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    slug: str,
+    errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """Build a problem response carrying the request's correlation id."""
@@ -61,7 +66,9 @@ def install(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error (correlation id %s)", getattr(request.state, "correlation_id", ""))
         return problem(
-            request, 500, "Internal error",
+            request,
+            500,
+            "Internal error",
             "something went wrong on our side; nothing was changed. Quote the correlation_id if you report it",
             "internal",
         )

@@ -61,16 +61,23 @@ def _migrate(_: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    # uvicorn imports the app by name: the service package never imports the web layer itself.
+    import os
+
     import uvicorn
 
-    from api.app import create_app
-
+    os.environ["LIF_RUN_WORKER_IN_API"] = "false" if args.no_worker else "true"
+    get_settings.cache_clear()
     settings = get_settings()
     if not args.no_migrate:
         migrate()
-    app = create_app(settings, run_worker=not args.no_worker)
-    uvicorn.run(app, host=args.host or settings.host, port=args.port or settings.port,
-                log_level=settings.log_level.lower())
+    uvicorn.run(
+        "api.app:create_app_from_environment",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level=settings.log_level.lower(),
+    )
     return 0
 
 

@@ -26,6 +26,10 @@ class Settings(BaseSettings):
         default="development", description="'production' turns off demo helpers and tightens checks."
     )
     bpmn_dir: Path = Field(default=REPO_ROOT / "bpmn", description="Folder of BPMN files loaded at start-up.")
+    run_worker_in_api: bool = Field(
+        default=True,
+        description="`lif serve` also runs the timer worker in-process (`--no-worker` turns it off).",
+    )
     worker_poll_seconds: float = Field(
         default=0.25, gt=0, le=60, description="How often the worker looks for due timers (seconds)."
     )

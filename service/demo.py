@@ -30,29 +30,43 @@ def seed(session: Session) -> dict[str, str]:
     partnership = session.exec(select(Partnership).where(Partnership.key == DEMO_KEY)).first()
     if partnership is None:
         partnership = directory.create_partnership(
-            session, key=DEMO_KEY, name="Northshire Safeguarding Children Partnership (demo)", kind="children",
+            session,
+            key=DEMO_KEY,
+            name="Northshire Safeguarding Children Partnership (demo)",
+            kind="children",
             settings={"rapid_review_clock_start": "awareness"},
         )
         for code, name, kind in AGENCIES:
             directory.add_agency(session, partnership_id=partnership.id, code=code, name=name, kind=kind)
         for role, name, email, agency in USERS:
-            directory.add_user(session, partnership_id=partnership.id, name=name, email=email, roles=[role.value],
-                               agency_code=agency)
+            directory.add_user(
+                session,
+                partnership_id=partnership.id,
+                name=name,
+                email=email,
+                roles=[role.value],
+                agency_code=agency,
+            )
         for code, name, _ in AGENCIES:
             directory.add_user(
-                session, partnership_id=partnership.id, name=f"Safeguarding lead, {name}",
+                session,
+                partnership_id=partnership.id,
+                name=f"Safeguarding lead, {name}",
                 email=f"safeguarding.lead@{code}.northshire.example",
-                roles=[Role.AGENCY_SAFEGUARDING_LEAD.value], agency_code=code,
+                roles=[Role.AGENCY_SAFEGUARDING_LEAD.value],
+                agency_code=code,
             )
     tokens: dict[str, str] = {}
     users = session.exec(select(User).where(User.partnership_id == partnership.id).order_by(User.email)).all()
     for user in users:
         token = create_token(session, user_id=user.id, name="demo")
-        for role in user.roles:
-            if role == Role.AGENCY_SAFEGUARDING_LEAD.value:
+        for role_name in user.roles:
+            if role_name == Role.AGENCY_SAFEGUARDING_LEAD.value:
                 code = user.email.split("@")[1].split(".")[0]
-                tokens[f"{role}:{code}"] = token
-                tokens.setdefault(role, token)
+                tokens[f"{role_name}:{code}"] = token
             else:
-                tokens[role] = token
+                tokens[role_name] = token
+    # The plain role name maps to the first agency's lead (police), so every role has one token.
+    first_agency = AGENCIES[0][0]
+    tokens[Role.AGENCY_SAFEGUARDING_LEAD.value] = tokens[f"{Role.AGENCY_SAFEGUARDING_LEAD.value}:{first_agency}"]
     return dict(sorted(tokens.items()))

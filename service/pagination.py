@@ -45,8 +45,14 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
 
 
 def paginate(
-    session: Any, query: SelectOfScalar[T], *, created_col: Any, id_col: Any, cursor: str | None,
-    limit: int, newest_first: bool,
+    session: Any,
+    query: SelectOfScalar[T],
+    *,
+    created_col: Any,
+    id_col: Any,
+    cursor: str | None,
+    limit: int,
+    newest_first: bool,
 ) -> Page[T]:
     """Apply keyset pagination on (created_at, id) and fetch one page."""
     if cursor:
@@ -60,5 +66,5 @@ def paginate(
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows else None
-    next_cursor = encode_cursor(last.created_at, last.id) if more and last is not None else None  # type: ignore[attr-defined]
+    next_cursor = encode_cursor(last.created_at, last.id) if more and last is not None else None
     return Page(items=rows, next_cursor=next_cursor)

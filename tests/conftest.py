@@ -31,9 +31,7 @@ from service.identity.tokens import create_token
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BACKEND = os.environ.get("LIF_TEST_DATABASE", "sqlite")
-POSTGRES_ADMIN_URL = os.environ.get(
-    "LIF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+POSTGRES_ADMIN_URL = os.environ.get("LIF_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def _admin_dsn(url: str) -> str:
@@ -116,8 +114,13 @@ def tokens(db_url: str) -> dict[str, str]:
         result = seed(session)
         other = directory.create_partnership(session, key="elsewhere", name="Elsewhere SAB", kind="adults")
         directory.add_agency(session, partnership_id=other.id, code="police", name="Elsewhere Police", kind="police")
-        user = directory.add_user(session, partnership_id=other.id, name="Other BM", email="bm@elsewhere.example",
-                                  roles=["business_manager", "partnership_admin"])
+        user = directory.add_user(
+            session,
+            partnership_id=other.id,
+            name="Other BM",
+            email="bm@elsewhere.example",
+            roles=["business_manager", "partnership_admin"],
+        )
         result["other"] = create_token(session, user_id=user.id, name="test")
     return result
 

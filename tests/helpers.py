@@ -55,7 +55,9 @@ def complete(api: Api, case_id: str, element_id: str, answers: dict[str, Any], *
     assert not missing, f"{element_id}: answers lack required fields {missing}"
     Draft202012Validator(schema, format_checker=FormatChecker()).validate(answers)
     done = client.post(
-        f"/api/v1/tasks/{task['id']}/complete", json={"data": answers}, headers={"If-Match": detail.headers["etag"]}
+        f"/api/v1/tasks/{task['id']}/complete",
+        json={"data": answers},
+        headers={"If-Match": detail.headers["etag"]},
     )
     assert done.status_code == 200, done.text
     assert done.json()["state"] == "completed"

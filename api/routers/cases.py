@@ -34,13 +34,20 @@ def create_case(
     principal: PrincipalDep,
     response: Response,
     idempotency_key: Annotated[
-        str | None, Header(max_length=200, description="Retry-safe: the same key and body return the same case.")
+        str | None,
+        Header(max_length=200, description="Retry-safe: the same key and body return the same case."),
     ] = None,
 ) -> CaseRead:
     """Open a case of a type; its lifecycle starts and its first tasks appear."""
     created = cases.create_case(
-        session, principal, case_type=body.case_type, title=body.title, subject_pseudonym=body.subject_pseudonym,
-        involved_agencies=body.involved_agencies, data=body.data, idempotency_key=idempotency_key,
+        session,
+        principal,
+        case_type=body.case_type,
+        title=body.title,
+        subject_pseudonym=body.subject_pseudonym,
+        involved_agencies=body.involved_agencies,
+        data=body.data,
+        idempotency_key=idempotency_key,
     )
     response.headers["Location"] = f"/api/v1/cases/{created.view.case.id}"
     if created.replayed:
@@ -60,7 +67,8 @@ def list_cases(
     """Cases of your partnership, newest first, filtered by type and status (open, closed)."""
     page = cases.list_cases(session, principal, case_type=case_type, status=status, cursor=cursor, limit=limit)
     return Page[CaseSummary](
-        items=[CaseSummary.model_validate(c, from_attributes=True) for c in page.items], next_cursor=page.next_cursor
+        items=[CaseSummary.model_validate(c, from_attributes=True) for c in page.items],
+        next_cursor=page.next_cursor,
     )
 
 

@@ -20,8 +20,13 @@ router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 def _definition(row: ProcessDefinition) -> DefinitionRead:
     return DefinitionRead(
-        id=row.id, key=row.process_key, version=row.version, name=row.name, hash=row.content_hash,
-        shared=row.partnership_id is None, created_at=row.created_at,
+        id=row.id,
+        key=row.process_key,
+        version=row.version,
+        name=row.name,
+        hash=row.content_hash,
+        shared=row.partnership_id is None,
+        created_at=row.created_at,
     )
 
 
@@ -29,8 +34,11 @@ def _definition(row: ProcessDefinition) -> DefinitionRead:
 def me(principal: PrincipalDep) -> MeRead:
     """Who the bearer token belongs to: partnership, roles and agency."""
     return MeRead(
-        user_id=principal.user_id, partnership_id=principal.partnership_id, name=principal.name,
-        roles=sorted(principal.roles), agency=principal.agency_code,
+        user_id=principal.user_id,
+        partnership_id=principal.partnership_id,
+        name=principal.name,
+        roles=sorted(principal.roles),
+        agency=principal.agency_code,
     )
 
 
@@ -66,7 +74,10 @@ def list_case_types(session: SessionDep, principal: PrincipalDep) -> list[CaseTy
         latest[row.process_key] = registry.latest_definition(session, row.process_key, principal.partnership_id)
     return [
         CaseTypeRead(
-            key=key, name=row.name, definition_id=row.id, version=row.version,
+            key=key,
+            name=row.name,
+            definition_id=row.id,
+            version=row.version,
             start_form_schema=registry.loaded(session, row.id).start_form_schema,
         )
         for key, row in sorted(latest.items())

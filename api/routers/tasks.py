@@ -24,7 +24,9 @@ def _summary(task: HumanTask) -> TaskSummary:
 def _read(view: TaskView, response: Response) -> TaskRead:
     response.headers["ETag"] = etag(view.task.version)
     return TaskRead(
-        **_summary(view.task).model_dump(), case_reference=view.case_reference, form_schema=view.form_schema,
+        **_summary(view.task).model_dump(),
+        case_reference=view.case_reference,
+        form_schema=view.form_schema,
         data=view.task.data,
     )
 
@@ -43,8 +45,9 @@ def list_tasks(
     cursor: str | None = None,
 ) -> Page[TaskSummary]:
     """Tasks you may see (agency staff: their agency's), oldest first. Filters combine with AND."""
-    filters = TaskFilters(case_id=case_id, role=role, agency=agency, assignee=assignee, state=state,
-                          due_before=due_before)
+    filters = TaskFilters(
+        case_id=case_id, role=role, agency=agency, assignee=assignee, state=state, due_before=due_before
+    )
     page = tasks.list_tasks(session, principal, filters, cursor=cursor, limit=limit)
     return Page[TaskSummary](items=[_summary(t) for t in page.items], next_cursor=page.next_cursor)
 

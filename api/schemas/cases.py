@@ -15,10 +15,14 @@ class CaseCreate(BaseModel):
     case_type: str = Field(min_length=1, max_length=100, description="A process key, e.g. 'cspr'. See /case-types.")
     title: str = Field(min_length=1, max_length=200, description="A non-identifying working title.")
     subject_pseudonym: str = Field(
-        min_length=1, max_length=100, description="How the child or adult is referred to (e.g. 'Child K'); never a name."
+        min_length=1,
+        max_length=100,
+        description="How the child or adult is referred to (e.g. 'Child K'); never a name.",
     )
     involved_agencies: list[str] = Field(
-        default_factory=list, max_length=50, description="Agency codes of this partnership involved in the case."
+        default_factory=list,
+        max_length=50,
+        description="Agency codes of this partnership involved in the case.",
     )
     data: dict[str, Any] = Field(
         default_factory=dict, description="Start data, validated against the case type's start_form_schema."

@@ -3,21 +3,30 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from service.identity.principal import Principal
 from service.models import AuditEvent
 
 SYSTEM_ACTOR = "system"
+
+
+class Actor(Protocol):
+    """Whoever acted: a Principal satisfies this; ``None`` means the system (a timer, the worker)."""
+
+    @property
+    def user_id(self) -> uuid.UUID: ...
+
+    @property
+    def label(self) -> str: ...
 
 
 def record(
     session: Session,
     *,
     partnership_id: uuid.UUID | None,
-    actor: Principal | None,
+    actor: Actor | None,
     action: str,
     object_type: str,
     object_id: str,

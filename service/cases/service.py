@@ -125,8 +125,15 @@ def list_cases(
         query = query.where(Case.case_type == case_type)
     if status:
         query = query.where(Case.status == status)
-    return paginate(session, query, created_col=col(Case.created_at), id_col=col(Case.id), cursor=cursor,
-                    limit=limit, newest_first=True)
+    return paginate(
+        session,
+        query,
+        created_col=col(Case.created_at),
+        id_col=col(Case.id),
+        cursor=cursor,
+        limit=limit,
+        newest_first=True,
+    )
 
 
 def get_case(session: Session, principal: Principal, case_id: uuid.UUID) -> CaseView:
@@ -177,7 +184,10 @@ def _view(session: Session, case: Case, instance: ProcessInstance | None) -> Cas
     if instance is not None:
         definition = registry.loaded(session, instance.definition_id)
         clocks = clock_statuses(
-            definition.clocks, instance.variables, now=utcnow(), due_soon_days=get_settings().due_soon_working_days
+            definition.clocks,
+            instance.variables,
+            now=utcnow(),
+            due_soon_days=get_settings().due_soon_working_days,
         )
         fields = definition.record_fields or sorted(instance.variables)
         case_record = {name: instance.variables[name] for name in fields if name in instance.variables}
@@ -201,7 +211,7 @@ def _next_case_number(session: Session, partnership_id: uuid.UUID) -> int:
         update(Partnership)
         .where(col(Partnership.id) == partnership_id)
         .values(next_case_number=Partnership.next_case_number + 1)
-        .returning(Partnership.next_case_number)
+        .returning(col(Partnership.next_case_number))
     ).scalar_one()
     return int(number)
 

@@ -30,8 +30,8 @@ from service.engine.serialization import SERIALIZER_VERSION
 
 __all__ = [
     "SERIALIZER_VERSION",
-    "DefinitionInvalid",
     "ClockDefinition",
+    "DefinitionInvalid",
     "EngineError",
     "ExpressionError",
     "FieldError",

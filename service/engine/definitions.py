@@ -119,12 +119,21 @@ def load_definition(
     except ValidationException as exc:
         raise DefinitionInvalid(
             source,
-            [Problem(str(exc.args[0]) if exc.args else str(exc), exc.id or None, exc.name or None,
-                     _int_or_none(exc.line_number))],
+            [
+                Problem(
+                    str(exc.args[0]) if exc.args else str(exc),
+                    exc.id or None,
+                    exc.name or None,
+                    _int_or_none(exc.line_number),
+                )
+            ],
         ) from None
     except SpiffWorkflowException as exc:
         raise DefinitionInvalid(source, [Problem(str(exc))]) from None
-    for task_spec in [*spec.task_specs.values(), *(t for s in subprocess_specs.values() for t in s.task_specs.values())]:
+    for task_spec in [
+        *spec.task_specs.values(),
+        *(t for s in subprocess_specs.values() for t in s.task_specs.values()),
+    ]:
         _quote_timer_literals(task_spec)
     root = tree.getroot()
     process = root.find(f"bpmn:process[@id='{process_id}']", _NS)
@@ -144,7 +153,10 @@ def load_definition(
         ],
     )
     form_problems: list[Problem] = []
-    for task_spec in [*spec.task_specs.values(), *(t for s in subprocess_specs.values() for t in s.task_specs.values())]:
+    for task_spec in [
+        *spec.task_specs.values(),
+        *(t for s in subprocess_specs.values() for t in s.task_specs.values()),
+    ]:
         if isinstance(task_spec, UserTask):
             info, found = _user_task_info(task_spec)
             definition.user_tasks[info.element_id] = info
@@ -171,8 +183,7 @@ def _xml_problems(tree: etree._ElementTree, process_id: str, known_roles: frozen
     try:
         _VALIDATOR.validate(tree)
     except ValidationException as exc:
-        problems.append(Problem(f"BPMN schema: {exc.args[0] if exc.args else exc}",
-                                line=_int_or_none(exc.line_number)))
+        problems.append(Problem(f"BPMN schema: {exc.args[0] if exc.args else exc}", line=_int_or_none(exc.line_number)))
     if root.find(f"bpmn:process[@id='{process_id}']", _NS) is None:
         found = [p.get("id") for p in root.findall("bpmn:process", _NS)]
         problems.append(Problem(f"no process with id '{process_id}' (found: {', '.join(map(str, found)) or 'none'})"))
@@ -273,8 +284,13 @@ def _expression_problems(root: etree._Element) -> list[Problem]:
                 problems.extend(_iso_problems(owner, node, text))
                 continue
             if what == "timer" and _LOOKS_LIKE_ISO.match(text):
-                problems.append(_at(owner, f"timer '{text}' is not a valid ISO 8601 date, duration or cycle",
-                                    line=node.sourceline))
+                problems.append(
+                    _at(
+                        owner,
+                        f"timer '{text}' is not a valid ISO 8601 date, duration or cycle",
+                        line=node.sourceline,
+                    )
+                )
                 continue
             try:
                 expressions.check(text, mode=mode)
@@ -305,8 +321,12 @@ def _lane_problems(root: etree._Element, known_roles: frozenset[str] | None) -> 
     for lane in root.iterfind(".//bpmn:lane", _NS):
         role = role_for_lane(lane.get("name"))
         if known_roles is not None and lane.find("bpmn:flowNodeRef", _NS) is not None and role not in known_roles:
-            problems.append(_at(lane, f"lane '{lane.get('name')}' is not a role; use one of: "
-                                      + ", ".join(sorted(known_roles))))
+            problems.append(
+                _at(
+                    lane,
+                    f"lane '{lane.get('name')}' is not a role; use one of: " + ", ".join(sorted(known_roles)),
+                )
+            )
     for task in root.iterfind(".//bpmn:userTask", _NS):
         if task.get("id") not in laned:
             problems.append(_at(task, "user task is in no lane: put it in the lane of the role that does it"))
@@ -364,9 +384,11 @@ def _int_or_none(value: Any) -> int | None:
 
 def _describe(problem: Problem) -> str:
     where = ", ".join(
-        part for part in (
+        part
+        for part in (
             f"element {problem.element_id}" if problem.element_id else "",
             f"line {problem.line}" if problem.line else "",
-        ) if part
+        )
+        if part
     )
     return f"{problem.message} ({where})" if where else problem.message

@@ -57,11 +57,38 @@ _SAFE_ATTRIBUTES: dict[type, frozenset[str]] = {
 }
 _ALL_SAFE_ATTRIBUTES = frozenset().union(*_SAFE_ATTRIBUTES.values())
 _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
-    ast.Expression, ast.Module, ast.Expr, ast.Assign, ast.AugAssign, ast.If, ast.Pass,
-    ast.Constant, ast.Name, ast.Load, ast.Store, ast.BoolOp, ast.And, ast.Or, ast.BinOp, ast.UnaryOp,
-    ast.Compare, ast.IfExp, ast.Call, ast.keyword, ast.List, ast.Tuple, ast.Dict, ast.Set,
-    ast.Subscript, ast.Slice, ast.Attribute, ast.JoinedStr, ast.FormattedValue,
-    *_BIN_OPS, *_UNARY_OPS, *_COMPARE_OPS,
+    ast.Expression,
+    ast.Module,
+    ast.Expr,
+    ast.Assign,
+    ast.AugAssign,
+    ast.If,
+    ast.Pass,
+    ast.Constant,
+    ast.Name,
+    ast.Load,
+    ast.Store,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.BinOp,
+    ast.UnaryOp,
+    ast.Compare,
+    ast.IfExp,
+    ast.Call,
+    ast.keyword,
+    ast.List,
+    ast.Tuple,
+    ast.Dict,
+    ast.Set,
+    ast.Subscript,
+    ast.Slice,
+    ast.Attribute,
+    ast.JoinedStr,
+    ast.FormattedValue,
+    *_BIN_OPS,
+    *_UNARY_OPS,
+    *_COMPARE_OPS,
 )
 _CAMUNDA_WRAPPER = re.compile(r"^\s*[$#]\{(?P<body>.*)\}\s*$", re.DOTALL)
 _ISO_LITERAL = re.compile(
@@ -204,7 +231,7 @@ class _Interpreter:
         else:
             raise self._refused(target)
 
-    def eval(self, node: ast.expr) -> Any:  # noqa: C901 - one dispatch table, flat by design
+    def eval(self, node: ast.expr) -> Any:
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.Name):

@@ -85,9 +85,7 @@ def start(definition: LoadedDefinition, data: dict[str, Any]) -> Snapshot:
     return _step(workflow, lambda: None)
 
 
-def complete_task(
-    definition: LoadedDefinition, state: dict[str, Any], task_id: str, data: dict[str, Any]
-) -> Snapshot:
+def complete_task(definition: LoadedDefinition, state: dict[str, Any], task_id: str, data: dict[str, Any]) -> Snapshot:
     """Complete a ready user task with (already validated) form data and run on."""
     workflow = _load(definition, state)
     task = _find_task(workflow, task_id)
@@ -146,9 +144,7 @@ def _run_until_waiting(workflow: BpmnWorkflow) -> None:
     # after it does not run; go round until nothing automatic is left to do.
     for _ in range(100):
         workflow.do_engine_steps()
-        if not any(
-            t.state == TaskState.READY and not t.task_spec.manual for t in _all_tasks(workflow)
-        ):
+        if not any(t.state == TaskState.READY and not t.task_spec.manual for t in _all_tasks(workflow)):
             return
 
 
@@ -275,4 +271,3 @@ def _spiff_message(exc: SpiffWorkflowException) -> str:
         parts.append(f"({inner})")
     parts.extend(getattr(exc, "notes", []) or [])
     return " ".join(parts)
-

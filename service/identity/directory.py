@@ -22,8 +22,15 @@ def create_partnership(
     partnership = Partnership(key=key, name=name, kind=kind, settings=settings or {})
     session.add(partnership)
     session.flush()
-    record(session, partnership_id=partnership.id, actor=None, action="partnership.created",
-           object_type="partnership", object_id=str(partnership.id), summary=f"Partnership '{name}' created")
+    record(
+        session,
+        partnership_id=partnership.id,
+        actor=None,
+        action="partnership.created",
+        object_type="partnership",
+        object_id=str(partnership.id),
+        summary=f"Partnership '{name}' created",
+    )
     return partnership
 
 
@@ -32,13 +39,25 @@ def add_agency(session: Session, *, partnership_id: uuid.UUID, code: str, name: 
     agency = Agency(partnership_id=partnership_id, code=code, name=name, kind=kind)
     session.add(agency)
     session.flush()
-    record(session, partnership_id=partnership_id, actor=None, action="agency.created", object_type="agency",
-           object_id=str(agency.id), summary=f"Agency '{name}' ({code}) added")
+    record(
+        session,
+        partnership_id=partnership_id,
+        actor=None,
+        action="agency.created",
+        object_type="agency",
+        object_id=str(agency.id),
+        summary=f"Agency '{name}' ({code}) added",
+    )
     return agency
 
 
 def add_user(
-    session: Session, *, partnership_id: uuid.UUID, name: str, email: str, roles: list[str],
+    session: Session,
+    *,
+    partnership_id: uuid.UUID,
+    name: str,
+    email: str,
+    roles: list[str],
     agency_code: str | None = None,
 ) -> User:
     """A user holding ``roles`` (and belonging to an agency, for agency staff)."""
@@ -56,15 +75,23 @@ def add_user(
     user = User(partnership_id=partnership_id, name=name, email=email, roles=roles, agency_id=agency_id)
     session.add(user)
     session.flush()
-    record(session, partnership_id=partnership_id, actor=None, action="user.created", object_type="user",
-           object_id=str(user.id), summary=f"User {name} added with roles {', '.join(roles)}")
+    record(
+        session,
+        partnership_id=partnership_id,
+        actor=None,
+        action="user.created",
+        object_type="user",
+        object_id=str(user.id),
+        summary=f"User {name} added with roles {', '.join(roles)}",
+    )
     return user
 
 
 def find_user(session: Session, *, partnership_key: str, email: str) -> User:
     """Look a user up by partnership key and email."""
     row = session.exec(
-        select(User).join(Partnership, Partnership.id == User.partnership_id)  # type: ignore[arg-type]
+        select(User)
+        .join(Partnership, Partnership.id == User.partnership_id)  # type: ignore[arg-type]
         .where(Partnership.key == partnership_key, User.email == email)
     ).first()
     if row is None:

@@ -23,9 +23,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(
-    session: Session, *, user_id: uuid.UUID, name: str, expires_at: dt.datetime | None = None
-) -> str:
+def create_token(session: Session, *, user_id: uuid.UUID, name: str, expires_at: dt.datetime | None = None) -> str:
     """Issue a new token for a user and return it (the only time it is ever visible)."""
     user = session.get(User, user_id)
     if user is None:

@@ -48,9 +48,7 @@ def fire_instance(session: Session, instance_id: uuid.UUID) -> int:
     if instance is None or instance.status != "running":
         return 0
     due = session.exec(
-        select(Timer).where(
-            Timer.instance_id == instance_id, Timer.status == "waiting", col(Timer.due_at) <= utcnow()
-        )
+        select(Timer).where(Timer.instance_id == instance_id, Timer.status == "waiting", col(Timer.due_at) <= utcnow())
     ).all()
     if not due:
         return 0  # another worker fired them between our look-up and our lock
@@ -102,5 +100,12 @@ def _record_failure(instance_id: uuid.UUID, message: str, url: str | None) -> No
         instance.error = message
         instance.version += 1
         session.add(instance)
-        record(session, partnership_id=instance.partnership_id, actor=None, action="instance.failed",
-               object_type="process_instance", object_id=str(instance_id), summary=message)
+        record(
+            session,
+            partnership_id=instance.partnership_id,
+            actor=None,
+            action="instance.failed",
+            object_type="process_instance",
+            object_id=str(instance_id),
+            summary=message,
+        )

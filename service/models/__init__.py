@@ -8,8 +8,8 @@ configure_metadata(SQLModel.metadata)
 
 from service.models.audit import AuditEvent  # noqa: E402
 from service.models.case import Case  # noqa: E402
-from service.models.identity import ApiToken, User  # noqa: E402
 from service.models.idempotency import IdempotencyRecord  # noqa: E402
+from service.models.identity import ApiToken, User  # noqa: E402
 from service.models.partnership import Agency, Partnership  # noqa: E402
 from service.models.process import ProcessDefinition, ProcessInstance, Timer  # noqa: E402
 from service.models.task import HumanTask  # noqa: E402

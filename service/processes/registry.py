@@ -6,7 +6,7 @@ import threading
 import uuid
 from pathlib import Path
 
-from sqlalchemy import func, text
+from sqlalchemy import desc, func, text
 from sqlmodel import Session, col, select
 
 from service import engine
@@ -70,7 +70,7 @@ def latest_definition(session: Session, process_key: str, partnership_id: uuid.U
             ProcessDefinition.process_key == process_key,
             (col(ProcessDefinition.partnership_id).is_(None)) | (ProcessDefinition.partnership_id == partnership_id),
         )
-        .order_by(col(ProcessDefinition.partnership_id).is_(None), col(ProcessDefinition.version).desc())
+        .order_by(col(ProcessDefinition.partnership_id).is_(None), desc(col(ProcessDefinition.version)))
     ).first()
     if row is None:
         raise NotFound(f"there is no process '{process_key}'")
@@ -99,10 +99,9 @@ def visible_definitions(session: Session, partnership_id: uuid.UUID) -> list[Pro
         session.exec(
             select(ProcessDefinition)
             .where(
-                (col(ProcessDefinition.partnership_id).is_(None))
-                | (ProcessDefinition.partnership_id == partnership_id)
+                (col(ProcessDefinition.partnership_id).is_(None)) | (ProcessDefinition.partnership_id == partnership_id)
             )
-            .order_by(ProcessDefinition.process_key, ProcessDefinition.version)
+            .order_by(col(ProcessDefinition.process_key), col(ProcessDefinition.version))
         ).all()
     )
 

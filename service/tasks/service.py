@@ -61,8 +61,15 @@ def list_tasks(
         query = query.where(HumanTask.state == filters.state)
     if filters.due_before:
         query = query.where(col(HumanTask.due_at) < filters.due_before)
-    return paginate(session, query, created_col=col(HumanTask.created_at), id_col=col(HumanTask.id),
-                    cursor=cursor, limit=limit, newest_first=False)
+    return paginate(
+        session,
+        query,
+        created_col=col(HumanTask.created_at),
+        id_col=col(HumanTask.id),
+        cursor=cursor,
+        limit=limit,
+        newest_first=False,
+    )
 
 
 def get_task(session: Session, principal: Principal, task_id: uuid.UUID) -> TaskView:
@@ -139,8 +146,14 @@ def complete(
         action=lambda d, s: engine.complete_task(d, s, refreshed.engine_task_id, data),
         completed_task=refreshed,
     )
-    _audit(session, principal, refreshed, "task.completed", f"{principal.name} completed '{refreshed.name}'",
-           detail={"fields": sorted(data)})
+    _audit(
+        session,
+        principal,
+        refreshed,
+        "task.completed",
+        f"{principal.name} completed '{refreshed.name}'",
+        detail={"fields": sorted(data)},
+    )
     return view
 
 
@@ -189,8 +202,20 @@ def _check_version(task: HumanTask, if_match: int | None) -> None:
 
 
 def _audit(
-    session: Session, principal: Principal, task: HumanTask, action: str, summary: str,
+    session: Session,
+    principal: Principal,
+    task: HumanTask,
+    action: str,
+    summary: str,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    record(session, partnership_id=task.partnership_id, actor=principal, action=action, object_type="task",
-           object_id=str(task.id), summary=summary, detail=detail)
+    record(
+        session,
+        partnership_id=task.partnership_id,
+        actor=principal,
+        action=action,
+        object_type="task",
+        object_id=str(task.id),
+        summary=summary,
+        detail=detail,
+    )

@@ -203,9 +203,7 @@ def _project_tasks(
 def _project_timers(session: Session, instance: ProcessInstance, snapshot: engine.Snapshot) -> None:
     waiting = {
         row.engine_task_id: row
-        for row in session.exec(
-            select(Timer).where(Timer.instance_id == instance.id, Timer.status == "waiting")
-        ).all()
+        for row in session.exec(select(Timer).where(Timer.instance_id == instance.id, Timer.status == "waiting")).all()
     }
     now = utcnow()
     current = {timer.task_id: timer for timer in snapshot.timers}

@@ -15,7 +15,11 @@ def _state(api: Api, case: dict[str, Any]) -> tuple[Any, ...]:
     bm = api.as_("business_manager")
     instance = bm.get(f"/api/v1/process-instances/{case['instance_id']}").json()
     tasks = bm.get("/api/v1/tasks", params={"case_id": case["id"], "limit": 200}).json()["items"]
-    return instance["version"], instance["active_element_ids"], sorted((t["id"], t["state"], t["version"]) for t in tasks)
+    return (
+        instance["version"],
+        instance["active_element_ids"],
+        sorted((t["id"], t["state"], t["version"]) for t in tasks),
+    )
 
 
 def _assert_problem(response: Any, status: int) -> dict[str, Any]:
@@ -31,8 +35,13 @@ def test_invalid_form_data_is_refused_per_field_and_changes_nothing(api: Api) ->
     before = _state(api, case)
     task = open_tasks(api, case["id"], "Task_NotifyPanel")[0]
     bm = api.as_("business_manager")
-    body = _assert_problem(bm.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {
-        "notified_at": "2026-02-30", "child_looked_after": "yes", "surname": "Smith"}}), 422)
+    body = _assert_problem(
+        bm.post(
+            f"/api/v1/tasks/{task['id']}/complete",
+            json={"data": {"notified_at": "2026-02-30", "child_looked_after": "yes", "surname": "Smith"}},
+        ),
+        422,
+    )
     fields = {e["field"]: e["message"] for e in body["errors"]}
     assert fields == {
         "notified_at": "must be a date written YYYY-MM-DD",
@@ -56,15 +65,40 @@ def test_malformed_json_and_wrong_types_are_422_problems(api: Api) -> None:
 
 def test_invalid_case_creation_creates_nothing(api: Api) -> None:
     bm = api.as_("business_manager")
-    body = _assert_problem(bm.post("/api/v1/cases", json={
-        "case_type": "cspr", "title": "t", "subject_pseudonym": "Child A", "involved_agencies": ["police", "fire"],
-        "data": {"aware_at": today(), "incident_type": "serious_harm"}}), 422)
+    body = _assert_problem(
+        bm.post(
+            "/api/v1/cases",
+            json={
+                "case_type": "cspr",
+                "title": "t",
+                "subject_pseudonym": "Child A",
+                "involved_agencies": ["police", "fire"],
+                "data": {"aware_at": today(), "incident_type": "serious_harm"},
+            },
+        ),
+        422,
+    )
     assert "unknown agency code 'fire'" in [e["message"] for e in body["errors"]]
-    body = _assert_problem(bm.post("/api/v1/cases", json={
-        "case_type": "cspr", "title": "t", "subject_pseudonym": "Child A", "data": {"incident_type": "flood"}}), 422)
+    body = _assert_problem(
+        bm.post(
+            "/api/v1/cases",
+            json={
+                "case_type": "cspr",
+                "title": "t",
+                "subject_pseudonym": "Child A",
+                "data": {"incident_type": "flood"},
+            },
+        ),
+        422,
+    )
     assert {e["field"] for e in body["errors"]} == {"data.aware_at", "data.incident_type"}
-    _assert_problem(bm.post("/api/v1/cases", json={
-        "case_type": "no_such_review", "title": "t", "subject_pseudonym": "A", "data": {}}), 404)
+    _assert_problem(
+        bm.post(
+            "/api/v1/cases",
+            json={"case_type": "no_such_review", "title": "t", "subject_pseudonym": "A", "data": {}},
+        ),
+        404,
+    )
     assert bm.get("/api/v1/cases").json()["items"] == []
     # The reference counter did not move either: the next case is number 1.
     assert open_case(api, aware_at=today())["reference"].endswith("-0001")
@@ -90,8 +124,10 @@ def test_stale_if_match_is_412_and_a_second_completion_is_409(api: Api) -> None:
 def test_claims_belong_to_one_person(api: Api) -> None:
     case = open_case(api, aware_at=today())
     bm = api.as_("business_manager")
-    complete = bm.post(f"/api/v1/tasks/{open_tasks(api, case['id'])[0]['id']}/complete",
-                       json={"data": {"notified_at": today()}})
+    complete = bm.post(
+        f"/api/v1/tasks/{open_tasks(api, case['id'])[0]['id']}/complete",
+        json={"data": {"notified_at": today()}},
+    )
     assert complete.status_code == 200
     info = {t["agency"]: t for t in open_tasks(api, case["id"], "Task_ProvideRapidReviewInformation")}
     police = api.as_("agency_safeguarding_lead:police")
@@ -103,8 +139,13 @@ def test_claims_belong_to_one_person(api: Api) -> None:
 
 def test_idempotency_key_replays_the_same_case(api: Api) -> None:
     bm = api.as_("business_manager")
-    body = {"case_type": "cspr", "title": "t", "subject_pseudonym": "Child A", "involved_agencies": ["police"],
-            "data": {"aware_at": today(), "incident_type": "death"}}
+    body = {
+        "case_type": "cspr",
+        "title": "t",
+        "subject_pseudonym": "Child A",
+        "involved_agencies": ["police"],
+        "data": {"aware_at": today(), "incident_type": "death"},
+    }
     first = bm.post("/api/v1/cases", json=body, headers={"Idempotency-Key": "k-1"})
     again = bm.post("/api/v1/cases", json=body, headers={"Idempotency-Key": "k-1"})
     assert first.status_code == again.status_code == 201
@@ -121,8 +162,12 @@ def test_unknown_routes_and_methods_are_problems(client: TestClient, api: Api) -
 def test_message_to_a_process_not_waiting_for_it_is_409(api: Api) -> None:
     case = open_case(api, aware_at=today())
     before = _state(api, case)
-    body = _assert_problem(api.as_("business_manager").post(
-        f"/api/v1/cases/{case['id']}/messages", json={"name": "panel_response", "payload": {"a": 1}}), 409)
+    body = _assert_problem(
+        api.as_("business_manager").post(
+            f"/api/v1/cases/{case['id']}/messages", json={"name": "panel_response", "payload": {"a": 1}}
+        ),
+        409,
+    )
     assert "not waiting for the message 'panel_response'" in body["detail"]
     assert _state(api, case) == before
 

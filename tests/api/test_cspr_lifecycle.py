@@ -12,15 +12,31 @@ AGENCIES = ["police", "health", "la"]
 def _rapid_review(api: Api, case_id: str, *, decision: str, notified_at: str, decided_at: str) -> None:
     complete(api, case_id, "Task_NotifyPanel", {"notified_at": notified_at, "child_looked_after": False})
     for agency in AGENCIES:
-        complete(api, case_id, "Task_ProvideRapidReviewInformation",
-                 {"agency_involvement": f"{agency} saw the family twice", "chronology_summary": "see chronology"},
-                 agency=agency)
-    complete(api, case_id, "Task_HoldRapidReviewMeeting", {
-        "meeting_date": decided_at, "decision": decision, "decision_at": decided_at,
-        "decision_rationale": "two agencies involved; learning about information sharing",
-    })
+        complete(
+            api,
+            case_id,
+            "Task_ProvideRapidReviewInformation",
+            {"agency_involvement": f"{agency} saw the family twice", "chronology_summary": "see chronology"},
+            agency=agency,
+        )
+    complete(
+        api,
+        case_id,
+        "Task_HoldRapidReviewMeeting",
+        {
+            "meeting_date": decided_at,
+            "decision": decision,
+            "decision_at": decided_at,
+            "decision_rationale": "two agencies involved; learning about information sharing",
+        },
+    )
     complete(api, case_id, "Task_SendRapidReviewToPanel", {"sent_to_panel_at": decided_at})
-    complete(api, case_id, "Task_RecordPanelResponse", {"panel_response": "agrees", "panel_response_at": decided_at})
+    complete(
+        api,
+        case_id,
+        "Task_RecordPanelResponse",
+        {"panel_response": "agrees", "panel_response_at": decided_at},
+    )
 
 
 def test_local_review_from_notification_to_publication_over_easter(api: Api) -> None:
@@ -44,54 +60,129 @@ def test_local_review_from_notification_to_publication_over_easter(api: Api) -> 
     assert sorted(t["agency"] for t in info) == sorted(AGENCIES)  # one task per involved agency
     assert {t["role"] for t in info} == {"agency_safeguarding_lead"}
     for agency in AGENCIES:
-        complete(api, case_id, "Task_ProvideRapidReviewInformation",
-                 {"agency_involvement": "contact in March", "chronology_summary": "attached"}, agency=agency)
-    complete(api, case_id, "Task_HoldRapidReviewMeeting", {
-        "meeting_date": "2026-04-20", "decision": "local_cspr", "decision_at": "2026-04-20",
-        "decision_rationale": "reg 11 criteria met",
-    })
+        complete(
+            api,
+            case_id,
+            "Task_ProvideRapidReviewInformation",
+            {"agency_involvement": "contact in March", "chronology_summary": "attached"},
+            agency=agency,
+        )
+    complete(
+        api,
+        case_id,
+        "Task_HoldRapidReviewMeeting",
+        {
+            "meeting_date": "2026-04-20",
+            "decision": "local_cspr",
+            "decision_at": "2026-04-20",
+            "decision_rationale": "reg 11 criteria met",
+        },
+    )
     complete(api, case_id, "Task_SendRapidReviewToPanel", {"sent_to_panel_at": "2026-04-22"})
-    complete(api, case_id, "Task_RecordPanelResponse", {"panel_response": "agrees", "panel_response_at": "2026-05-01"})
+    complete(
+        api,
+        case_id,
+        "Task_RecordPanelResponse",
+        {"panel_response": "agrees", "panel_response_at": "2026-05-01"},
+    )
     case = get_case(api, case_id)
     assert clock(case, "notification")["status"] == "met"
     assert clock(case, "rapid_review")["status"] == "met"
     assert clock(case, "publication")["due_date"] == "2026-10-20"  # six calendar months from the decision
 
-    complete(api, case_id, "Task_ScopeReview", {
-        "review_period_from": "2025-01-01", "review_period_to": "2026-04-01", "scope_summary": "12 months"})
+    complete(
+        api,
+        case_id,
+        "Task_ScopeReview",
+        {"review_period_from": "2025-01-01", "review_period_to": "2026-04-01", "scope_summary": "12 months"},
+    )
     complete(api, case_id, "Task_AgreeTermsOfReference", {"terms_of_reference": "ToR v1", "methodology": "silp"})
     # A reviewer affiliated with an involved agency is refused; the appointment comes back.
-    complete(api, case_id, "Task_AppointIndependentReviewer", {
-        "reviewer_name": "R. Smith", "reviewer_declared_affiliations": "health", "reviewer_declaration_signed": True})
+    complete(
+        api,
+        case_id,
+        "Task_AppointIndependentReviewer",
+        {
+            "reviewer_name": "R. Smith",
+            "reviewer_declared_affiliations": "health",
+            "reviewer_declaration_signed": True,
+        },
+    )
     assert len(open_tasks(api, case_id, "Task_AppointIndependentReviewer")) == 1
     instance_id = case["instance_id"]
     variables = api.as_("business_manager").get(f"/api/v1/process-instances/{instance_id}").json()["variables"]
     assert "R. Smith" in variables["independence_refusal"]
-    complete(api, case_id, "Task_AppointIndependentReviewer", {
-        "reviewer_name": "J. Doe", "reviewer_declared_affiliations": "", "reviewer_declaration_signed": True})
+    complete(
+        api,
+        case_id,
+        "Task_AppointIndependentReviewer",
+        {
+            "reviewer_name": "J. Doe",
+            "reviewer_declared_affiliations": "",
+            "reviewer_declaration_signed": True,
+        },
+    )
 
-    complete(api, case_id, "Task_InvolvePractitioners", {
-        "practitioner_sessions_held": 3, "practitioner_involvement_summary": "two workshops"})
-    complete(api, case_id, "Task_OfferFamilyInvolvement", {
-        "family_offer_made_at": "2026-06-01", "family_response": "accepted"})
-    complete(api, case_id, "Task_WriteDraftReport", {
-        "draft_report_reference": "draft-1", "draft_submitted_at": "2026-08-01"})
+    complete(
+        api,
+        case_id,
+        "Task_InvolvePractitioners",
+        {"practitioner_sessions_held": 3, "practitioner_involvement_summary": "two workshops"},
+    )
+    complete(
+        api,
+        case_id,
+        "Task_OfferFamilyInvolvement",
+        {"family_offer_made_at": "2026-06-01", "family_response": "accepted"},
+    )
+    complete(
+        api,
+        case_id,
+        "Task_WriteDraftReport",
+        {"draft_report_reference": "draft-1", "draft_submitted_at": "2026-08-01"},
+    )
     complete(api, case_id, "Task_QualityAssureDraft", {"qa_outcome": "revisions_needed", "qa_comments": "tighten"})
-    complete(api, case_id, "Task_ReviseDraftReport", {"draft_report_reference": "draft-2", "revision_summary": "ok"})
+    complete(
+        api,
+        case_id,
+        "Task_ReviseDraftReport",
+        {"draft_report_reference": "draft-2", "revision_summary": "ok"},
+    )
     complete(api, case_id, "Task_QualityAssureDraft", {"qa_outcome": "approved"})
-    complete(api, case_id, "Task_SubmitFinalReport", {"final_report_reference": "final", "final_report_at": "2026-09-01"})
-    complete(api, case_id, "Task_DecideOnPublication", {
-        "publication_decision": "publish", "publication_decision_rationale": "public interest"})
+    complete(
+        api,
+        case_id,
+        "Task_SubmitFinalReport",
+        {"final_report_reference": "final", "final_report_at": "2026-09-01"},
+    )
+    complete(
+        api,
+        case_id,
+        "Task_DecideOnPublication",
+        {"publication_decision": "publish", "publication_decision_rationale": "public interest"},
+    )
     # Sent on Thursday 1 October for Monday 5 October: under 7 working days, so publication is rescheduled.
-    complete(api, case_id, "Task_SendReportBeforePublication", {
-        "report_sent_at": "2026-10-01", "planned_publication_date": "2026-10-05"})
+    complete(
+        api,
+        case_id,
+        "Task_SendReportBeforePublication",
+        {"report_sent_at": "2026-10-01", "planned_publication_date": "2026-10-05"},
+    )
     assert len(open_tasks(api, case_id, "Task_ReschedulePublication")) == 1
     complete(api, case_id, "Task_ReschedulePublication", {"planned_publication_date": "2026-10-20"})
     # The publication date (already past) is reached at once; publishing is next.
-    complete(api, case_id, "Task_PublishReport", {
-        "published_at": "2026-10-20", "publication_url": "https://example.org/cspr-k"})
-    complete(api, case_id, "Task_RecordRecommendations", {
-        "recommendations": "1. Share information\n2. Escalate", "recommendation_count": 2})
+    complete(
+        api,
+        case_id,
+        "Task_PublishReport",
+        {"published_at": "2026-10-20", "publication_url": "https://example.org/cspr-k"},
+    )
+    complete(
+        api,
+        case_id,
+        "Task_RecordRecommendations",
+        {"recommendations": "1. Share information\n2. Escalate", "recommendation_count": 2},
+    )
 
     case = get_case(api, case_id)
     assert case["status"] == "open"  # escalation tasks raised on the way are still open
@@ -103,8 +194,11 @@ def test_local_review_from_notification_to_publication_over_easter(api: Api) -> 
     assert case["status"] == "closed" and case["stages"] == ["Closed"] and case["closed_at"]
     assert clock(case, "publication")["status"] == "met"
     assert clock(case, "pre_publication") == {
-        "key": "pre_publication", "name": clock(case, "pre_publication")["name"],
-        "due_date": "2026-10-09", "status": "met", "met_on": "2026-10-01",
+        "key": "pre_publication",
+        "name": clock(case, "pre_publication")["name"],
+        "due_date": "2026-10-09",
+        "status": "met",
+        "met_on": "2026-10-01",
     }
     record = case["record"]
     assert record["methodology"] == "silp" and record["reviewer_name"] == "J. Doe"
@@ -130,9 +224,18 @@ def test_national_review_records_the_outcome_and_recommendations(api: Api) -> No
     case = open_case(api, aware_at=now)
     _rapid_review(api, case["id"], decision="national_review", notified_at=now, decided_at=now)
     assert get_case(api, case["id"])["stages"] == ["National review"]
-    complete(api, case["id"], "Task_RecordNationalReviewOutcome", {
-        "national_report_received_at": add_days(now, 1), "national_findings": "see national report"})
-    complete(api, case["id"], "Task_RecordRecommendations", {"recommendations": "1. Act", "recommendation_count": 1})
+    complete(
+        api,
+        case["id"],
+        "Task_RecordNationalReviewOutcome",
+        {"national_report_received_at": add_days(now, 1), "national_findings": "see national report"},
+    )
+    complete(
+        api,
+        case["id"],
+        "Task_RecordRecommendations",
+        {"recommendations": "1. Act", "recommendation_count": 1},
+    )
     assert get_case(api, case["id"])["status"] == "closed"
 
 
@@ -141,22 +244,37 @@ def test_report_not_published_records_why(api: Api) -> None:
     case_id = open_case(api, aware_at=now)["id"]
     _rapid_review(api, case_id, decision="local_cspr", notified_at=now, decided_at=now)
     for element, answers in [
-        ("Task_ScopeReview", {"review_period_from": "2025-01-01", "review_period_to": now, "scope_summary": "s"}),
+        (
+            "Task_ScopeReview",
+            {"review_period_from": "2025-01-01", "review_period_to": now, "scope_summary": "s"},
+        ),
         ("Task_AgreeTermsOfReference", {"terms_of_reference": "t", "methodology": "scie_systems"}),
         ("Task_AppointIndependentReviewer", {"reviewer_name": "A", "reviewer_declaration_signed": True}),
-        ("Task_InvolvePractitioners", {"practitioner_sessions_held": 1, "practitioner_involvement_summary": "s"}),
+        (
+            "Task_InvolvePractitioners",
+            {"practitioner_sessions_held": 1, "practitioner_involvement_summary": "s"},
+        ),
         ("Task_OfferFamilyInvolvement", {"family_offer_made_at": now, "family_response": "declined"}),
         ("Task_WriteDraftReport", {"draft_report_reference": "d", "draft_submitted_at": now}),
         ("Task_QualityAssureDraft", {"qa_outcome": "approved"}),
         ("Task_SubmitFinalReport", {"final_report_reference": "f", "final_report_at": now}),
-        ("Task_DecideOnPublication", {"publication_decision": "do_not_publish",
-                                      "publication_decision_rationale": "sibling would be identified"}),
+        (
+            "Task_DecideOnPublication",
+            {
+                "publication_decision": "do_not_publish",
+                "publication_decision_rationale": "sibling would be identified",
+            },
+        ),
     ]:
         complete(api, case_id, element, answers)
     case = get_case(api, case_id)
     assert "publication" not in [c["key"] for c in case["clocks"]]  # no publication clock once declined
-    complete(api, case_id, "Task_SendFinalReportToPanelAndSecretaryOfState", {
-        "report_sent_at": now, "not_publishing_reason": "risk of identifying a sibling"})
+    complete(
+        api,
+        case_id,
+        "Task_SendFinalReportToPanelAndSecretaryOfState",
+        {"report_sent_at": now, "not_publishing_reason": "risk of identifying a sibling"},
+    )
     complete(api, case_id, "Task_RecordRecommendations", {"recommendations": "1. Act", "recommendation_count": 1})
     case = get_case(api, case_id)
     assert case["status"] == "closed"

@@ -37,8 +37,11 @@ def test_another_partnership_sees_nothing_and_gets_404s(api: Api) -> None:
     case = open_case(api, aware_at=today())
     task = open_tasks(api, case["id"])[0]
     other = api.as_("other")
-    for path in (f"/api/v1/cases/{case['id']}", f"/api/v1/tasks/{task['id']}",
-                 f"/api/v1/process-instances/{case['instance_id']}"):
+    for path in (
+        f"/api/v1/cases/{case['id']}",
+        f"/api/v1/tasks/{task['id']}",
+        f"/api/v1/process-instances/{case['instance_id']}",
+    ):
         response = other.get(path)
         assert response.status_code == 404, path
         assert response.headers["content-type"] == "application/problem+json"
@@ -56,7 +59,10 @@ def test_agency_staff_see_and_do_only_their_agency_tasks(api: Api) -> None:
     case = open_case(api, aware_at=today())
     api_bm = api.as_("business_manager")
     notify = open_tasks(api, case["id"], "Task_NotifyPanel")[0]
-    assert api_bm.post(f"/api/v1/tasks/{notify['id']}/complete", json={"data": {"notified_at": today()}}).status_code == 200
+    assert (
+        api_bm.post(f"/api/v1/tasks/{notify['id']}/complete", json={"data": {"notified_at": today()}}).status_code
+        == 200
+    )
     tasks = {t["agency"]: t for t in open_tasks(api, case["id"], "Task_ProvideRapidReviewInformation")}
     police = api.as_("agency_safeguarding_lead:police")
     listed = police.get("/api/v1/tasks", params={"state": "open"}).json()["items"]
@@ -72,8 +78,9 @@ def test_agency_staff_see_and_do_only_their_agency_tasks(api: Api) -> None:
 
 @pytest.mark.parametrize("role", ["independent_reviewer", "agency_safeguarding_lead:police", "process_owner"])
 def test_only_case_managers_open_cases(api: Api, role: str) -> None:
-    response = api.as_(role).post("/api/v1/cases", json={
-        "case_type": "cspr", "title": "t", "subject_pseudonym": "Child A", "data": {}})
+    response = api.as_(role).post(
+        "/api/v1/cases", json={"case_type": "cspr", "title": "t", "subject_pseudonym": "Child A", "data": {}}
+    )
     assert response.status_code == 403
 
 

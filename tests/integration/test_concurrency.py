@@ -23,10 +23,20 @@ def test_simultaneous_completions_give_one_success_and_one_conflict(
 ) -> None:
     bm = _as(tokens["business_manager"])
     with httpx.Client(base_url=live_server, timeout=30) as client:
-        case = client.post("/api/v1/cases", headers=bm, json={
-            "case_type": "cspr", "title": "race", "subject_pseudonym": "Child R",
-            "involved_agencies": ["police", "health"], "data": {"aware_at": today(), "incident_type": "death"}}).json()
-        task = client.get("/api/v1/tasks", headers=bm, params={"case_id": case["id"], "state": "open"}).json()["items"][0]
+        case = client.post(
+            "/api/v1/cases",
+            headers=bm,
+            json={
+                "case_type": "cspr",
+                "title": "race",
+                "subject_pseudonym": "Child R",
+                "involved_agencies": ["police", "health"],
+                "data": {"aware_at": today(), "incident_type": "death"},
+            },
+        ).json()
+        task = client.get("/api/v1/tasks", headers=bm, params={"case_id": case["id"], "state": "open"}).json()["items"][
+            0
+        ]
         version_before = client.get(f"/api/v1/process-instances/{case['instance_id']}", headers=bm).json()["version"]
 
     barrier = threading.Barrier(2)
@@ -35,8 +45,11 @@ def test_simultaneous_completions_give_one_success_and_one_conflict(
     def attempt(day: str) -> None:
         with httpx.Client(base_url=live_server, timeout=60) as own:
             barrier.wait()
-            response = own.post(f"/api/v1/tasks/{task['id']}/complete", headers={**bm, "If-Match": '"1"'},
-                                json={"data": {"notified_at": day}})
+            response = own.post(
+                f"/api/v1/tasks/{task['id']}/complete",
+                headers={**bm, "If-Match": '"1"'},
+                json={"data": {"notified_at": day}},
+            )
             results.append((response.status_code, response.json(), day))
 
     threads = [threading.Thread(target=attempt, args=(day,)) for day in (today(), "2020-01-01")]
@@ -56,9 +69,14 @@ def test_simultaneous_completions_give_one_success_and_one_conflict(
         assert stored is not None and stored.state == "completed" and stored.data["notified_at"] == winner_day
         instance = session.get(ProcessInstance, uuid.UUID(case["instance_id"]))
         assert instance is not None and instance.version == version_before + 1
-        agency_tasks = session.exec(select(HumanTask).where(
-            HumanTask.case_id == uuid.UUID(case["id"]), HumanTask.element_id == "Task_ProvideRapidReviewInformation")).all()
+        agency_tasks = session.exec(
+            select(HumanTask).where(
+                HumanTask.case_id == uuid.UUID(case["id"]),
+                HumanTask.element_id == "Task_ProvideRapidReviewInformation",
+            )
+        ).all()
         assert sorted(t.agency_code or "" for t in agency_tasks) == ["health", "police"]
-        completions = session.exec(select(AuditEvent).where(
-            AuditEvent.action == "task.completed", AuditEvent.object_id == task["id"])).all()
+        completions = session.exec(
+            select(AuditEvent).where(AuditEvent.action == "task.completed", AuditEvent.object_id == task["id"])
+        ).all()
         assert len(completions) == 1

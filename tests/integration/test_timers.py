@@ -19,8 +19,10 @@ from tests.conftest import Api
 
 
 def _open_probe(api: Api) -> uuid.UUID:
-    response = api.as_("business_manager").post("/api/v1/cases", json={
-        "case_type": "timer_probe", "title": "timer", "subject_pseudonym": "n/a", "data": {}})
+    response = api.as_("business_manager").post(
+        "/api/v1/cases",
+        json={"case_type": "timer_probe", "title": "timer", "subject_pseudonym": "n/a", "data": {}},
+    )
     assert response.status_code == 201, response.text
     return uuid.UUID(response.json()["instance_id"])
 
@@ -74,10 +76,13 @@ def test_a_timer_fires_within_two_seconds_of_its_due_time_across_a_worker_restar
     assert 0 <= lateness <= 2.0, lateness
     # The non-interrupting boundary timer escalated to the business manager; the watched task stays open.
     with unit_of_work(write=False, url=db_url) as session:
-        open_tasks = session.exec(select(HumanTask).where(
-            HumanTask.instance_id == instance_id, HumanTask.state == "open")).all()
+        open_tasks = session.exec(
+            select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "open")
+        ).all()
     assert sorted((t.element_id, t.role) for t in open_tasks) == [
-        ("Task_Escalate", "business_manager"), ("Task_Watch", "business_manager")]
+        ("Task_Escalate", "business_manager"),
+        ("Task_Watch", "business_manager"),
+    ]
 
 
 def test_a_timer_due_while_no_worker_ran_fires_at_the_next_start(api: Api, client: TestClient, db_url: str) -> None:
@@ -100,7 +105,7 @@ def test_several_workers_never_fire_the_same_timer_twice(
     try:
         assert _wait_for(lambda: all(t.status == "fired" for t in _timers(db_url)), timeout=15)
     finally:
-        for thread, stop in running:
+        for _, stop in running:
             stop.set()
         for thread, _ in running:
             thread.join(timeout=5)

@@ -26,8 +26,9 @@ def _problems(xml: bytes) -> list[engine.Problem]:
 
 @pytest.mark.parametrize("path", sorted((REPO_ROOT / "bpmn").glob("*.bpmn")), ids=lambda p: p.name)
 def test_every_shipped_diagram_loads(path: Path) -> None:
-    definition = engine.load_definition(path.read_bytes(), process_id=path.stem, source=path.name,
-                                        known_roles=ALL_ROLES)
+    definition = engine.load_definition(
+        path.read_bytes(), process_id=path.stem, source=path.name, known_roles=ALL_ROLES
+    )
     assert definition.user_tasks
     assert all(info.role in ALL_ROLES for info in definition.user_tasks.values())
 

@@ -88,7 +88,9 @@ def test_functions_cannot_be_overwritten_by_scripts() -> None:
         expressions.execute("len = 1", {})
 
 
-@pytest.mark.parametrize("text", ["PT5M", "P6M", "P1Y2M3D", "PT1H30M", "R3/PT10S", "2027-01-31T09:00:00Z", "2027-01-31"])
+@pytest.mark.parametrize(
+    "text", ["PT5M", "P6M", "P1Y2M3D", "PT1H30M", "R3/PT10S", "2027-01-31T09:00:00Z", "2027-01-31"]
+)
 def test_iso_timer_literals_are_recognised(text: str) -> None:
     assert expressions.is_iso_literal(text)
 

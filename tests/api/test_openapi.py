@@ -1,0 +1,37 @@
+"""The OpenAPI 3.1 contract front-end teams build against."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+
+def test_openapi_is_3_1_and_documents_errors_as_problems(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.1")
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
+    operations = [(path, method, op) for path, ops in spec["paths"].items() for method, op in ops.items()]
+    api_ops = [(p, m, op) for p, m, op in operations if p.startswith("/api/v1")]
+    assert len(api_ops) >= 12
+    for path, method, op in api_ops:
+        assert op.get("security"), f"{method} {path} declares no security"
+        assert op.get("summary") and op.get("description"), f"{method} {path} is undocumented"
+        for status in ("401", "404", "422", "500"):
+            assert "application/problem+json" in op["responses"][status]["content"], (path, method, status)
+
+
+def test_docs_are_served(client: TestClient) -> None:
+    assert client.get("/docs").status_code == 200
+    assert client.get("/health/live").json() == {"status": "ok"}
+    assert client.get("/health/ready").json() == {"status": "ok"}
+
+
+def test_case_types_publish_their_start_schema(client: TestClient, api: object) -> None:
+    from tests.conftest import Api
+
+    assert isinstance(api, Api)
+    types = {t["key"]: t for t in api.as_("business_manager").get("/api/v1/case-types").json()}
+    assert types["cspr"]["start_form_schema"]["required"] == ["aware_at", "incident_type"]
+    definitions = api.as_("business_manager").get("/api/v1/process-definitions").json()
+    cspr = next(d for d in definitions if d["key"] == "cspr")
+    xml = api.as_("business_manager").get(f"/api/v1/process-definitions/{cspr['id']}/xml")
+    assert xml.headers["content-type"].startswith("application/xml") and b'id="cspr"' in xml.content
