@@ -10,13 +10,17 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from fastapi.testclient import TestClient
+
+# starlette suggests a package (httpx2) we do not use; its TestClient works as documented with httpx.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+from fastapi.testclient import TestClient  # noqa: E402
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
