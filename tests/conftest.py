@@ -20,7 +20,7 @@ import pytest
 
 # starlette suggests a package (httpx2) we do not use; its TestClient works as documented with httpx.
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
