@@ -7,10 +7,11 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.deps import PrincipalDep, SessionDep
+from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.schemas.cases import CaseTypeRead
-from api.schemas.common import PROBLEM_RESPONSES
-from api.schemas.processes import DefinitionRead, InstanceRead, MeRead
+from api.schemas.common import PROBLEM_RESPONSES, Page
+from api.schemas.processes import AuditEventRead, DefinitionRead, InstanceRead, MeRead
+from service.audit import queries as audit
 from service.models import ProcessDefinition
 from service.processes import registry
 from service.workflow import queries
@@ -89,3 +90,20 @@ def get_instance(instance_id: uuid.UUID, session: SessionDep, principal: Princip
     """Status, active BPMN element ids and variables of a process instance."""
     instance = queries.get_instance(session, principal, instance_id)
     return InstanceRead.model_validate(instance, from_attributes=True)
+
+
+@router.get("/audit-events", tags=["identity"])
+def list_audit_events(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: LimitDep,
+    object_id: str | None = None,
+    action: str | None = None,
+    cursor: str | None = None,
+) -> Page[AuditEventRead]:
+    """Who did what and when, newest first (partnership admins and business managers)."""
+    page = audit.list_events(session, principal, object_id=object_id, action=action, cursor=cursor, limit=limit)
+    return Page[AuditEventRead](
+        items=[AuditEventRead.model_validate(e, from_attributes=True) for e in page.items],
+        next_cursor=page.next_cursor,
+    )

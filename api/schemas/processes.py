@@ -47,3 +47,17 @@ class MeRead(BaseModel):
     name: str
     roles: list[str]
     agency: str | None
+
+
+class AuditEventRead(BaseModel):
+    """One entry of the append-only audit log."""
+
+    id: int
+    at: dt.datetime
+    actor_id: uuid.UUID | None = Field(description="Null when the system acted (a timer, the worker).")
+    actor_label: str
+    action: str = Field(description="e.g. case.opened, task.completed, timer.fired, instance.failed")
+    object_type: str
+    object_id: str
+    summary: str
+    detail: dict[str, Any]

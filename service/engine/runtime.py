@@ -9,8 +9,8 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
@@ -108,14 +108,17 @@ def fire_due_timers(definition: LoadedDefinition, state: dict[str, Any]) -> Snap
 def deliver_message(
     definition: LoadedDefinition, state: dict[str, Any], name: str, payload: dict[str, Any]
 ) -> Snapshot:
-    """Deliver a named BPMN message with a payload to this instance."""
+    """Deliver a named BPMN message; its payload becomes the process variable named after the message."""
     workflow = _load(definition, state)
     if name not in _waiting_messages(workflow):
         raise NotWaitingForMessage(f"the process is not waiting for the message '{name}'")
 
     def action() -> None:
         try:
-            workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload=payload))
+            # Camunda-parsed diagrams catch Camunda message events; the payload becomes the variable
+            # named after the message (e.g. panel_response = {...}).
+            event = BpmnEvent(MessageEventDefinition(name), payload={"payload": payload, "result_var": name})
+            workflow.send_event(event)
         except WorkflowException as exc:
             raise NotWaitingForMessage(str(exc)) from None
 

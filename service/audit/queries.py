@@ -1,0 +1,39 @@
+"""Reading the audit log (partnership admins and business managers only)."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from service.errors import Forbidden, InvalidInput
+from service.identity.principal import Principal
+from service.models import AuditEvent
+from service.pagination import Page
+
+READERS = frozenset({"partnership_admin", "business_manager"})
+
+
+def list_events(
+    session: Session,
+    principal: Principal,
+    *,
+    object_id: str | None,
+    action: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[AuditEvent]:
+    """The partnership's audit events, newest first (the cursor is the last id seen)."""
+    if not principal.roles & READERS:
+        raise Forbidden("the audit log is for partnership admins and business managers")
+    query = select(AuditEvent).where(AuditEvent.partnership_id == principal.partnership_id)
+    if object_id:
+        query = query.where(AuditEvent.object_id == object_id)
+    if action:
+        query = query.where(AuditEvent.action == action)
+    if cursor:
+        if not cursor.isdigit():
+            raise InvalidInput("the cursor is not valid", [{"field": "cursor", "message": "pass back next_cursor"}])
+        query = query.where(col(AuditEvent.id) < int(cursor))
+    rows = list(session.exec(query.order_by(col(AuditEvent.id).desc()).limit(limit + 1)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=rows, next_cursor=str(rows[-1].id) if more and rows else None)
