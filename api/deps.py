@@ -9,10 +9,10 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from service.access.principal import Principal
 from service.config import get_settings
 from service.db.session import open_session
 from service.errors import DomainError, PreconditionFailed
-from service.identity.principal import Principal
 from service.identity.tokens import authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="A LIF API token (`lif token create`, or `lif demo`).")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
+from service.access.roles import Role
 from service.identity import directory
-from service.identity.roles import Role
 from service.identity.tokens import create_token
 from service.models import Partnership, User
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from service.access.principal import Principal
 from service.errors import Forbidden, InvalidInput
-from service.identity.principal import Principal
 from service.models import AuditEvent
 from service.pagination import Page
 

@@ -13,14 +13,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from service import engine
+from service.access.principal import Principal
+from service.access.roles import CASE_MANAGERS
 from service.audit.log import record
 from service.cases.clocks import ClockStatus, clock_statuses
 from service.cases.settings import settings_for
 from service.config import get_settings
 from service.db.types import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
-from service.identity.principal import Principal
-from service.identity.roles import CASE_MANAGERS
 from service.models import Agency, Case, IdempotencyRecord, Partnership, ProcessInstance
 from service.pagination import Page, paginate
 from service.processes import registry

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlmodel import Session, select
 
+from service.access.roles import ALL_ROLES
 from service.audit.log import record
 from service.errors import Conflict, InvalidInput, NotFound
-from service.identity.roles import ALL_ROLES
 from service.models import Agency, Partnership, User
 
 

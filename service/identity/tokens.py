@@ -9,10 +9,10 @@ import uuid
 
 from sqlmodel import Session, select
 
+from service.access.principal import Principal
 from service.audit.log import record
 from service.db.types import utcnow
 from service.errors import NotFound, Unauthenticated
-from service.identity.principal import Principal
 from service.models import Agency, ApiToken, User
 
 TOKEN_PREFIX = "lif_"

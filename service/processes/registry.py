@@ -10,8 +10,8 @@ from sqlalchemy import desc, func, text
 from sqlmodel import Session, col, select
 
 from service import engine
+from service.access.roles import ALL_ROLES
 from service.errors import NotFound
-from service.identity.roles import ALL_ROLES
 from service.models import ProcessDefinition
 
 _cache: dict[uuid.UUID, engine.LoadedDefinition] = {}

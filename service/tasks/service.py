@@ -10,11 +10,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from service import engine
+from service.access.principal import Principal
+from service.access.roles import CASE_MANAGERS, Role
 from service.audit.log import record
 from service.db.types import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
-from service.identity.principal import Principal
-from service.identity.roles import CASE_MANAGERS, Role
 from service.models import Case, HumanTask, ProcessInstance
 from service.pagination import Page, paginate
 from service.processes import registry

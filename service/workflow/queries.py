@@ -6,8 +6,8 @@ import uuid
 
 from sqlmodel import Session, select
 
+from service.access.principal import Principal
 from service.errors import NotFound
-from service.identity.principal import Principal
 from service.models import ProcessInstance
 
 

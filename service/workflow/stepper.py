@@ -18,10 +18,10 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from service import engine
+from service.access.principal import Principal
 from service.audit.log import record
 from service.db.types import utcnow
 from service.errors import Conflict, InstanceFailed, NotFound
-from service.identity.principal import Principal
 from service.models import Case, HumanTask, ProcessInstance, Timer
 from service.processes import registry
 

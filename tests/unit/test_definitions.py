@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from service import engine
+from service.access.roles import ALL_ROLES
 from service.config import REPO_ROOT
-from service.identity.roles import ALL_ROLES
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 PROBE = (FIXTURES / "loop_probe.bpmn").read_bytes()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from service import engine
-from service.identity.roles import ALL_ROLES
+from service.access.roles import ALL_ROLES
 
 PROBE = (Path(__file__).parents[1] / "fixtures" / "loop_probe.bpmn").read_bytes()
 

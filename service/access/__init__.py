@@ -1,0 +1,1 @@
+"""Who is acting and what roles exist: the foundation every feature authorises against."""
