@@ -1,0 +1,91 @@
+"""The `lif` command as an operator uses it: demo tokens, token creation, and `lif serve`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import select
+
+from service.cli import main
+from service.config import get_settings
+from service.db.session import unit_of_work
+from service.models import ApiToken
+
+
+@pytest.fixture
+def cli_env(db_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("LIF_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    yield db_url  # type: ignore[misc]
+    get_settings.cache_clear()
+
+
+def test_demo_writes_one_token_per_role_and_tokens_are_stored_hashed(cli_env: str, tmp_path: Path) -> None:
+    out = tmp_path / "tokens.json"
+    assert main(["demo", "--tokens-out", str(out)]) == 0
+    tokens = json.loads(out.read_text())
+    assert {
+        "business_manager",
+        "case_review_group_member",
+        "independent_reviewer",
+        "agency_safeguarding_lead",
+        "partnership_admin",
+        "process_owner",
+        "agency_safeguarding_lead:police",
+    } <= set(tokens)
+    assert oct(out.stat().st_mode)[-3:] == "600"
+    with unit_of_work(write=False, url=cli_env) as session:
+        stored = {row.token_hash for row in session.exec(select(ApiToken)).all()}
+    assert not set(tokens.values()) & stored
+    assert {hashlib.sha256(t.encode()).hexdigest() for t in tokens.values()} <= stored
+
+
+def test_token_create_prints_a_working_token(cli_env: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["demo", "--tokens-out", str(tmp_path / "t.json")]) == 0
+    capsys.readouterr()
+    assert main(["token", "create", "--partnership", "northshire", "--email", "admin@northshire.example"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert token.startswith("lif_")
+    assert main(["token", "create", "--partnership", "northshire", "--email", "nobody@x.example"]) == 1
+    assert "no user nobody@x.example" in capsys.readouterr().err
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_lif_serve_runs_the_api_with_its_worker(cli_env: str) -> None:
+    port = _free_port()
+    env = {**os.environ, "LIF_DATABASE_URL": cli_env, "LIF_LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("lif serve did not become ready")
+        assert httpx.get(f"http://127.0.0.1:{port}/docs").status_code == 200
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/cases").status_code == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
