@@ -5,8 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any, Protocol
 
+from sqlalchemy import insert
 from sqlmodel import Session
 
+from service.db.types import utcnow
 from service.models import AuditEvent
 
 SYSTEM_ACTOR = "system"
@@ -34,9 +36,11 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append one event: who (``None`` = the system, e.g. a timer), what, to which object, in a sentence."""
-    session.add(
-        AuditEvent(
+    # A plain INSERT: audit rows are never read back in the transaction that writes them.
+    session.execute(
+        insert(AuditEvent).values(
             partnership_id=partnership_id,
+            at=utcnow(),
             actor_id=actor.user_id if actor else None,
             actor_label=actor.label if actor else SYSTEM_ACTOR,
             action=action,

@@ -9,12 +9,12 @@ stands untouched.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from service import engine
@@ -90,10 +90,10 @@ def step(
     definition = registry.loaded(session, instance.definition_id)
     case = session.get(Case, instance.case_id)
     assert case is not None
-    # JSON columns hand back the same dict the session holds; the engine consumes what it is given.
-    state = _fresh_copy(instance.state)
+    # lock_instance re-read the row, so this dict is ours to give away (the engine consumes it); the
+    # new state replaces it below, and on any error the whole transaction is discarded.
     try:
-        snapshot = action(definition, state)
+        snapshot = action(definition, instance.state)
     except engine.InstanceBroken as exc:
         _fail(session, instance, case, str(exc))
         raise InstanceFailed(f"the process instance has failed and was stopped: {exc}", commit=True) from None
@@ -116,25 +116,27 @@ def _apply(
 ) -> None:
     now = utcnow()
     previous_version = instance.version
+    values: dict[str, Any] = {
+        "state": snapshot.state,
+        "version": previous_version + 1,
+        "status": "completed" if snapshot.completed else "running",
+        "variables": snapshot.variables,
+        "active_element_ids": snapshot.active_element_ids,
+        "completed_element_ids": snapshot.completed_element_ids,
+        "waiting_messages": snapshot.waiting_messages,
+        "updated_at": now,
+        "completed_at": now if snapshot.completed else None,
+    }
     result = session.execute(
         update(ProcessInstance)
         .where(col(ProcessInstance.id) == instance.id, col(ProcessInstance.version) == previous_version)
-        .values(
-            state=snapshot.state,
-            version=previous_version + 1,
-            status="completed" if snapshot.completed else "running",
-            variables=snapshot.variables,
-            active_element_ids=snapshot.active_element_ids,
-            completed_element_ids=snapshot.completed_element_ids,
-            waiting_messages=snapshot.waiting_messages,
-            updated_at=now,
-            completed_at=now if snapshot.completed else None,
-        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict("the process instance was changed by another request; reload and try again")
-    session.refresh(instance)
+    for name, value in values.items():  # the row now holds these; no need to read it back
+        set_committed_value(instance, name, value)
     _project_tasks(session, instance, case, definition, snapshot, completed_task)
     _project_timers(session, instance, snapshot)
     case.stages = _stages(definition, snapshot)
@@ -258,7 +260,3 @@ def _fail(session: Session, instance: ProcessInstance, case: Case, message: str)
         object_id=str(instance.id),
         summary=f"Process for case {case.reference} failed: {message}",
     )
-
-
-def _fresh_copy(state: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(state))  # type: ignore[no-any-return]
