@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -36,10 +36,46 @@ class Settings(BaseSettings):
     due_soon_working_days: int = Field(
         default=2, ge=0, le=30, description="A clock or task this close to its due date is 'due soon'."
     )
+    secret_key: str = Field(
+        default="",
+        description="Encrypts stored webhook signing secrets. Required (32+ characters) in production; "
+        "development and tests fall back to a fixed, insecure key.",
+    )
+    webhook_retry_schedule: list[float] = Field(
+        default=[0, 5, 300, 1800, 7200, 18000, 36000, 36000],
+        description="Seconds to wait before each delivery attempt (JSON list); jittered by ±10%.",
+    )
+    webhook_disable_after_seconds: float = Field(
+        default=3 * 24 * 3600, description="An endpoint failing without a success for this long is disabled."
+    )
+    webhook_timeout_seconds: float = Field(default=10, gt=0, le=60, description="Per-attempt HTTP timeout.")
+    webhook_max_response_bytes: int = Field(
+        default=65536, ge=1024, description="Read at most this much of a partner's response."
+    )
+    webhook_secret_overlap_hours: float = Field(
+        default=24, ge=0, description="After rotation the old signing secret stays valid (and used) this long."
+    )
+    webhook_allow_private_addresses: bool = Field(
+        default=False,
+        description="Allow endpoints on loopback, private or link-local addresses (tests and local trials only).",
+    )
     page_size_max: int = Field(default=200, ge=1, le=1000, description="Largest page a list endpoint returns.")
     log_level: str = Field(default="INFO", description="Python logging level.")
     host: str = Field(default="127.0.0.1", description="Address `lif serve` binds.")
     port: int = Field(default=8000, description="Port `lif serve` binds.")
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_in_production(self) -> Settings:
+        if self.environment == "production" and len(self.secret_key) < 32:
+            raise ValueError("LIF_SECRET_KEY must be set (32+ characters) when LIF_ENVIRONMENT=production")
+        if self.environment == "production" and self.webhook_allow_private_addresses:
+            raise ValueError("LIF_WEBHOOK_ALLOW_PRIVATE_ADDRESSES must not be enabled in production")
+        return self
+
+    @property
+    def webhook_requires_https(self) -> bool:
+        """Partners' endpoints must use https in production."""
+        return self.environment == "production"
 
 
 @lru_cache(maxsize=1)

@@ -22,6 +22,8 @@ from service.config import get_settings
 from service.db.types import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.models import Agency, Case, IdempotencyRecord, Partnership, ProcessInstance
+from service.outbox.emit import emit_case_event
+from service.outbox.events import EventType
 from service.pagination import Page, paginate
 from service.processes import registry
 from service.workflow.stepper import create_instance, lock_instance, step
@@ -105,9 +107,48 @@ def create_case(
         summary=f"{definition.name} case {reference} opened",
         detail={"case_type": case_type, "definition_version": definition_row.version},
     )
+    emit_case_event(session, EventType.CASE_OPENED, case)
     if idempotency_key:
         _remember(session, principal, idempotency_key, fingerprint, case.id)
     return CreatedCase(view=_view(session, case, instance), replayed=False)
+
+
+def open_system_case(
+    session: Session, *, partnership_id: uuid.UUID, case_type: str, title: str, data: dict[str, Any]
+) -> Case:
+    """Open a case on the service's own initiative (e.g. an operational alert); audited as the system."""
+    definition_row = registry.latest_definition(session, case_type, partnership_id)
+    definition = registry.loaded(session, definition_row.id)
+    errors = engine.validate_submission(definition.start_form_schema, data)
+    if errors:
+        raise InvalidInput(
+            f"internal start data for '{case_type}' is not valid",
+            [{"field": e.field, "message": e.message} for e in errors],
+        )
+    number = _next_case_number(session, partnership_id)
+    case = Case(
+        partnership_id=partnership_id,
+        case_type=case_type,
+        reference=f"{case_type.upper()}-{utcnow().year}-{number:04d}",
+        title=title,
+        subject_pseudonym="n/a",
+    )
+    session.add(case)
+    session.flush()
+    create_instance(
+        session, case=case, definition_id=definition_row.id, data={**data, "case_reference": case.reference}, actor=None
+    )
+    record(
+        session,
+        partnership_id=partnership_id,
+        actor=None,
+        action="case.opened",
+        object_type="case",
+        object_id=str(case.id),
+        summary=f"{definition.name} case {case.reference} opened by the service",
+    )
+    emit_case_event(session, EventType.CASE_OPENED, case)
+    return case
 
 
 def list_cases(

@@ -1,29 +1,54 @@
-"""The background worker loop: `lif worker`, or a thread inside `lif serve`."""
+"""The background worker loop: `lif worker`, or a thread inside `lif serve`.
+
+Each pass fires due timers, sends due webhook deliveries, and (every few seconds) looks for tasks that
+became due soon or overdue. Every piece commits on its own, so one failure never blocks the others.
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 
 from service.config import get_settings
+from service.db.session import unit_of_work
 from service.jobs.timers import fire_due_timers
+from service.tasks import deadlines
+from service.webhooks.delivery import deliver_due
 
 log = logging.getLogger(__name__)
+DEADLINE_SCAN_SECONDS = 5.0
 
 
 def run(stop: threading.Event, *, url: str | None = None, poll_seconds: float | None = None) -> None:
-    """Poll for due timers until ``stop`` is set. A failed pass is logged and retried, never fatal."""
+    """Work until ``stop`` is set. A failed pass is logged and retried, never fatal."""
     interval = poll_seconds or get_settings().worker_poll_seconds
     log.info("worker started (polling every %.2fs)", interval)
+    last_scan = 0.0
     while not stop.is_set():
-        try:
-            fired = fire_due_timers(url=url)
-            if fired:
-                log.info("fired %d timer(s)", fired)
-                continue  # there may be more due right now
-        except Exception:
-            log.exception("worker pass failed; retrying")
-        stop.wait(interval)
+        busy = False
+        jobs: list[tuple[str, Callable[[], int]]] = [
+            ("timers", lambda: fire_due_timers(url=url)),
+            ("webhooks", lambda: deliver_due(url=url)),
+        ]
+        for name, job in jobs:
+            try:
+                done = job()
+                busy = busy or done > 0
+                if done:
+                    log.info("%s: %d done", name, done)
+            except Exception:
+                log.exception("worker %s pass failed; retrying", name)
+        if time.monotonic() - last_scan >= DEADLINE_SCAN_SECONDS:
+            last_scan = time.monotonic()
+            try:
+                with unit_of_work(write=True, url=url) as session:
+                    deadlines.scan(session)
+            except Exception:
+                log.exception("deadline scan failed; retrying")
+        if not busy:
+            stop.wait(interval)
     log.info("worker stopped")
 
 

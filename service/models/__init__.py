@@ -13,6 +13,12 @@ from service.models.identity import ApiToken, User  # noqa: E402
 from service.models.partnership import Agency, Partnership  # noqa: E402
 from service.models.process import ProcessDefinition, ProcessInstance, Timer  # noqa: E402
 from service.models.task import HumanTask  # noqa: E402
+from service.models.webhook import (  # noqa: E402
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "Agency",
@@ -27,4 +33,8 @@ __all__ = [
     "SQLModel",
     "Timer",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
 ]

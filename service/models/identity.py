@@ -39,5 +39,6 @@ class ApiToken(SQLModel, table=True):
     token_hash: str = Field(unique=True, max_length=64)
     prefix: str = Field(max_length=16)
     created_at: dt.datetime = created_field()
+    scope: str = Field(default="user", max_length=20)  # user | agency (a partner system's machine token)
     expires_at: dt.datetime | None = time_field()
     revoked_at: dt.datetime | None = time_field()

@@ -40,4 +40,6 @@ class HumanTask(SQLModel, table=True):
     completed_at: dt.datetime | None = time_field()
     completed_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     data: dict[str, Any] = json_field()
+    due_soon_notified_at: dt.datetime | None = time_field()
+    overdue_notified_at: dt.datetime | None = time_field()
     version: int = Field(default=1)

@@ -16,6 +16,8 @@ from service.audit.log import record
 from service.db.types import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from service.models import Case, HumanTask, ProcessInstance
+from service.outbox.emit import emit_task_event
+from service.outbox.events import EventType
 from service.pagination import Page, paginate
 from service.processes import registry
 from service.workflow.stepper import lock_instance, step
@@ -90,6 +92,9 @@ def claim(session: Session, principal: Principal, task_id: uuid.UUID, *, if_matc
         task.version += 1
         session.add(task)
         _audit(session, principal, task, "task.claimed", f"{principal.name} claimed '{task.name}'")
+        view = _view(session, task)
+        emit_task_event(session, EventType.TASK_ASSIGNED, task, view.case_reference)
+        return view
     return _view(session, task)
 
 
@@ -154,6 +159,7 @@ def complete(
         f"{principal.name} completed '{refreshed.name}'",
         detail={"fields": sorted(data)},
     )
+    emit_task_event(session, EventType.TASK_COMPLETED, refreshed, view.case_reference)
     return view
 
 

@@ -23,6 +23,8 @@ from service.audit.log import record
 from service.db.types import utcnow
 from service.errors import Conflict, InstanceFailed, NotFound
 from service.models import Case, HumanTask, ProcessInstance, Timer
+from service.outbox.emit import emit_case_event, emit_task_event
+from service.outbox.events import EventType
 from service.processes import registry
 
 EngineAction = Callable[[engine.LoadedDefinition, dict[str, Any]], engine.Snapshot]
@@ -139,11 +141,17 @@ def _apply(
         set_committed_value(instance, name, value)
     _project_tasks(session, instance, case, definition, snapshot, completed_task)
     _project_timers(session, instance, snapshot)
-    case.stages = _stages(definition, snapshot)
+    stages = _stages(definition, snapshot)
+    stage_changed = stages != case.stages
+    case.stages = stages
     case.updated_at = now
     if snapshot.completed:
         case.status = "closed"
         case.closed_at = now
+        emit_case_event(session, EventType.CASE_CLOSED, case)
+    elif stage_changed:
+        emit_case_event(session, EventType.CASE_STAGE_CHANGED, case)
+    if snapshot.completed:
         record(
             session,
             partnership_id=case.partnership_id,
@@ -185,21 +193,21 @@ def _project_tasks(
         if engine_task_id in open_rows:
             continue
         info = definition.user_tasks.get(task.element_id)
-        session.add(
-            HumanTask(
-                partnership_id=instance.partnership_id,
-                instance_id=instance.id,
-                case_id=case.id,
-                engine_task_id=engine_task_id,
-                element_id=task.element_id,
-                name=task.name,
-                lane=info.lane if info else None,
-                role=info.role if info else None,
-                stage=info.stage if info else None,
-                agency_code=task.agency,
-                due_at=task.due_at,
-            )
+        row = HumanTask(
+            partnership_id=instance.partnership_id,
+            instance_id=instance.id,
+            case_id=case.id,
+            engine_task_id=engine_task_id,
+            element_id=task.element_id,
+            name=task.name,
+            lane=info.lane if info else None,
+            role=info.role if info else None,
+            stage=info.stage if info else None,
+            agency_code=task.agency,
+            due_at=task.due_at,
         )
+        session.add(row)
+        emit_task_event(session, EventType.TASK_CREATED, row, case.reference)
 
 
 def _project_timers(session: Session, instance: ProcessInstance, snapshot: engine.Snapshot) -> None:

@@ -1,0 +1,1 @@
+"""Partner webhooks: subscriptions, signed delivery with retries, replay."""
