@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from api import errors
-from api.routers import cases, health, processes, tasks
+from api import errors, webhook_docs
+from api.routers import cases, health, processes, tasks, webhooks
 from service.config import Settings, get_settings
 from service.db.session import unit_of_work
 from service.jobs.worker import start_in_thread
@@ -62,7 +62,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             {"name": "cases", "description": "Reviews and other cases, with their statutory clocks."},
             {"name": "tasks", "description": "Work for people and partner agencies."},
             {"name": "processes", "description": "BPMN definitions and running instances."},
-            {"name": "identity", "description": "Who you are."},
+            {"name": "webhooks", "description": "Signed, guaranteed delivery of events to partner systems."},
+            {"name": "identity", "description": "Who you are, machine tokens, the audit log."},
             {"name": "health", "description": "Probes (no authentication)."},
         ],
     )
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         response.headers["X-Request-ID"] = request.state.correlation_id
         return response
 
-    for router in (health.router, processes.router, cases.router, tasks.router):
+    for router in (health.router, processes.router, cases.router, tasks.router, webhooks.router):
         app.include_router(router)
+    webhook_docs.install(app)
     return app

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from service.access.principal import Principal
 from service.config import get_settings
 from service.db.session import open_session
-from service.errors import DomainError, PreconditionFailed
+from service.errors import DomainError, Forbidden, PreconditionFailed
 from service.identity.tokens import authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="A LIF API token (`lif token create`, or `lif demo`).")
@@ -42,13 +42,22 @@ def _session(request: Request) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
-def _principal(
+def _any_principal(
     session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     return authenticate(session, credentials.credentials if credentials else None)
 
 
-PrincipalDep = Annotated[Principal, Depends(_principal)]
+def _person_principal(principal: Annotated[Principal, Depends(_any_principal)]) -> Principal:
+    if principal.machine:
+        raise Forbidden("a machine token can only use the task and webhook endpoints of its agency")
+    return principal
+
+
+# People only (cases, definitions, audit...). Machine tokens are limited to AgencyPrincipalDep routes.
+PrincipalDep = Annotated[Principal, Depends(_person_principal)]
+# People and partner systems' agency-scoped machine tokens (tasks, webhooks, /me).
+AgencyPrincipalDep = Annotated[Principal, Depends(_any_principal)]
 
 
 def _page_limit(limit: int = 50) -> int:

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from api.deps import LimitDep, PrincipalDep, SessionDep
+from api.deps import AgencyPrincipalDep, LimitDep, PrincipalDep, SessionDep
 from api.schemas.cases import CaseTypeRead
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.processes import AuditEventRead, DefinitionRead, InstanceRead, MeRead
@@ -32,7 +32,7 @@ def _definition(row: ProcessDefinition) -> DefinitionRead:
 
 
 @router.get("/me", tags=["identity"])
-def me(principal: PrincipalDep) -> MeRead:
+def me(principal: AgencyPrincipalDep) -> MeRead:
     """Who the bearer token belongs to: partnership, roles and agency."""
     return MeRead(
         user_id=principal.user_id,
@@ -40,6 +40,7 @@ def me(principal: PrincipalDep) -> MeRead:
         name=principal.name,
         roles=sorted(principal.roles),
         agency=principal.agency_code,
+        machine=principal.machine,
     )
 
 

@@ -7,7 +7,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from api.deps import IfMatchDep, LimitDep, PrincipalDep, SessionDep, etag
+from api.deps import AgencyPrincipalDep, IfMatchDep, LimitDep, SessionDep, etag
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.tasks import TaskCompletion, TaskRead, TaskSummary
 from service.models import HumanTask
@@ -34,7 +34,7 @@ def _read(view: TaskView, response: Response) -> TaskRead:
 @router.get("")
 def list_tasks(
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: AgencyPrincipalDep,
     limit: LimitDep,
     case_id: uuid.UUID | None = None,
     role: str | None = None,
@@ -53,14 +53,14 @@ def list_tasks(
 
 
 @router.get("/{task_id}")
-def get_task(task_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, response: Response) -> TaskRead:
+def get_task(task_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep, response: Response) -> TaskRead:
     """A task with its form as JSON Schema. The ETag is its version."""
     return _read(tasks.get_task(session, principal, task_id), response)
 
 
 @router.post("/{task_id}/claim")
 def claim_task(
-    task_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep, response: Response
+    task_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep, if_match: IfMatchDep, response: Response
 ) -> TaskRead:
     """Claim an open task (you must hold its role, and its agency for agency tasks)."""
     return _read(tasks.claim(session, principal, task_id, if_match=if_match), response)
@@ -68,7 +68,7 @@ def claim_task(
 
 @router.post("/{task_id}/unclaim")
 def unclaim_task(
-    task_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, if_match: IfMatchDep, response: Response
+    task_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep, if_match: IfMatchDep, response: Response
 ) -> TaskRead:
     """Give a claimed task back to its role's queue."""
     return _read(tasks.unclaim(session, principal, task_id, if_match=if_match), response)
@@ -79,7 +79,7 @@ def complete_task(
     task_id: uuid.UUID,
     body: TaskCompletion,
     session: SessionDep,
-    principal: PrincipalDep,
+    principal: AgencyPrincipalDep,
     if_match: IfMatchDep,
     response: Response,
 ) -> TaskRead:

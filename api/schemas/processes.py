@@ -47,6 +47,7 @@ class MeRead(BaseModel):
     name: str
     roles: list[str]
     agency: str | None
+    machine: bool = Field(description="True for a partner system's agency-scoped machine token.")
 
 
 class AuditEventRead(BaseModel):

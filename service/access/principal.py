@@ -15,6 +15,7 @@ class Principal:
     name: str
     roles: frozenset[str]
     agency_code: str | None = None
+    machine: bool = False  # a partner system's agency-scoped token: tasks and webhooks only
 
     def has_role(self, role: str) -> bool:
         """True when the user holds ``role``."""

@@ -23,7 +23,9 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, *, user_id: uuid.UUID, name: str, expires_at: dt.datetime | None = None) -> str:
+def create_token(
+    session: Session, *, user_id: uuid.UUID, name: str, expires_at: dt.datetime | None = None, scope: str = "user"
+) -> str:
     """Issue a new token for a user and return it (the only time it is ever visible)."""
     user = session.get(User, user_id)
     if user is None:
@@ -36,6 +38,7 @@ def create_token(session: Session, *, user_id: uuid.UUID, name: str, expires_at:
             name=name,
             token_hash=hash_token(token),
             prefix=token[:12],
+            scope=scope,
             expires_at=expires_at,
         )
     )
@@ -78,4 +81,5 @@ def authenticate(session: Session, token: str | None) -> Principal:
         name=user.name,
         roles=frozenset(user.roles),
         agency_code=agency_code,
+        machine=api_token.scope == "agency",
     )

@@ -1,0 +1,157 @@
+"""Partner webhooks: subscriptions, secrets, test pings, delivery logs and replay; machine tokens."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from api.deps import AgencyPrincipalDep, PrincipalDep, SessionDep
+from api.schemas.common import PROBLEM_RESPONSES
+from api.schemas.webhooks import (
+    AttemptRead,
+    DeliveryRead,
+    MachineTokenCreate,
+    MachineTokenRead,
+    Queued,
+    ReplayRequest,
+    SubscriptionCreate,
+    SubscriptionRead,
+    SubscriptionUpdate,
+    SubscriptionWithSecret,
+)
+from service.identity.machines import create_machine_token
+from service.models import WebhookSubscription
+from service.outbox.events import NOT_YET_EMITTED, SUBSCRIBABLE
+from service.webhooks import subscriptions
+
+router = APIRouter(prefix="/api/v1", tags=["webhooks"], responses=PROBLEM_RESPONSES)
+BASE = "/webhooks/subscriptions"
+
+
+def _read(sub: WebhookSubscription) -> SubscriptionRead:
+    return SubscriptionRead.model_validate({**sub.model_dump(), "agency": sub.agency_code})
+
+
+@router.get("/webhooks/event-types")
+def event_types(principal: AgencyPrincipalDep) -> dict[str, list[str]]:
+    """Event types you can subscribe to (and those reserved for features not yet released)."""
+    return {"event_types": sorted(SUBSCRIBABLE), "not_yet_emitted": sorted(NOT_YET_EMITTED)}
+
+
+@router.post(BASE, status_code=201)
+def create_subscription(
+    body: SubscriptionCreate, session: SessionDep, principal: AgencyPrincipalDep, response: Response
+) -> SubscriptionWithSecret:
+    """Register an endpoint; the response carries its signing secret, shown only this once."""
+    created = subscriptions.create(
+        session,
+        principal,
+        url=body.url,
+        event_types=body.event_types,
+        agency=body.agency,
+        description=body.description,
+    )
+    response.headers["Location"] = f"/api/v1{BASE}/{created.subscription.id}"
+    return SubscriptionWithSecret(subscription=_read(created.subscription), secret=created.secret)
+
+
+@router.get(BASE)
+def list_subscriptions(session: SessionDep, principal: AgencyPrincipalDep) -> list[SubscriptionRead]:
+    """Subscriptions you manage (admins: all of the partnership's; agencies: their own)."""
+    return [_read(sub) for sub in subscriptions.list_subscriptions(session, principal)]
+
+
+@router.get(BASE + "/{subscription_id}")
+def get_subscription(
+    subscription_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep
+) -> SubscriptionRead:
+    """One subscription."""
+    return _read(subscriptions.get(session, principal, subscription_id))
+
+
+@router.patch(BASE + "/{subscription_id}")
+def update_subscription(
+    subscription_id: uuid.UUID, body: SubscriptionUpdate, session: SessionDep, principal: AgencyPrincipalDep
+) -> SubscriptionRead:
+    """Change URL, events or description; `status: active` re-enables a disabled endpoint."""
+    return _read(
+        subscriptions.update_subscription(
+            session,
+            principal,
+            subscription_id,
+            url=body.url,
+            event_types=body.event_types,
+            description=body.description,
+            status=body.status,
+        )
+    )
+
+
+@router.delete(BASE + "/{subscription_id}", status_code=204)
+def delete_subscription(subscription_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep) -> Response:
+    """Stop delivering to an endpoint (its delivery history is kept)."""
+    subscriptions.delete(session, principal, subscription_id)
+    return Response(status_code=204)
+
+
+@router.post(BASE + "/{subscription_id}/rotate-secret")
+def rotate_secret(
+    subscription_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep
+) -> SubscriptionWithSecret:
+    """New signing secret; the old one stays valid (both signatures are sent) for the overlap period."""
+    rotated = subscriptions.rotate_secret(session, principal, subscription_id)
+    return SubscriptionWithSecret(subscription=_read(rotated.subscription), secret=rotated.secret)
+
+
+@router.post(BASE + "/{subscription_id}/ping", status_code=202)
+def ping(subscription_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep) -> Queued:
+    """Send a test event to this endpoint."""
+    event = subscriptions.ping(session, principal, subscription_id)
+    return Queued(queued=1, webhook_id=event.webhook_id)
+
+
+@router.post(BASE + "/{subscription_id}/replay", status_code=202)
+def replay(
+    subscription_id: uuid.UUID, body: ReplayRequest, session: SessionDep, principal: AgencyPrincipalDep
+) -> Queued:
+    """Deliver again one event (webhook_id), or every event not delivered since a time."""
+    queued = subscriptions.replay(session, principal, subscription_id, webhook_id=body.webhook_id, since=body.since)
+    return Queued(queued=queued)
+
+
+@router.get(BASE + "/{subscription_id}/deliveries")
+def list_deliveries(
+    subscription_id: uuid.UUID,
+    session: SessionDep,
+    principal: AgencyPrincipalDep,
+    webhook_id: str | None = None,
+    status: str | None = None,
+    limit: int = 50,
+) -> list[DeliveryRead]:
+    """Deliveries to this endpoint, newest first, each with every attempt (status, latency, response)."""
+    rows = subscriptions.deliveries(
+        session, principal, subscription_id, webhook_id=webhook_id, status=status, limit=max(1, min(limit, 200))
+    )
+    return [
+        DeliveryRead(
+            webhook_id=event.webhook_id,
+            event_type=event.event_type,
+            status=delivery.status,
+            attempt_count=delivery.attempt_count,
+            next_attempt_at=delivery.next_attempt_at,
+            delivered_at=delivery.delivered_at,
+            created_at=event.created_at,
+            attempts=[AttemptRead.model_validate(a, from_attributes=True) for a in attempts],
+        )
+        for delivery, event, attempts in rows
+    ]
+
+
+@router.post("/agencies/{agency_code}/machine-tokens", status_code=201, tags=["identity"])
+def issue_machine_token(
+    agency_code: str, body: MachineTokenCreate, session: SessionDep, principal: PrincipalDep
+) -> MachineTokenRead:
+    """Partnership admins: a token for an agency's own system (its tasks and webhooks only), shown once."""
+    issued = create_machine_token(session, principal, agency_code=agency_code, name=body.name)
+    return MachineTokenRead(token=issued.token, user_id=uuid.UUID(issued.user_id), agency=issued.agency)

@@ -1,0 +1,152 @@
+"""Webhook subscription models and the payloads partners receive."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class SubscriptionCreate(BaseModel):
+    """Register an endpoint. Agency staff and machine tokens are always scoped to their own agency."""
+
+    url: str = Field(max_length=2000, description="https in production; private and loopback hosts are refused.")
+    event_types: list[str] = Field(min_length=1, description="See GET /webhooks/event-types.")
+    agency: str | None = Field(default=None, description="Admins: scope to one agency's events; null = all.")
+    description: str = Field(default="", max_length=300)
+
+
+class SubscriptionUpdate(BaseModel):
+    """Change an endpoint; set status 'active' to re-enable a disabled one."""
+
+    url: str | None = Field(default=None, max_length=2000)
+    event_types: list[str] | None = None
+    description: str | None = Field(default=None, max_length=300)
+    status: Literal["active", "disabled"] | None = None
+
+
+class SubscriptionRead(BaseModel):
+    """A subscription (its secret is never shown again after creation or rotation)."""
+
+    id: uuid.UUID
+    url: str
+    event_types: list[str]
+    agency: str | None
+    description: str
+    status: str
+    disabled_reason: str | None
+    previous_secret_expires_at: dt.datetime | None
+    failing_since: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class SubscriptionWithSecret(BaseModel):
+    """A subscription and its signing secret (`whsec_...`): store it now, it is not shown again."""
+
+    subscription: SubscriptionRead
+    secret: str
+
+
+class ReplayRequest(BaseModel):
+    """Replay one event (webhook_id) or every event not delivered since a time."""
+
+    webhook_id: str | None = None
+    since: dt.datetime | None = None
+
+
+class Queued(BaseModel):
+    """How many deliveries were queued, and for a ping its webhook-id."""
+
+    queued: int
+    webhook_id: str | None = None
+
+
+class AttemptRead(BaseModel):
+    """One HTTP attempt."""
+
+    attempt_number: int
+    attempted_at: dt.datetime
+    status_code: int | None
+    latency_ms: int
+    response_excerpt: str
+    error: str | None
+
+
+class DeliveryRead(BaseModel):
+    """One event to this endpoint, and every attempt."""
+
+    webhook_id: str
+    event_type: str
+    status: str = Field(description="pending | delivered | failed | cancelled")
+    attempt_count: int
+    next_attempt_at: dt.datetime
+    delivered_at: dt.datetime | None
+    created_at: dt.datetime
+    attempts: list[AttemptRead]
+
+
+class MachineTokenCreate(BaseModel):
+    """Name the partner system the token is for."""
+
+    name: str = Field(min_length=1, max_length=100, description="e.g. 'Police case management system'")
+
+
+class MachineTokenRead(BaseModel):
+    """A machine token (shown once) scoped to one agency: its tasks and its webhooks, nothing else."""
+
+    token: str
+    user_id: uuid.UUID
+    agency: str
+
+
+class TaskEventData(BaseModel):
+    """What a task event says: ids, names, dates and links; never personal details."""
+
+    task_id: uuid.UUID
+    case_id: uuid.UUID
+    case_reference: str
+    task_name: str
+    element_id: str
+    role: str | None
+    agency: str | None
+    state: str
+    due_at: dt.datetime | None
+    links: dict[str, str] = Field(description="API paths to fetch the task and case with your token.")
+
+
+class CaseEventData(BaseModel):
+    """What a case event says."""
+
+    case_id: uuid.UUID
+    case_reference: str
+    case_type: str
+    status: str
+    stages: list[str]
+    links: dict[str, str]
+
+
+class TaskEvent(BaseModel):
+    """task.created | task.assigned | task.completed | task.due_soon | task.overdue."""
+
+    type: str
+    timestamp: dt.datetime
+    data: TaskEventData
+
+
+class CaseEvent(BaseModel):
+    """case.opened | case.stage_changed | case.closed."""
+
+    type: str
+    timestamp: dt.datetime
+    data: CaseEventData
+
+
+class PingEvent(BaseModel):
+    """A test event sent on demand."""
+
+    type: Literal["ping"]
+    timestamp: dt.datetime
+    data: dict[str, str]
