@@ -154,6 +154,12 @@ class _RoleClient:
     def post(self, url: str, **kwargs: Any) -> Any:
         return self.request("POST", url, **kwargs)
 
+    def patch(self, url: str, **kwargs: Any) -> Any:
+        return self.request("PATCH", url, **kwargs)
+
+    def delete(self, url: str, **kwargs: Any) -> Any:
+        return self.request("DELETE", url, **kwargs)
+
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
