@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 from api.app import create_app
 from service.cli import migrate
-from service.config import REPO_ROOT, Settings
+from service.config import REPO_ROOT, Settings, get_settings
 from service.db.engine import get_engine
 from service.db.session import unit_of_work
 from service.demo import seed
@@ -41,6 +41,14 @@ POSTGRES_ADMIN_URL = os.environ.get("LIF_TEST_POSTGRES_URL", "postgresql+psycopg
 def _admin_dsn(url: str) -> str:
     parsed = make_url(url)
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """Tests that change LIF_* variables must not leak cached settings into the next test."""
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
