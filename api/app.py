@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from api import errors, webhook_docs
-from api.routers import cases, health, processes, tasks, webhooks
+from api.routers import cases, definitions, health, processes, tasks, webhooks
 from service.config import Settings, get_settings
 from service.db.session import unit_of_work
 from service.jobs.worker import start_in_thread
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             {"name": "cases", "description": "Reviews and other cases, with their statutory clocks."},
             {"name": "tasks", "description": "Work for people and partner agencies."},
             {"name": "processes", "description": "BPMN definitions and running instances."},
+            {"name": "process owners", "description": "Validate, deploy, simulate, migrate and control processes."},
             {"name": "webhooks", "description": "Signed, guaranteed delivery of events to partner systems."},
             {"name": "identity", "description": "Who you are, machine tokens, the audit log."},
             {"name": "health", "description": "Probes (no authentication)."},
@@ -79,7 +80,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         response.headers["X-Request-ID"] = request.state.correlation_id
         return response
 
-    for router in (health.router, processes.router, cases.router, tasks.router, webhooks.router):
+    for router in (health.router, processes.router, definitions.router, cases.router, tasks.router, webhooks.router):
         app.include_router(router)
     webhook_docs.install(app)
     return app

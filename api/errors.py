@@ -24,6 +24,7 @@ def problem(
     slug: str,
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     """Build a problem response carrying the request's correlation id."""
     body: dict[str, Any] = {
@@ -36,6 +37,7 @@ def problem(
     }
     if errors is not None:
         body["errors"] = errors
+    body.update(extra or {})  # structured extensions, e.g. a diagram's validation "problems"
     return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
 
 
@@ -45,7 +47,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return problem(request, exc.status, exc.title, exc.detail, exc.slug, exc.extra.get("errors"), headers)
+        extensions = {key: value for key, value in exc.extra.items() if key != "errors"}
+        return problem(
+            request, exc.status, exc.title, exc.detail, exc.slug, exc.extra.get("errors"), headers, extensions
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

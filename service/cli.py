@@ -96,8 +96,10 @@ def _demo(args: argparse.Namespace) -> int:
     from service.demo import seed
 
     if get_settings().environment == "production":
-        print("error: lif demo seeds a fictional partnership and is refused when LIF_ENVIRONMENT=production",
-              file=sys.stderr)
+        print(
+            "error: lif demo seeds a fictional partnership and is refused when LIF_ENVIRONMENT=production",
+            file=sys.stderr,
+        )
         return 1
     migrate()
     with unit_of_work() as session:

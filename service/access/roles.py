@@ -14,6 +14,7 @@ class Role(StrEnum):
     AGENCY_SAFEGUARDING_LEAD = "agency_safeguarding_lead"
     PARTNERSHIP_ADMIN = "partnership_admin"
     PROCESS_OWNER = "process_owner"
+    PLATFORM_ADMIN = "platform_admin"  # the hosting team: deploys diagrams shared by every partnership
 
 
 ALL_ROLES = frozenset(role.value for role in Role)

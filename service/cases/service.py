@@ -17,7 +17,6 @@ from service.access.principal import Principal
 from service.access.roles import CASE_MANAGERS
 from service.audit.log import record
 from service.cases.clocks import ClockStatus, clock_statuses
-from service.cases.settings import settings_for
 from service.config import get_settings
 from service.db.types import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -26,6 +25,7 @@ from service.outbox.emit import emit_case_event
 from service.outbox.events import EventType
 from service.pagination import Page, paginate
 from service.processes import registry
+from service.processes.settings import settings_for
 from service.workflow.stepper import create_instance, lock_instance, step
 
 

@@ -13,6 +13,8 @@ from service.engine.definitions import (  # noqa: I001
 from service.engine.expressions import ExpressionError, UnsafeExpression
 from service.engine.expressions import evaluate as evaluate_expression
 from service.engine.forms import FieldError, validate_submission
+from service.engine.migration import MigrationPlan, migrate, plan_migration
+from service.engine.reachability import unreachable_elements
 from service.engine.runtime import (
     EngineError,
     InstanceBroken,
@@ -37,6 +39,7 @@ __all__ = [
     "FieldError",
     "InstanceBroken",
     "LoadedDefinition",
+    "MigrationPlan",
     "NotWaitingForMessage",
     "Problem",
     "ReadyTask",
@@ -51,7 +54,10 @@ __all__ = [
     "evaluate_expression",
     "fire_due_timers",
     "load_definition",
+    "migrate",
+    "plan_migration",
     "role_for_lane",
     "start",
+    "unreachable_elements",
     "validate_submission",
 ]

@@ -142,11 +142,21 @@ def _step(workflow: BpmnWorkflow, action: Any) -> Snapshot:
     return _snapshot(workflow)
 
 
+def _depth_guard(task: Any) -> None:
+    # Checked after every engine-run task: a runaway script/gateway loop stops here at once, instead of
+    # relying on SpiffWorkflow losing sight of deep tasks (its false-completion bug) to end the loop.
+    if task.depth > MAX_DEPTH:
+        raise InstanceBroken(
+            f"a loop has run too many times at {task.task_spec.bpmn_id or task.task_spec.name}; "
+            f"the task tree is deeper than {MAX_DEPTH}"
+        )
+
+
 def _run_until_waiting(workflow: BpmnWorkflow) -> None:
     # do_engine_steps() checks timers only at its end, so a timer already due becomes ready but the flow
     # after it does not run; go round until nothing automatic is left to do.
     for _ in range(100):
-        workflow.do_engine_steps()
+        workflow.do_engine_steps(did_complete_task=_depth_guard)
         if not any(t.state == TaskState.READY and not t.task_spec.manual for t in _all_tasks(workflow)):
             return
 

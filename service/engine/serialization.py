@@ -59,3 +59,8 @@ def load(state: dict[str, Any], spec: Any, subprocess_specs: dict[str, Any]) -> 
     ``state`` is consumed (SpiffWorkflow pops keys from it): pass a freshly decoded dict.
     """
     return _SERIALIZER.registry.restore(state, spec=spec, subprocess_specs=subprocess_specs)
+
+
+def registry() -> Any:
+    """The serializer's converter registry (SpiffWorkflow's spec diff needs it)."""
+    return _SERIALIZER.registry

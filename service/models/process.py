@@ -28,6 +28,8 @@ class ProcessDefinition(SQLModel, table=True):
     source: str = Field(max_length=300)
     bpmn_xml: str = Field(sa_column=Column(Text, nullable=False))
     partnership_id: uuid.UUID | None = Field(default=None, foreign_key="partnership.id", index=True)
+    created_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
+    change_note: str = Field(default="", max_length=1000)
     created_at: dt.datetime = created_field()
 
 

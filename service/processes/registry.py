@@ -62,6 +62,12 @@ def sync_bundled(session: Session, bpmn_dir: Path) -> list[ProcessDefinition]:
     return registered
 
 
+def remember(definition_id: uuid.UUID, definition: engine.LoadedDefinition) -> None:
+    """Cache a freshly validated definition under its stored id."""
+    with _cache_lock:
+        _cache[definition_id] = definition
+
+
 def latest_definition(session: Session, process_key: str, partnership_id: uuid.UUID) -> ProcessDefinition:
     """The version new cases start on: the partnership's own newest variant, else the shared newest."""
     row = session.exec(

@@ -107,6 +107,29 @@ def step(
     return snapshot
 
 
+def migrate_to(session: Session, *, instance: ProcessInstance, target_definition_id: uuid.UUID) -> engine.Snapshot:
+    """Move a locked instance to another version of its process (refused with the reason when unsafe)."""
+    if instance.status not in ("running", "suspended"):
+        raise Conflict(f"the process instance is {instance.status}; only running or suspended instances move")
+    source = registry.loaded(session, instance.definition_id)
+    target = registry.loaded(session, target_definition_id)
+    case = session.get(Case, instance.case_id)
+    assert case is not None
+    try:
+        snapshot = engine.migrate(source, target, instance.state)
+    except engine.InstanceBroken as exc:
+        raise Conflict(f"the instance would break on the target version: {exc}") from None
+    except engine.EngineError as exc:
+        raise Conflict(str(exc)) from None
+    status = instance.status
+    _apply(session, instance, case, target, snapshot, completed_task=None)
+    instance.definition_id = target_definition_id
+    if status == "suspended" and not snapshot.completed:
+        instance.status = "suspended"
+    session.add(instance)
+    return snapshot
+
+
 def _apply(
     session: Session,
     instance: ProcessInstance,
@@ -181,8 +204,18 @@ def _project_tasks(
     ready = {task.task_id: task for task in snapshot.ready_tasks}
     for engine_task_id, row in open_rows.items():
         if engine_task_id in ready:
-            if row.due_at != ready[engine_task_id].due_at:
-                row.due_at = ready[engine_task_id].due_at
+            # Due times move, and after a migration the task's name, lane or stage may have changed.
+            task = ready[engine_task_id]
+            info = definition.user_tasks.get(task.element_id)
+            current = (
+                task.due_at,
+                task.name,
+                info.lane if info else None,
+                info.role if info else None,
+                info.stage if info else None,
+            )
+            if (row.due_at, row.name, row.lane, row.role, row.stage) != current:
+                row.due_at, row.name, row.lane, row.role, row.stage = current
                 row.version += 1
                 session.add(row)
         elif completed_task is None or row.id != completed_task.id:

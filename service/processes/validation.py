@@ -1,0 +1,71 @@
+"""One validation report for an uploaded diagram: every problem found, errors and warnings, located."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from service import engine
+from service.access.roles import ALL_ROLES
+from service.engine.reachability import unreachable_elements
+from service.processes import lint
+
+
+@dataclass
+class Report:
+    """The outcome of validating a diagram; ``definition`` is set when it has no errors."""
+
+    process_key: str | None
+    problems: list[engine.Problem] = field(default_factory=list)
+    definition: engine.LoadedDefinition | None = None
+
+    @property
+    def errors(self) -> list[engine.Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[engine.Problem]:
+        return [p for p in self.problems if p.severity != "error"]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+
+def validate(xml: bytes, *, filename: str, process_key: str | None = None) -> Report:
+    """Run every check we have and collect all findings (the engine stops at its first failing stage)."""
+    root = lint.parse(xml)
+    key = process_key or (_executable_process_id(root) if root is not None else None)
+    report = Report(process_key=key)
+    if root is not None:
+        report.problems.extend(lint.diagram_problems(root))
+        report.problems.extend(lint.lint_warnings(root))
+    if key is None and root is not None:
+        report.problems.append(engine.Problem('the file has no executable process (isExecutable="true")'))
+        return report
+    try:
+        report.definition = engine.load_definition(xml, process_id=key or "", source=filename, known_roles=ALL_ROLES)
+    except engine.DefinitionInvalid as exc:
+        seen = {(p.element_id, p.message) for p in report.problems}
+        report.problems.extend(p for p in exc.problems if (p.element_id, p.message) not in seen)
+    if report.definition is not None:
+        report.problems.extend(
+            engine.Problem(f"no path from a start event reaches this {kind}", element_id, name, None, "warning")
+            for element_id, name, kind in _unreachable(xml)
+        )
+    if report.errors:
+        report.definition = None
+    report.problems.sort(key=lambda p: (p.severity != "error", p.line or 0, p.element_id or ""))
+    return report
+
+
+def _executable_process_id(root: object) -> str | None:
+    from lxml import etree
+
+    assert isinstance(root, etree._Element)
+    processes = root.findall("bpmn:process", lint.NS)
+    executable = [p for p in processes if p.get("isExecutable") == "true"] or processes
+    return executable[0].get("id") if executable else None
+
+
+def _unreachable(xml: bytes) -> list[tuple[str, str, str]]:
+    return [(element_id, name, "element") for element_id, name in unreachable_elements(xml)]
