@@ -37,9 +37,42 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--email", required=True, help="the user's email")
     create.add_argument("--name", default="cli", help="a label for the token")
 
+    partnership = commands.add_parser("partnership", help="onboard partnerships")
+    partnership_commands = partnership.add_subparsers(dest="partnership_command", required=True)
+    p_create = partnership_commands.add_parser("create", help="create a partnership (a tenant)")
+    p_create.add_argument("--key", required=True, help="short unique key, e.g. northshire-lscp")
+    p_create.add_argument("--name", required=True)
+    p_create.add_argument("--kind", required=True, choices=["children", "adults", "joint", "community_safety", "mappa"])
+
+    agency = commands.add_parser("agency", help="manage a partnership's agencies")
+    agency_commands = agency.add_subparsers(dest="agency_command", required=True)
+    a_add = agency_commands.add_parser("add", help="add an agency")
+    a_add.add_argument("--partnership", required=True, help="partnership key")
+    a_add.add_argument("--code", required=True, help="short code used in diagrams and the API, e.g. police")
+    a_add.add_argument("--name", required=True)
+    a_add.add_argument("--kind", required=True, help="police, health, local_authority, education, probation, ...")
+
+    user = commands.add_parser("user", help="manage a partnership's users")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    u_add = user_commands.add_parser("add", help="add a user (then `lif token create` for them)")
+    u_add.add_argument("--partnership", required=True, help="partnership key")
+    u_add.add_argument("--name", required=True)
+    u_add.add_argument("--email", required=True)
+    u_add.add_argument("--role", required=True, action="append", help="repeat for several roles")
+    u_add.add_argument("--agency", help="agency code, for agency staff")
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    handler = {"serve": _serve, "worker": _worker, "migrate": _migrate, "demo": _demo, "token": _token}
+    handler = {
+        "serve": _serve,
+        "worker": _worker,
+        "migrate": _migrate,
+        "demo": _demo,
+        "token": _token,
+        "partnership": _directory,
+        "agency": _directory,
+        "user": _directory,
+    }
     return handler[args.command](args)
 
 
@@ -129,6 +162,44 @@ def _token(args: argparse.Namespace) -> int:
         print(f"error: {exc.detail}", file=sys.stderr)
         return 1
     print(token)
+    return 0
+
+
+def _directory(args: argparse.Namespace) -> int:
+    from sqlmodel import select
+
+    from service.db.session import unit_of_work
+    from service.errors import DomainError
+    from service.identity import directory
+    from service.models import Partnership
+
+    try:
+        with unit_of_work() as session:
+            if args.command == "partnership":
+                created = directory.create_partnership(session, key=args.key, name=args.name, kind=args.kind)
+                print(f"partnership '{created.key}' created ({created.id})")
+                return 0
+            found = session.exec(select(Partnership).where(Partnership.key == args.partnership)).first()
+            if found is None:
+                raise DomainError(f"there is no partnership '{args.partnership}'")
+            if args.command == "agency":
+                added = directory.add_agency(
+                    session, partnership_id=found.id, code=args.code, name=args.name, kind=args.kind
+                )
+                print(f"agency '{added.code}' added to '{found.key}'")
+            else:
+                person = directory.add_user(
+                    session,
+                    partnership_id=found.id,
+                    name=args.name,
+                    email=args.email,
+                    roles=args.role,
+                    agency_code=args.agency,
+                )
+                print(f"user {person.email} added to '{found.key}' with roles {', '.join(person.roles)}")
+    except DomainError as exc:
+        print(f"error: {exc.detail}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -352,7 +352,7 @@ def _draw_activity(group: Any, tag: str, node: Any, shape: Any, box: Box, name: 
         elif abs(event.cy - box.y) <= event.h / 2:
             top = max(top, event.y + event.h + 1)
     width = box.w - 8
-    icon_top = max(top, box.y + 20.0) if tag in shapes.ICON_TAGS else top
+    icon_top = max(top, box.y + 22.0) if tag in shapes.ICON_TAGS else top
     fit = shapes.fit_text(name, width, bottom - icon_top)
     if fit is not None and tag in shapes.ICON_TAGS:
         shapes.task_icon(group, tag, box)

@@ -59,6 +59,76 @@ def test_token_create_prints_a_working_token(cli_env: str, capsys: pytest.Captur
     assert "no user nobody@x.example" in capsys.readouterr().err
 
 
+def test_onboarding_a_partnership_from_the_command_line(cli_env: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate"]) == 0
+    assert main(["partnership", "create", "--key", "riverside", "--name", "Riverside SAB", "--kind", "adults"]) == 0
+    assert (
+        main(
+            [
+                "agency",
+                "add",
+                "--partnership",
+                "riverside",
+                "--code",
+                "health",
+                "--name",
+                "Riverside ICB",
+                "--kind",
+                "health",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "user",
+                "add",
+                "--partnership",
+                "riverside",
+                "--name",
+                "Ada",
+                "--email",
+                "ada@riverside.example",
+                "--role",
+                "partnership_admin",
+                "--role",
+                "process_owner",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "user",
+                "add",
+                "--partnership",
+                "riverside",
+                "--name",
+                "Bo",
+                "--email",
+                "bo@riverside.example",
+                "--role",
+                "agency_safeguarding_lead",
+                "--agency",
+                "health",
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert main(["token", "create", "--partnership", "riverside", "--email", "ada@riverside.example"]) == 0
+    assert capsys.readouterr().out.startswith("lif_")
+    assert (
+        main(["user", "add", "--partnership", "riverside", "--name", "X", "--email", "x@r.example", "--role", "wizard"])
+        == 1
+    )
+    assert "unknown roles" in capsys.readouterr().err
+    assert main(["agency", "add", "--partnership", "nowhere", "--code", "a", "--name", "A", "--kind", "x"]) == 1
+    assert main(["partnership", "create", "--key", "riverside", "--name", "Again", "--kind", "adults"]) == 1
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -137,14 +137,22 @@ def test_names_never_become_markup() -> None:
 def test_external_entities_are_not_resolved(tmp_path: Path) -> None:
     secret = tmp_path / "secret.txt"
     secret.write_text("TOP-SECRET")
-    xml = ENDPOINT_REVIEW.replace(
-        b"<bpmn:definitions",
-        f'<!DOCTYPE d [<!ENTITY leak SYSTEM "file://{secret}">]>\n<bpmn:definitions'.encode(),
-        1,
-    ).replace(b'<?xml version="1.0" encoding="UTF-8"?>', b'<?xml version="1.0" encoding="UTF-8"?>')
-    xml = xml.replace(b'name="Partnership admin"', b'name="Admin"', 1)
-    xml = xml.replace(b"<bpmn:documentation>", b"<bpmn:documentation>&leak;", 1)
-    assert "TOP-SECRET" not in render_svg(xml)
+    doctype = f'<!DOCTYPE d [<!ENTITY leak SYSTEM "file://{secret}">]>\n'.encode()
+    xml = ENDPOINT_REVIEW.replace(b"<bpmn:definitions", doctype + b"<bpmn:definitions", 1)
+    annotated = xml.replace(
+        b"</bpmn:process>",
+        b'<bpmn:textAnnotation id="Note"><bpmn:text>see &leak; here</bpmn:text></bpmn:textAnnotation></bpmn:process>',
+    ).replace(
+        b"</bpmndi:BPMNPlane>",
+        b'<bpmndi:BPMNShape bpmnElement="Note"><dc:Bounds x="300" y="230" width="100" height="30"/>'
+        b"</bpmndi:BPMNShape></bpmndi:BPMNPlane>",
+    )
+    svg = render_svg(annotated)
+    assert "TOP-SECRET" not in svg
+    assert "annotation" in _classes(etree.fromstring(svg.encode()), "Note")
+    in_attribute = xml.replace(b'name="Restore or retire the webhook endpoint"', b'name="&leak;"')
+    with pytest.raises(ValueError, match="well-formed"):
+        render_svg(in_attribute)
 
 
 def test_a_file_without_a_diagram_is_refused() -> None:
@@ -157,24 +165,40 @@ def test_a_file_without_a_diagram_is_refused() -> None:
         render_svg(b"<bpmn:definitions")
 
 
-def test_long_task_names_wrap_within_the_task() -> None:
-    long_name = "Restore the webhook endpoint after checking the partner's certificate and retry policy"
-    xml = ENDPOINT_REVIEW.replace(b'name="Restore or retire the webhook endpoint"', f'name="{long_name}"'.encode())
+def _task_text(name: str) -> tuple[Any, Any, float, list[str]]:
+    xml = ENDPOINT_REVIEW.replace(b'name="Restore or retire the webhook endpoint"', f'name="{name}"'.encode())
     assert xml != ENDPOINT_REVIEW
-    svg = _svg(xml)
-    group = _group(svg, "Task_ReviewEndpoint")
-    body = group.find(f"{{{SVG_NS}}}rect")
-    width = float(body.get("width"))
-    assert width == 100 and body.get("rx") == "10"
-    text = group.find(f"{{{SVG_NS}}}text")
+    group = _group(_svg(xml), "Task_ReviewEndpoint")
+    body, text = group.find(f"{{{SVG_NS}}}rect"), group.find(f"{{{SVG_NS}}}text")
     size = float(str(text.get("style") or "font-size:12px").removeprefix("font-size:").removesuffix("px"))
-    lines = [str(span.text) for span in text.findall(f"{{{SVG_NS}}}tspan")]
+    return body, text, size, [str(span.text) for span in text.findall(f"{{{SVG_NS}}}tspan")]
+
+
+@pytest.mark.parametrize(
+    "long_name",
+    [
+        "Restore or retire the webhook endpoint after the partner confirms",
+        "Agree terms of reference with the independent reviewer",
+        "Re-establish contact with the safeguarding partners",
+    ],
+)
+def test_long_task_names_wrap_within_the_task(long_name: str) -> None:
+    body, text, size, lines = _task_text(long_name)
+    width, top, height = float(body.get("width")), float(body.get("y")), float(body.get("height"))
+    assert width == 100 and body.get("rx") == "10"
     assert len(lines) >= 3
-    assert all(len(line) * 7 * size / 12 <= width for line in lines)
-    assert " ".join(lines).split() == long_name.split()  # nothing lost
+    assert all(len(line) * 7 * size / 12 <= width - 8 for line in lines)  # ~7px a character at 12px
+    assert "".join(lines).replace(" ", "") == long_name.replace(" ", "")  # nothing lost or split mid-word
     ys = [float(span.get("y")) for span in text.findall(f"{{{SVG_NS}}}tspan")]
-    top, height = float(body.get("y")), float(body.get("height"))
-    assert ys == sorted(ys) and top < ys[0] - 8 and ys[-1] < top + height
+    assert ys == sorted(ys) and top + size <= ys[0] and ys[-1] < top + height - 2
+
+
+def test_a_name_too_long_for_the_task_is_cut_short() -> None:
+    body, text, size, lines = _task_text("Consider " + "the partnership's very detailed arrangements " * 4)
+    assert lines[-1].endswith("\u2026")
+    ys = [float(span.get("y")) for span in text.findall(f"{{{SVG_NS}}}tspan")]
+    assert ys[-1] < float(body.get("y")) + float(body.get("height")) - 2
+    assert all(len(line) * 7 * size / 12 <= float(body.get("width")) for line in lines)
 
 
 def test_lanes_are_labelled_vertically() -> None:
