@@ -73,3 +73,37 @@ def get_case(api: Api, case_id: str) -> dict[str, Any]:
 def clock(case: dict[str, Any], key: str) -> dict[str, Any]:
     """One clock of a case by key."""
     return next(c for c in case["clocks"] if c["key"] == key)
+
+
+def run_rapid_review(
+    api: Api,
+    case_id: str,
+    *,
+    decision: str,
+    notified_at: str,
+    decided_at: str,
+    agencies: tuple[str, ...] = ("police", "health", "la"),
+) -> None:
+    """Notification, every agency's information, the meeting's decision, the copy to the Panel and its reply."""
+    complete(api, case_id, "Task_NotifyPanel", {"notified_at": notified_at, "child_looked_after": False})
+    for agency in agencies:
+        complete(
+            api,
+            case_id,
+            "Task_ProvideRapidReviewInformation",
+            {"agency_involvement": f"{agency} saw the family twice", "chronology_summary": "see chronology"},
+            agency=agency,
+        )
+    complete(
+        api,
+        case_id,
+        "Task_HoldRapidReviewMeeting",
+        {
+            "meeting_date": decided_at,
+            "decision": decision,
+            "decision_at": decided_at,
+            "decision_rationale": "two agencies involved; learning about information sharing",
+        },
+    )
+    complete(api, case_id, "Task_SendRapidReviewToPanel", {"sent_to_panel_at": decided_at})
+    complete(api, case_id, "Task_RecordPanelResponse", {"panel_response": "agrees", "panel_response_at": decided_at})

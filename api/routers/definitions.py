@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile
 
 from api.deps import PrincipalDep, SessionDep
+from api.routers.processes import definition_read
 from api.schemas.common import PROBLEM_RESPONSES
 from api.schemas.definitions import (
     BatchMigration,
@@ -23,9 +24,8 @@ from api.schemas.definitions import (
     SimulationRequest,
     ValidationReportRead,
 )
-from api.schemas.processes import DefinitionRead, InstanceRead
+from api.schemas.processes import InstanceRead
 from service.errors import InvalidInput
-from service.models import ProcessDefinition
 from service.processes import simulation
 from service.processes.deploy import deploy, problem_dicts
 from service.processes.validation import validate
@@ -44,18 +44,6 @@ async def _read(upload: UploadFile) -> bytes:
     if not data.strip():
         raise InvalidInput("the file is empty", [{"field": "file", "message": "upload a .bpmn file"}])
     return data
-
-
-def _definition(row: ProcessDefinition) -> DefinitionRead:
-    return DefinitionRead(
-        id=row.id,
-        key=row.process_key,
-        version=row.version,
-        name=row.name,
-        hash=row.content_hash,
-        shared=row.partnership_id is None,
-        created_at=row.created_at,
-    )
 
 
 def _plan(planned: PlannedMigration) -> MigrationPlanRead:
@@ -113,7 +101,7 @@ async def deploy_definition(
     return DeploymentRead(
         created=result.created,
         message=message,
-        definition=_definition(row),
+        definition=definition_read(row),
         change_note=row.change_note,
         warnings=[ProblemRead.model_validate(p) for p in problem_dicts(result.report.warnings)],
     )

@@ -19,7 +19,8 @@ from service.workflow import queries
 router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 
-def _definition(row: ProcessDefinition) -> DefinitionRead:
+def definition_read(row: ProcessDefinition) -> DefinitionRead:
+    """A definition row as the API shows it."""
     return DefinitionRead(
         id=row.id,
         key=row.process_key,
@@ -47,13 +48,13 @@ def me(principal: AgencyPrincipalDep) -> MeRead:
 @router.get("/process-definitions", tags=["processes"])
 def list_definitions(session: SessionDep, principal: PrincipalDep) -> list[DefinitionRead]:
     """Every definition version visible to the caller's partnership."""
-    return [_definition(row) for row in registry.visible_definitions(session, principal.partnership_id)]
+    return [definition_read(row) for row in registry.visible_definitions(session, principal.partnership_id)]
 
 
 @router.get("/process-definitions/{definition_id}", tags=["processes"])
 def get_definition(definition_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> DefinitionRead:
     """One definition version."""
-    return _definition(registry.visible_definition(session, principal.partnership_id, definition_id))
+    return definition_read(registry.visible_definition(session, principal.partnership_id, definition_id))
 
 
 @router.get(

@@ -20,7 +20,7 @@ from service.db.session import unit_of_work
 from service.db.types import utcnow
 from service.errors import DomainError
 from service.models import ProcessInstance, Timer
-from service.workflow.stepper import step
+from service.workflow.stepper import mark_failed, step
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -94,18 +94,5 @@ def fire_due_timers(*, url: str | None = None) -> int:
 def _record_failure(instance_id: uuid.UUID, message: str, url: str | None) -> None:
     with unit_of_work(write=True, url=url) as session:
         instance = session.get(ProcessInstance, instance_id)
-        if instance is None or instance.status == "failed":
-            return
-        instance.status = "failed"
-        instance.error = message
-        instance.version += 1
-        session.add(instance)
-        record(
-            session,
-            partnership_id=instance.partnership_id,
-            actor=None,
-            action="instance.failed",
-            object_type="process_instance",
-            object_id=str(instance_id),
-            summary=message,
-        )
+        if instance is not None and instance.status != "failed":
+            mark_failed(session, instance, message)

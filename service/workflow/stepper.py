@@ -97,7 +97,7 @@ def step(
     try:
         snapshot = action(definition, instance.state)
     except engine.InstanceBroken as exc:
-        _fail(session, instance, case, str(exc))
+        _fail(session, instance, case.reference, str(exc))
         raise InstanceFailed(f"the process instance has failed and was stopped: {exc}", commit=True) from None
     except (engine.TaskNotReady, engine.NotWaitingForMessage) as exc:
         raise Conflict(str(exc)) from None
@@ -286,7 +286,13 @@ def _stages(definition: engine.LoadedDefinition, snapshot: engine.Snapshot) -> l
     return ["Closed"] if snapshot.completed else stages
 
 
-def _fail(session: Session, instance: ProcessInstance, case: Case, message: str) -> None:
+def mark_failed(session: Session, instance: ProcessInstance, message: str) -> None:
+    """Stop an instance the engine must not continue, and say why in the audit log."""
+    case = session.get(Case, instance.case_id)
+    _fail(session, instance, case.reference if case else "?", message)
+
+
+def _fail(session: Session, instance: ProcessInstance, reference: str, message: str) -> None:
     instance.status = "failed"
     instance.error = message
     instance.updated_at = utcnow()
@@ -299,5 +305,5 @@ def _fail(session: Session, instance: ProcessInstance, case: Case, message: str)
         action="instance.failed",
         object_type="process_instance",
         object_id=str(instance.id),
-        summary=f"Process for case {case.reference} failed: {message}",
+        summary=f"Process for case {reference} failed: {message}",
     )

@@ -4,39 +4,9 @@ from __future__ import annotations
 
 from service.engine.functions import add_days, today
 from tests.conftest import Api
-from tests.helpers import clock, complete, get_case, open_case, open_tasks
+from tests.helpers import clock, complete, get_case, open_case, open_tasks, run_rapid_review
 
 AGENCIES = ["police", "health", "la"]
-
-
-def _rapid_review(api: Api, case_id: str, *, decision: str, notified_at: str, decided_at: str) -> None:
-    complete(api, case_id, "Task_NotifyPanel", {"notified_at": notified_at, "child_looked_after": False})
-    for agency in AGENCIES:
-        complete(
-            api,
-            case_id,
-            "Task_ProvideRapidReviewInformation",
-            {"agency_involvement": f"{agency} saw the family twice", "chronology_summary": "see chronology"},
-            agency=agency,
-        )
-    complete(
-        api,
-        case_id,
-        "Task_HoldRapidReviewMeeting",
-        {
-            "meeting_date": decided_at,
-            "decision": decision,
-            "decision_at": decided_at,
-            "decision_rationale": "two agencies involved; learning about information sharing",
-        },
-    )
-    complete(api, case_id, "Task_SendRapidReviewToPanel", {"sent_to_panel_at": decided_at})
-    complete(
-        api,
-        case_id,
-        "Task_RecordPanelResponse",
-        {"panel_response": "agrees", "panel_response_at": decided_at},
-    )
 
 
 def test_local_review_from_notification_to_publication_over_easter(api: Api) -> None:
@@ -212,7 +182,7 @@ def test_no_further_review_closes_the_case(api: Api) -> None:
     case = open_case(api, aware_at=now)
     assert not open_tasks(api, case["id"], "Task_EscalatePanelNotificationOverdue")  # not due yet
     assert clock(case, "notification")["status"] in ("on_time", "due_soon")
-    _rapid_review(api, case["id"], decision="no_further_review", notified_at=now, decided_at=now)
+    run_rapid_review(api, case["id"], decision="no_further_review", notified_at=now, decided_at=now)
     case = get_case(api, case["id"])
     assert case["status"] == "closed"
     assert [c["key"] for c in case["clocks"]] == ["notification", "rapid_review"]  # no publication clock
@@ -222,7 +192,7 @@ def test_no_further_review_closes_the_case(api: Api) -> None:
 def test_national_review_records_the_outcome_and_recommendations(api: Api) -> None:
     now = today()
     case = open_case(api, aware_at=now)
-    _rapid_review(api, case["id"], decision="national_review", notified_at=now, decided_at=now)
+    run_rapid_review(api, case["id"], decision="national_review", notified_at=now, decided_at=now)
     assert get_case(api, case["id"])["stages"] == ["National review"]
     complete(
         api,
@@ -242,7 +212,7 @@ def test_national_review_records_the_outcome_and_recommendations(api: Api) -> No
 def test_report_not_published_records_why(api: Api) -> None:
     now = today()
     case_id = open_case(api, aware_at=now)["id"]
-    _rapid_review(api, case_id, decision="local_cspr", notified_at=now, decided_at=now)
+    run_rapid_review(api, case_id, decision="local_cspr", notified_at=now, decided_at=now)
     for element, answers in [
         (
             "Task_ScopeReview",

@@ -6,7 +6,7 @@ from typing import Any
 
 from service.engine.functions import today
 from tests.conftest import Api
-from tests.helpers import complete, get_case, open_case, open_tasks
+from tests.helpers import complete, get_case, open_case, open_tasks, run_rapid_review
 from tests.process_owner import edits
 
 
@@ -43,25 +43,7 @@ def test_an_edited_diagram_deploys_new_cases_follow_it_running_ones_finish_on_th
     assert open_tasks(api, running["id"], "Task_NotifyPanel")[0]["name"] == "Notify the national Panel"
     # Both go through the rapid review; the new one meets the approval branch, the old one does not.
     for case in (running, new):
-        complete(api, case["id"], "Task_NotifyPanel", {"notified_at": today()})
-        for agency in ("police", "health", "la"):
-            complete(
-                api,
-                case["id"],
-                "Task_ProvideRapidReviewInformation",
-                {"agency_involvement": "x", "chronology_summary": "y"},
-                agency=agency,
-            )
-        complete(
-            api,
-            case["id"],
-            "Task_HoldRapidReviewMeeting",
-            {"meeting_date": today(), "decision": "local_cspr", "decision_at": today(), "decision_rationale": "r"},
-        )
-        complete(api, case["id"], "Task_SendRapidReviewToPanel", {"sent_to_panel_at": today()})
-        complete(
-            api, case["id"], "Task_RecordPanelResponse", {"panel_response": "agrees", "panel_response_at": today()}
-        )
+        run_rapid_review(api, case["id"], decision="local_cspr", notified_at=today(), decided_at=today())
         complete(
             api,
             case["id"],
@@ -142,23 +124,7 @@ def test_a_compatible_change_migrates_and_completes_on_the_new_version(api: Api)
     assert moved.status_code == 200 and moved.json()["migrated"]
     assert _instance(api, case)["definition_id"] == v2["id"]
     assert open_tasks(api, case["id"], "Task_NotifyPanel")[0]["name"] == "Notify the Panel now"
-    complete(api, case["id"], "Task_NotifyPanel", {"notified_at": today()})
-    for agency in ("police", "health", "la"):
-        complete(
-            api,
-            case["id"],
-            "Task_ProvideRapidReviewInformation",
-            {"agency_involvement": "x", "chronology_summary": "y"},
-            agency=agency,
-        )
-    complete(
-        api,
-        case["id"],
-        "Task_HoldRapidReviewMeeting",
-        {"meeting_date": today(), "decision": "no_further_review", "decision_at": today(), "decision_rationale": "r"},
-    )
-    complete(api, case["id"], "Task_SendRapidReviewToPanel", {"sent_to_panel_at": today()})
-    complete(api, case["id"], "Task_RecordPanelResponse", {"panel_response": "agrees", "panel_response_at": today()})
+    run_rapid_review(api, case["id"], decision="no_further_review", notified_at=today(), decided_at=today())
     assert get_case(api, case["id"])["status"] == "closed"
     history = api.as_("process_owner").get(f"/api/v1/process-instances/{case['instance_id']}/history").json()
     assert "instance.migrated" in [h["action"] for h in history]
