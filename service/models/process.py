@@ -64,6 +64,9 @@ class Timer(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("instance_id", "engine_task_id"),
         Index("ix_timer_status_due_at", "status", "due_at"),
+        # Every engine step reads its instance's waiting timers: without planner statistics SQLite would
+        # otherwise pick (status, due_at) and scan every waiting timer of every case.
+        Index("ix_timer_instance_id_status", "instance_id", "status"),
     )
 
     id: uuid.UUID = id_field()

@@ -20,6 +20,28 @@ def new_webhook_id() -> str:
     return "msg_" + secrets.token_hex(12)
 
 
+_CACHE_KEY = "lif_active_subscriptions"
+
+
+def active_subscriptions(session: Session, partnership_id: uuid.UUID) -> list[WebhookSubscription]:
+    """A partnership's active subscriptions, read once per transaction (one engine step emits many events)."""
+    cache: dict[uuid.UUID, list[WebhookSubscription]] = session.info.setdefault(_CACHE_KEY, {})
+    if partnership_id not in cache:
+        cache[partnership_id] = list(
+            session.exec(
+                select(WebhookSubscription).where(
+                    WebhookSubscription.partnership_id == partnership_id, WebhookSubscription.status == "active"
+                )
+            ).all()
+        )
+    return cache[partnership_id]
+
+
+def forget_subscriptions(session: Session) -> None:
+    """Drop the per-transaction cache after subscriptions change."""
+    session.info.pop(_CACHE_KEY, None)
+
+
 def emit(
     session: Session,
     *,
@@ -33,14 +55,14 @@ def emit(
 
     An agency-scoped subscription only receives events about its own agency (``agency_code``).
     """
-    query = select(WebhookSubscription).where(
-        WebhookSubscription.partnership_id == partnership_id, WebhookSubscription.status == "active"
-    )
-    if only_subscription is not None:
-        query = query.where(WebhookSubscription.id == only_subscription)
+    subscriptions = [
+        s
+        for s in active_subscriptions(session, partnership_id)
+        if only_subscription is None or s.id == only_subscription
+    ]
     targets = [
         sub
-        for sub in session.exec(query).all()
+        for sub in subscriptions
         if (only_subscription is not None or event_type in sub.event_types)
         and (sub.agency_code is None or sub.agency_code == agency_code)
     ]

@@ -29,6 +29,7 @@ from service.db.session import unit_of_work
 from service.db.types import utcnow
 from service.errors import DomainError
 from service.models import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
+from service.outbox.emit import forget_subscriptions
 from service.webhooks import alerts, secrets
 from service.webhooks.urls import check_endpoint
 
@@ -237,6 +238,7 @@ def _retry_after(value: str | None) -> dt.timedelta | None:
 
 
 def _disable(session: Session, subscription: WebhookSubscription, reason: str) -> None:
+    forget_subscriptions(session)
     subscription.status = "disabled"
     subscription.disabled_reason = reason
     subscription.updated_at = utcnow()

@@ -16,7 +16,7 @@ from service.config import get_settings
 from service.db.types import utcnow
 from service.errors import Forbidden, InvalidInput, NotFound
 from service.models import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
-from service.outbox.emit import emit
+from service.outbox.emit import emit, forget_subscriptions
 from service.outbox.events import SUBSCRIBABLE, EventType
 from service.webhooks import secrets
 from service.webhooks.urls import check_endpoint
@@ -278,6 +278,7 @@ def _cancel_pending(session: Session, subscription_id: uuid.UUID) -> None:
 def _audit(
     session: Session, principal: Principal, subscription: WebhookSubscription, action: str, summary: str
 ) -> None:
+    forget_subscriptions(session)  # every change is audited through here
     record(
         session,
         partnership_id=subscription.partnership_id,
