@@ -36,9 +36,10 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append one event: who (``None`` = the system, e.g. a timer), what, to which object, in a sentence."""
-    # A plain INSERT: audit rows are never read back in the transaction that writes them.
-    session.execute(
-        insert(AuditEvent).values(
+    # A plain INSERT on the transaction's connection: audit rows are never read back in the transaction that
+    # writes them, so there is no reason to pay for the ORM (and its autoflush) here.
+    session.connection().execute(
+        insert(AuditEvent.__table__).values(  # type: ignore[attr-defined]
             partnership_id=partnership_id,
             at=utcnow(),
             actor_id=actor.user_id if actor else None,

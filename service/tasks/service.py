@@ -120,10 +120,13 @@ def complete(
     task = _visible_task(session, principal, task_id)
     _check_may_do(principal, task)
     instance = lock_instance(session, principal.partnership_id, task.instance_id)
-    # Re-read under the instance lock: a concurrent completion may have finished while we waited.
-    refreshed = session.exec(
-        select(HumanTask).where(HumanTask.id == task.id).execution_options(populate_existing=True)
-    ).one()
+    refreshed = task
+    if session.get_bind().dialect.name != "sqlite":
+        # Re-read under the instance lock: a concurrent completion may have finished while we waited. (SQLite
+        # writers hold the database write lock from BEGIN, so the first read was already under it.)
+        refreshed = session.exec(
+            select(HumanTask).where(HumanTask.id == task.id).execution_options(populate_existing=True)
+        ).one()
     _check_open(refreshed)
     _check_version(refreshed, if_match)
     if refreshed.assignee_id not in (None, principal.user_id):
