@@ -211,6 +211,54 @@ def database_size(url: str, sqlite_path: Path | None) -> int | None:
     return None
 
 
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def set_sqlite_statistics(url: str, *, present: bool) -> None:
+    """ANALYZE (present=True) or drop the planner statistics again (present=False)."""
+    from service.db.session import unit_of_work
+
+    with unit_of_work(url=url) as session:
+        if present:
+            session.execute(text("ANALYZE"))
+        else:
+            for table in ("sqlite_stat1", "sqlite_stat4"):
+                session.execute(text(f"DROP TABLE IF EXISTS {table}"))
+
+
+# The service's hot queries, as SQLAlchemy emits them (parameters as ?), to show the plans the server gets.
+SQLITE_PLANS = {
+    "timer lookup in stepper._project_timers (every create and complete)": (
+        "SELECT timer.id FROM timer WHERE timer.instance_id = ? AND timer.status = ?",
+        ("00000000000000000000000000000000", "waiting"),
+    ),
+    "open tasks of an instance in stepper._project_tasks": (
+        "SELECT human_task.id FROM human_task WHERE human_task.instance_id = ? AND human_task.state = ?",
+        ("00000000000000000000000000000000", "open"),
+    ),
+    "GET /tasks?state=open&role=business_manager": (
+        "SELECT human_task.id FROM human_task WHERE human_task.partnership_id = ? AND human_task.role = ? "
+        "AND human_task.state = ? ORDER BY human_task.created_at ASC, human_task.id ASC LIMIT ? OFFSET ?",
+        ("00000000000000000000000000000000", "business_manager", "open", 51, 0),
+    ),
+}
+
+
+def sqlite_plans(path: Path) -> dict[str, str]:
+    """EXPLAIN QUERY PLAN of the hot queries on a fresh connection, as a new server process would plan them."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        stats = connection.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()[0]
+        plans = {"(planner statistics)": "present (ANALYZE)" if stats else "absent (as in a deployment)"}
+        for label, (sql, params) in SQLITE_PLANS.items():
+            rows = connection.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
+            plans[label] = "; ".join(str(row[-1]) for row in rows)
+        return plans
+    finally:
+        connection.close()
+
+
 # --------------------------------------------------------------------------------------------- set-up
 
 
@@ -236,7 +284,14 @@ def completes(index: int, fraction: float) -> bool:
 
 
 def preload(url: str, tokens: dict[str, str], *, cases: int, batch: int, fraction: float) -> dict[str, Any]:
-    """Create ``cases`` CSPR cases in-process, completing the first task of ``fraction`` of them."""
+    """Create ``cases`` CSPR cases in-process, completing the first task of ``fraction`` of them.
+
+    On SQLite the planner has no statistics unless someone runs ANALYZE (the service never does), and
+    without them the service's per-step timer lookup scans every waiting timer, so a bulk load slows
+    down quadratically. The preload therefore gathers statistics after its first batch; ``main``
+    removes them again before the server starts (unless --analyze), so what is measured over HTTP is
+    the database as a deployment would have it. See README.md, "SQLite planner statistics".
+    """
     from sqlmodel import select
 
     from service.cases.service import create_case
@@ -280,6 +335,8 @@ def preload(url: str, tokens: dict[str, str], *, cases: int, batch: int, fractio
                     ).one()
                     complete(session, principal, task_id, {"notified_at": aware_at}, if_match=None)
                     completed += 1
+        if done == 0 and is_sqlite(url):
+            set_sqlite_statistics(url, present=True)
         done += size
         progress.update(done, f"  (first task completed on {completed:,})")
     seconds = progress.finish()
@@ -403,6 +460,10 @@ class HttpBench:
             raise RuntimeError(f"unexpected task list: {response.text[:500]}")
         return elapsed
 
+    def health(self) -> float:
+        elapsed, _ = self.timed("GET", "/health/live", 200)
+        return elapsed
+
     def get_case(self, case_id: str) -> float:
         elapsed, response = self.timed("GET", f"/api/v1/cases/{case_id}", 200)
         if response.json()["id"] != case_id:
@@ -417,38 +478,27 @@ def run_http(
 
     bench = HttpBench(base_url, token)
     bench.today = today()
-    results: dict[str, list[float]] = {}
-    counter = 0
+    names = ("create_case", "complete_task", "list_tasks", "get_case", "http_floor")
+    results: dict[str, list[float]] = {name: [] for name in names}
+    progress = Progress("http rounds", warmup + samples)
     try:
-        # (a) create case: the cases created here (warm-up and timed) give fresh Notify tasks for (b).
-        fresh: list[str] = []
-        for label, count in (("warm-up", warmup), ("timed", samples)):
-            times: list[float] = []
-            for _ in range(count):
-                counter += 1
-                elapsed, case_id = bench.create_case(counter)
-                times.append(elapsed)
-                fresh.append(case_id)
-            if label == "timed":
-                results["create_case"] = times
-        log(f"  create case     {samples} samples done")
-        # (b) complete "Notify the national Panel" on the fresh cases (task ids looked up untimed).
-        task_ids = [bench.notify_task_of(case_id) for case_id in fresh]
-        for task_id in task_ids[:warmup]:
-            bench.complete_task(task_id)
-        results["complete_task"] = [bench.complete_task(task_id) for task_id in task_ids[warmup:]]
-        log(f"  complete task   {samples} samples done")
-        # (c) list open business-manager tasks, first page of 50.
-        for _ in range(warmup):
-            bench.list_tasks()
-        results["list_tasks"] = [bench.list_tasks() for _ in range(samples)]
-        log(f"  list tasks      {samples} samples done")
-        # (d) get a case: random preloaded cases (the whole table, not just hot rows).
-        pool = preloaded_case_ids or fresh
-        for _ in range(warmup):
-            bench.get_case(rng.choice(pool))
-        results["get_case"] = [bench.get_case(rng.choice(pool)) for _ in range(samples)]
-        log(f"  get case        {samples} samples done")
+        # Rounds rather than one block per operation: a VM's CPU speed drifts over minutes, and interleaving
+        # makes every operation see the same drift. Each round:
+        for round_number in range(warmup + samples):
+            times: dict[str, float] = {}
+            # (a) open a case; (b) complete its fresh "Notify the national Panel" task (id looked up untimed);
+            times["create_case"], case_id = bench.create_case(round_number + 1)
+            times["complete_task"] = bench.complete_task(bench.notify_task_of(case_id))
+            # (c) the first page of open business-manager tasks; (d) a random preloaded case (the whole
+            # table, not just hot rows); (e) the floor: no database, no authentication.
+            times["list_tasks"] = bench.list_tasks()
+            times["get_case"] = bench.get_case(rng.choice(preloaded_case_ids or [case_id]))
+            times["http_floor"] = bench.health()
+            if round_number >= warmup:
+                for name, elapsed in times.items():
+                    results[name].append(elapsed)
+            progress.update(round_number + 1)
+        progress.finish()
     finally:
         bench.close()
     return {name: summarise(times) for name, times in results.items()}
@@ -460,8 +510,8 @@ def run_http(
 def run_engine(samples: int, warmup: int) -> dict[str, dict[str, float]]:
     """The bare engine on the same diagram and start data as create_case: no HTTP, no database."""
     from service import engine
-    from service.cases.settings import settings_for
     from service.engine.functions import today
+    from service.processes.settings import settings_for
 
     xml = (REPO_ROOT / "bpmn" / "cspr.bpmn").read_bytes()
     definition = engine.load_definition(xml, process_id="cspr", source="cspr.bpmn")
@@ -533,6 +583,7 @@ HTTP_LABELS = {
     "complete_task": "POST /api/v1/tasks/{id}/complete",
     "list_tasks": "GET /api/v1/tasks?state=open&role=business_manager&limit=50",
     "get_case": "GET /api/v1/cases/{id}",
+    "http_floor": "GET /health/live (no database, no auth: HTTP floor)",
 }
 BASELINE_FOR = {"create_case": "start", "complete_task": "complete", "list_tasks": "complete", "get_case": "complete"}
 
@@ -579,6 +630,12 @@ def print_summary(report: dict[str, Any]) -> None:
         )
     log("  engine p50: create_case vs engine start+encode; the others vs engine decode+complete+encode (* = for")
     log("  reference only: list and get do not run the engine).")
+    floor = http.get("http_floor")
+    if floor:
+        log(
+            f"  HTTP floor (GET /health/live: loopback + uvicorn + FastAPI + httpx, no database): "
+            f"p50 {floor['p50']:.2f} ms, p99 {floor['p99']:.2f} ms"
+        )
     log("")
     log(
         f"  engine alone (this machine): start+encode p50 {eng['start']['p50']:.2f} ms, "
@@ -622,7 +679,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=1, help="random seed for choosing cases to read")
     parser.add_argument("--json", type=Path, default=None, help="also write the results to this JSON file")
     parser.add_argument("--keep-db", action="store_true", help="keep the temporary SQLite database")
-    parser.add_argument("--server-log", type=Path, default=None, help="where the server's output goes")
+    parser.add_argument(
+        "--server-log", type=Path, default=None, help="keep the server's output in this file (default: a temp file)"
+    )
+    parser.add_argument(
+        "--analyze",
+        action="store_true",
+        help="SQLite: keep planner statistics (ANALYZE) for the server; the service itself never gathers them, "
+        "so by default the benchmark measures without (PostgreSQL is always ANALYZEd, as autovacuum would)",
+    )
     args = parser.parse_args(argv)
     if args.cases < 0 or args.samples < 1 or args.warmup < 0 or args.batch_size < 1:
         parser.error("--cases >= 0, --samples >= 1, --warmup >= 0, --batch-size >= 1")
@@ -631,13 +696,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _raise_on_sigterm(signum: int, _frame: Any) -> None:
+def _raise_on_signal(signum: int, _frame: Any) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGTERM, _raise_on_sigterm)
+    # Ctrl-C and SIGTERM both end the run cleanly (SIGINT explicitly: a shell starts background jobs with it
+    # ignored, and Python keeps an inherited "ignore").
+    signal.signal(signal.SIGTERM, _raise_on_signal)
+    signal.signal(signal.SIGINT, _raise_on_signal)
     # The preload runs the service in this process; keep its logging quiet like the server's.
     os.environ.setdefault("LIF_LOG_LEVEL", "WARNING")
     import logging
@@ -655,6 +723,7 @@ def main(argv: list[str] | None = None) -> int:
         "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     server: Server | None = None
+    server_log_dir: Path | None = None  # a temp dir for the server's output, removed unless something failed
     try:
         with fresh_database(args.database_url, args.keep_db) as (url, sqlite_path):
             backend = make_url(url).get_backend_name()
@@ -693,6 +762,9 @@ def main(argv: list[str] | None = None) -> int:
 
                 with get_engine(url).connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
                     connection.execute(text("ANALYZE"))
+            elif backend == "sqlite":
+                # The service never runs ANALYZE on SQLite: measure without statistics unless asked to.
+                set_sqlite_statistics(url, present=args.analyze)
             counts = count_rows(url)
             size = database_size(url, sqlite_path)
             rate = args.cases / loaded["seconds"] if loaded["seconds"] > 0 else 0.0
@@ -714,20 +786,30 @@ def main(argv: list[str] | None = None) -> int:
                 f"{counts['timers']:,} timers, {counts['audit_events']:,} audit events"
                 + (f"; database {size / 1e6:,.1f} MB" if size else "")
             )
+            if sqlite_path is not None:
+                report["sqlite_plans"] = sqlite_plans(sqlite_path)
+                log("  query plans the server will get (SQLite EXPLAIN QUERY PLAN):")
+                for label, plan in report["sqlite_plans"].items():
+                    log(f"    {label}: {plan}")
             from service.db.engine import get_engine
 
             get_engine(url).dispose()  # the server has the database to itself from here on
 
             log("")
             log("[3/4] starting the server: lif serve --no-worker --no-migrate (LIF_LOG_LEVEL=WARNING)")
-            log_path = args.server_log or Path(tempfile.gettempdir()) / f"lif-bench-server-{os.getpid()}.log"
+            if args.server_log is None:
+                server_log_dir = Path(tempfile.mkdtemp(prefix="lif-bench-server-"))
+            log_path = args.server_log or (server_log_dir or Path(".")) / "server.log"
             server = Server(url, log_path)
             ready_after = server.start()
             pid = server.process.pid if server.process else "?"
             log(f"  ready at {server.base_url} after {ready_after:.1f}s (pid {pid})")
 
             log("")
-            log(f"[4/4] HTTP over loopback (httpx, keep-alive), {args.warmup} warm-up + {args.samples} timed each")
+            log(
+                f"[4/4] HTTP over loopback (httpx, keep-alive): {args.warmup} warm-up + {args.samples} timed rounds of "
+                "create, complete, list, get, floor"
+            )
             report["http"] = run_http(
                 server.base_url,
                 tokens["business_manager"],
@@ -754,11 +836,14 @@ def main(argv: list[str] | None = None) -> int:
     except RuntimeError as exc:
         log(f"\nerror: {exc}")
         if server is not None:
-            log(f"server log ({server.log_path}):\n{server.tail()}")
+            log(f"server log (kept: {server.log_path}):\n{server.tail()}")
+            server_log_dir = None
         return 1
     finally:
         if server is not None:
             server.stop()
+        if server_log_dir is not None:
+            shutil.rmtree(server_log_dir, ignore_errors=True)
     return 0
 
 
