@@ -87,6 +87,8 @@ def create_case(
         subject_pseudonym=subject_pseudonym,
         involved_agencies=list(dict.fromkeys(involved_agencies)),
         created_by_id=principal.user_id,
+        stages=[],
+        record={},
     )
     session.add(case)
     session.flush()

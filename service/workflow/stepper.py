@@ -57,12 +57,17 @@ def create_instance(
         snapshot = engine.start(definition, data)
     except engine.EngineError as exc:
         raise Conflict(f"the process could not start: {exc}") from None
+    # JSON fields are passed explicitly: SQLModel otherwise inspects each default factory (measurably slow).
     instance = ProcessInstance(
         partnership_id=case.partnership_id,
         case_id=case.id,
         definition_id=definition_id,
         state={},
         serializer_version=engine.SERIALIZER_VERSION,
+        variables={},
+        active_element_ids=[],
+        completed_element_ids=[],
+        waiting_messages=[],
     )
     session.add(instance)
     session.flush()
@@ -238,6 +243,7 @@ def _project_tasks(
             stage=info.stage if info else None,
             agency_code=task.agency,
             due_at=task.due_at,
+            data={},
         )
         session.add(row)
         emit_task_event(session, EventType.TASK_CREATED, row, case.reference)
