@@ -66,50 +66,20 @@ def create_case(
         replay = _replay(session, principal, idempotency_key, fingerprint)
         if replay is not None:
             return CreatedCase(view=replay, replayed=True)
-    definition_row = registry.latest_definition(session, case_type, principal.partnership_id)
-    definition = registry.loaded(session, definition_row.id)
     _check_agencies(session, principal.partnership_id, involved_agencies)
-    errors = engine.validate_submission(definition.start_form_schema, data)
-    if errors:
-        raise InvalidInput(
-            f"the start data for a '{case_type}' case is not valid",
-            [{"field": f"data.{e.field}" if e.field else "data", "message": e.message} for e in errors],
-        )
     partnership = session.get(Partnership, principal.partnership_id)
     assert partnership is not None
-    number = _next_case_number(session, partnership.id)
-    reference = f"{case_type.upper()}-{utcnow().year}-{number:04d}"
-    case = Case(
+    case, instance = _open_case(
+        session,
         partnership_id=partnership.id,
         case_type=case_type,
-        reference=reference,
         title=title,
         subject_pseudonym=subject_pseudonym,
         involved_agencies=list(dict.fromkeys(involved_agencies)),
-        created_by_id=principal.user_id,
-        stages=[],
-        record={},
-    )
-    session.add(case)
-    session.flush()
-    start_data = {
-        **settings_for(partnership.settings).model_dump(),
-        **data,
-        "case_reference": reference,
-        "involved_agencies": case.involved_agencies,
-    }
-    instance = create_instance(session, case=case, definition_id=definition_row.id, data=start_data, actor=principal)
-    record(
-        session,
-        partnership_id=partnership.id,
+        data=data,
+        settings=settings_for(partnership.settings).model_dump(),
         actor=principal,
-        action="case.opened",
-        object_type="case",
-        object_id=str(case.id),
-        summary=f"{definition.name} case {reference} opened",
-        detail={"case_type": case_type, "definition_version": definition_row.version},
     )
-    emit_case_event(session, EventType.CASE_OPENED, case)
     if idempotency_key:
         _remember(session, principal, idempotency_key, fingerprint, case.id)
     return CreatedCase(view=_view(session, case, instance), replayed=False)
@@ -119,13 +89,40 @@ def open_system_case(
     session: Session, *, partnership_id: uuid.UUID, case_type: str, title: str, data: dict[str, Any]
 ) -> Case:
     """Open a case on the service's own initiative (e.g. an operational alert); audited as the system."""
+    case, _ = _open_case(
+        session,
+        partnership_id=partnership_id,
+        case_type=case_type,
+        title=title,
+        subject_pseudonym="n/a",
+        involved_agencies=[],
+        data=data,
+        settings={},
+        actor=None,
+    )
+    return case
+
+
+def _open_case(
+    session: Session,
+    *,
+    partnership_id: uuid.UUID,
+    case_type: str,
+    title: str,
+    subject_pseudonym: str,
+    involved_agencies: list[str],
+    data: dict[str, Any],
+    settings: dict[str, Any],
+    actor: Principal | None,
+) -> tuple[Case, ProcessInstance]:
+    """Validate the start data, number the case, start its lifecycle on the newest version; audit and emit."""
     definition_row = registry.latest_definition(session, case_type, partnership_id)
     definition = registry.loaded(session, definition_row.id)
     errors = engine.validate_submission(definition.start_form_schema, data)
     if errors:
         raise InvalidInput(
-            f"internal start data for '{case_type}' is not valid",
-            [{"field": e.field, "message": e.message} for e in errors],
+            f"the start data for a '{case_type}' case is not valid",
+            [{"field": f"data.{e.field}" if e.field else "data", "message": e.message} for e in errors],
         )
     number = _next_case_number(session, partnership_id)
     case = Case(
@@ -133,24 +130,28 @@ def open_system_case(
         case_type=case_type,
         reference=f"{case_type.upper()}-{utcnow().year}-{number:04d}",
         title=title,
-        subject_pseudonym="n/a",
+        subject_pseudonym=subject_pseudonym,
+        involved_agencies=involved_agencies,
+        created_by_id=actor.user_id if actor else None,
+        stages=[],
+        record={},
     )
     session.add(case)
     session.flush()
-    create_instance(
-        session, case=case, definition_id=definition_row.id, data={**data, "case_reference": case.reference}, actor=None
-    )
+    start_data = {**settings, **data, "case_reference": case.reference, "involved_agencies": involved_agencies}
+    instance = create_instance(session, case=case, definition_id=definition_row.id, data=start_data, actor=actor)
     record(
         session,
         partnership_id=partnership_id,
-        actor=None,
+        actor=actor,
         action="case.opened",
         object_type="case",
         object_id=str(case.id),
-        summary=f"{definition.name} case {case.reference} opened by the service",
+        summary=f"{definition.name} case {case.reference} opened" + ("" if actor else " by the service"),
+        detail={"case_type": case_type, "definition_version": definition_row.version},
     )
     emit_case_event(session, EventType.CASE_OPENED, case)
-    return case
+    return case, instance
 
 
 def list_cases(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -38,4 +37,4 @@ def json_field(default_factory: Any = dict, *, ordered: bool = False) -> Any:
     return Field(default_factory=default_factory, sa_column=Column(column_type, nullable=False))
 
 
-__all__ = ["created_field", "dt", "id_field", "json_field", "partnership_field", "time_field", "uuid"]
+__all__ = ["created_field", "id_field", "json_field", "partnership_field", "time_field"]

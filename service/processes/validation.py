@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lxml import etree
+
 from service import engine
 from service.access.roles import ALL_ROLES
 from service.engine.reachability import unreachable_elements
@@ -49,8 +51,8 @@ def validate(xml: bytes, *, filename: str, process_key: str | None = None) -> Re
         report.problems.extend(p for p in exc.problems if (p.element_id, p.message) not in seen)
     if report.definition is not None:
         report.problems.extend(
-            engine.Problem(f"no path from a start event reaches this {kind}", element_id, name, None, "warning")
-            for element_id, name, kind in _unreachable(xml)
+            engine.Problem("no path from a start event reaches this element", element_id, name, None, "warning")
+            for element_id, name in unreachable_elements(xml)
         )
     if report.errors:
         report.definition = None
@@ -58,14 +60,7 @@ def validate(xml: bytes, *, filename: str, process_key: str | None = None) -> Re
     return report
 
 
-def _executable_process_id(root: object) -> str | None:
-    from lxml import etree
-
-    assert isinstance(root, etree._Element)
+def _executable_process_id(root: etree._Element) -> str | None:
     processes = root.findall("bpmn:process", lint.NS)
     executable = [p for p in processes if p.get("isExecutable") == "true"] or processes
     return executable[0].get("id") if executable else None
-
-
-def _unreachable(xml: bytes) -> list[tuple[str, str, str]]:
-    return [(element_id, name, "element") for element_id, name in unreachable_elements(xml)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 
@@ -186,6 +187,5 @@ def _audited(
 
 
 def _copy(state: dict[str, object]) -> dict[str, object]:
-    import json
-
+    # The engine consumes what it is given; a plan must not touch the instance's (unlocked) state.
     return json.loads(json.dumps(state))  # type: ignore[no-any-return]
