@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from api import errors, webhook_docs
-from api.routers import cases, definitions, health, processes, tasks, webhooks
+from api.routers import action_plans, cases, definitions, health, processes, tasks, webhooks
+from service.actions.evidence_store import EvidenceStore
 from service.config import Settings, get_settings
 from service.db.session import unit_of_work
 from service.jobs.worker import start_in_thread
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             {"name": "tasks", "description": "Work for people and partner agencies."},
             {"name": "processes", "description": "BPMN definitions and running instances."},
             {"name": "process owners", "description": "Validate, deploy, simulate, migrate and control processes."},
+            {"name": "action plans", "description": "Recommendations, themes, actions, evidence, recurring themes."},
             {"name": "webhooks", "description": "Signed, guaranteed delivery of events to partner systems."},
             {"name": "identity", "description": "Who you are, machine tokens, the audit log."},
             {"name": "health", "description": "Probes (no authentication)."},
@@ -70,6 +72,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     )
     app.state.database_url = settings.database_url
     app.state.definitions_loaded = False
+    app.state.evidence_store = EvidenceStore(settings.evidence_dir, max_bytes=settings.evidence_max_bytes)
     errors.install(app)
 
     @app.middleware("http")
@@ -80,7 +83,15 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         response.headers["X-Request-ID"] = request.state.correlation_id
         return response
 
-    for router in (health.router, processes.router, definitions.router, cases.router, tasks.router, webhooks.router):
+    for router in (
+        health.router,
+        processes.router,
+        definitions.router,
+        cases.router,
+        tasks.router,
+        action_plans.router,
+        webhooks.router,
+    ):
         app.include_router(router)
     webhook_docs.install(app)
     return app

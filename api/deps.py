@@ -20,7 +20,15 @@ _bearer = HTTPBearer(auto_error=False, description="A LIF API token (`lif token 
 
 def _session(request: Request) -> Iterator[Session]:
     # The request is the unit of work: commit once on success, roll back on any error, before responding.
-    write = request.method not in ("GET", "HEAD", "OPTIONS")
+    yield from _unit_of_work(request, write=request.method not in ("GET", "HEAD", "OPTIONS"))
+
+
+def _audited_read_session(request: Request) -> Iterator[Session]:
+    # A read that must leave an audit row (e.g. downloading special-category evidence) commits like a write.
+    yield from _unit_of_work(request, write=True)
+
+
+def _unit_of_work(request: Request, *, write: bool) -> Iterator[Session]:
     session = open_session(write=write, url=request.app.state.database_url)
     try:
         yield session
@@ -40,6 +48,7 @@ def _session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
+AuditedReadSessionDep = Annotated[Session, Depends(_audited_read_session, scope="function")]
 
 
 def _any_principal(

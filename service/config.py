@@ -59,6 +59,13 @@ class Settings(BaseSettings):
         default=False,
         description="Allow endpoints on loopback, private or link-local addresses (tests and local trials only).",
     )
+    evidence_dir: Path = Field(
+        default=REPO_ROOT / "var" / "evidence",
+        description="Folder where evidence files are stored, content-addressed by SHA-256 (back it up).",
+    )
+    evidence_max_bytes: int = Field(
+        default=20 * 1024 * 1024, ge=1024, description="Largest evidence file accepted, in bytes."
+    )
     page_size_max: int = Field(default=200, ge=1, le=1000, description="Largest page a list endpoint returns.")
     log_level: str = Field(default="INFO", description="Python logging level.")
     host: str = Field(default="127.0.0.1", description="Address `lif serve` binds.")

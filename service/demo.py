@@ -15,11 +15,14 @@ AGENCIES = [
     ("health", "Northshire Integrated Care Board", "health"),
     ("la", "Northshire Council Children's Services", "local_authority"),
     ("education", "Northshire Schools", "education"),
+    ("probation", "Northshire Probation Service", "probation"),
+    ("asc", "Northshire Council Adult Social Care", "local_authority"),
 ]
 USERS = [
     (Role.BUSINESS_MANAGER, "Bea Morgan", "business.manager@northshire.example", None),
     (Role.CASE_REVIEW_GROUP_MEMBER, "Colin Reeves", "crg.member@northshire.example", None),
     (Role.INDEPENDENT_REVIEWER, "Irene Vale", "reviewer@independent.example", None),
+    (Role.PARTNERSHIP_CHAIR, "Chris Hale", "chair@northshire.example", None),
     (Role.PARTNERSHIP_ADMIN, "Pat Adams", "admin@northshire.example", None),
     (Role.PROCESS_OWNER, "Owen Price", "process.owner@northshire.example", None),
 ]

@@ -114,9 +114,9 @@ def bpmn_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(db_url: str, bpmn_dir: Path) -> Settings:
-    """Settings pointing at this test's database and diagrams."""
-    return Settings(database_url=db_url, bpmn_dir=bpmn_dir)
+def settings(db_url: str, bpmn_dir: Path, tmp_path: Path) -> Settings:
+    """Settings pointing at this test's database, diagrams and evidence folder."""
+    return Settings(database_url=db_url, bpmn_dir=bpmn_dir, evidence_dir=tmp_path / "evidence")
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ ROLE_TOKEN = {
     "business_manager": "business_manager",
     "case_review_group_member": "case_review_group_member",
     "independent_reviewer": "independent_reviewer",
+    "partnership_chair": "partnership_chair",
 }
 
 
@@ -107,3 +108,47 @@ def run_rapid_review(
     )
     complete(api, case_id, "Task_SendRapidReviewToPanel", {"sent_to_panel_at": decided_at})
     complete(api, case_id, "Task_RecordPanelResponse", {"panel_response": "agrees", "panel_response_at": decided_at})
+
+
+def open_review(
+    api: Api,
+    case_type: str,
+    *,
+    referral_date: str,
+    agencies: list[str] | None = None,
+    data: dict[str, Any] | None = None,
+    subject: str = "Adult A",
+    title: str = "Review",
+) -> dict[str, Any]:
+    """Open a review case of ``case_type`` with the standard referral start form (docs/lifecycles/conventions.md)."""
+    start = {"referral_date": referral_date, "referral_source": "agency_referral", "referral_summary": "pseudonymised"}
+    response = api.as_("business_manager").post(
+        "/api/v1/cases",
+        json={
+            "case_type": case_type,
+            "title": title,
+            "subject_pseudonym": subject,
+            "involved_agencies": agencies if agencies is not None else ["police", "health", "la"],
+            "data": {**start, **(data or {})},
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def deliver(api: Api, case_id: str, name: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Deliver a BPMN message to a case's process, as the business manager."""
+    response = api.as_("business_manager").post(
+        f"/api/v1/cases/{case_id}/messages", json={"name": name, "payload": payload or {}}
+    )
+    assert response.status_code == 202, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def ended_at(api: Api, case_id: str) -> list[str]:
+    """The end events a closed case's process reached (asserting the case is closed)."""
+    case = get_case(api, case_id)
+    assert case["status"] == "closed", case
+    instance = api.as_("business_manager").get(f"/api/v1/process-instances/{case['instance_id']}")
+    assert instance.status_code == 200, instance.text
+    return [e for e in instance.json()["completed_element_ids"] if e.startswith("EndEvent_")]

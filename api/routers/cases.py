@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
-from api.schemas.cases import CaseCreate, CaseRead, CaseSummary, ClockRead, MessageDelivery
+from api.schemas.cases import CaseCreate, CaseLinkRead, CaseRead, CaseSummary, ClockRead, MessageDelivery
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from service.cases import service as cases
 from service.cases.service import CaseView
@@ -24,6 +24,8 @@ def _read(view: CaseView) -> CaseRead:
         instance_status=view.instance.status if view.instance else None,
         clocks=[ClockRead.model_validate(clock, from_attributes=True) for clock in view.clocks],
         record=view.record,
+        review_record=view.review_record,
+        links=[CaseLinkRead.model_validate(link, from_attributes=True) for link in view.links],
     )
 
 

@@ -61,7 +61,22 @@ class CaseRead(CaseSummary):
     instance_id: uuid.UUID | None
     instance_status: str | None
     clocks: list[ClockRead]
-    record: dict[str, Any]
+    record: dict[str, Any] = Field(description="The variables the lifecycle's recordFields list, as captured.")
+    review_record: dict[str, Any] | None = Field(
+        description="The standard review record (referral, legal mandate, decision and rationale, review period, "
+        "methodology, reviewer and affiliations, agencies, time taken); null for cases that are not reviews."
+    )
+    links: list[CaseLinkRead] = Field(description="Cases this case opened or was opened by.")
+
+
+class CaseLinkRead(BaseModel):
+    """A link to another case."""
+
+    case_id: uuid.UUID
+    reference: str
+    case_type: str
+    relation: str = Field(description="Why the cases are linked, e.g. referred_for_rapid_review.")
+    direction: str = Field(description="opened: this case's process opened the other; opened_by: the reverse.")
 
 
 class MessageDelivery(BaseModel):

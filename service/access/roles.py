@@ -11,6 +11,9 @@ class Role(StrEnum):
     BUSINESS_MANAGER = "business_manager"
     CASE_REVIEW_GROUP_MEMBER = "case_review_group_member"
     INDEPENDENT_REVIEWER = "independent_reviewer"
+    # The chair of the board, partnership, Community Safety Partnership or MAPPA Strategic Management Board:
+    # takes the statutory decisions (commission a DHR, approve a MAPPA report for publication).
+    PARTNERSHIP_CHAIR = "partnership_chair"
     AGENCY_SAFEGUARDING_LEAD = "agency_safeguarding_lead"
     PARTNERSHIP_ADMIN = "partnership_admin"
     PROCESS_OWNER = "process_owner"
@@ -19,4 +22,6 @@ class Role(StrEnum):
 
 ALL_ROLES = frozenset(role.value for role in Role)
 # Roles that may open and see every case of their partnership (agency leads see their agency's work).
-CASE_MANAGERS = frozenset({Role.BUSINESS_MANAGER, Role.CASE_REVIEW_GROUP_MEMBER, Role.PARTNERSHIP_ADMIN})
+CASE_MANAGERS = frozenset(
+    {Role.BUSINESS_MANAGER, Role.CASE_REVIEW_GROUP_MEMBER, Role.PARTNERSHIP_CHAIR, Role.PARTNERSHIP_ADMIN}
+)

@@ -8,7 +8,6 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -17,16 +16,17 @@ from service.access.principal import Principal
 from service.access.roles import CASE_MANAGERS
 from service.audit.log import record
 from service.cases.clocks import ClockStatus, clock_statuses
+from service.cases.review_record import review_record
 from service.config import get_settings
 from service.db.types import utcnow
+from service.engine.functions import LONDON
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
-from service.models import Agency, Case, IdempotencyRecord, Partnership, ProcessInstance
-from service.outbox.emit import emit_case_event
-from service.outbox.events import EventType
+from service.models import Agency, Case, CaseLink, IdempotencyRecord, ProcessInstance
 from service.pagination import Page, paginate
 from service.processes import registry
-from service.processes.settings import settings_for
-from service.workflow.stepper import create_instance, lock_instance, step
+from service.workflow.action_sync import ACTION_CASE_TYPE
+from service.workflow.opening import open_case
+from service.workflow.stepper import lock_instance, step
 
 
 @dataclass
@@ -37,6 +37,19 @@ class CaseView:
     instance: ProcessInstance | None
     clocks: list[ClockStatus]
     record: dict[str, Any]
+    review_record: dict[str, Any] | None
+    links: list[LinkView]
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """Another case this one opened (``opened``) or was opened by (``opened_by``)."""
+
+    case_id: uuid.UUID
+    reference: str
+    case_type: str
+    relation: str
+    direction: str
 
 
 @dataclass
@@ -61,23 +74,22 @@ def create_case(
     """Open a case of ``case_type`` and start its lifecycle on the newest definition version."""
     if not principal.roles & CASE_MANAGERS:
         raise Forbidden("opening a case needs the business manager, case review group member or admin role")
+    if case_type == ACTION_CASE_TYPE:
+        raise Conflict("an action's case opens with its action: POST /api/v1/recommendations/{id}/actions")
     fingerprint = _fingerprint(case_type, title, subject_pseudonym, involved_agencies, data)
     if idempotency_key:
         replay = _replay(session, principal, idempotency_key, fingerprint)
         if replay is not None:
             return CreatedCase(view=replay, replayed=True)
     _check_agencies(session, principal.partnership_id, involved_agencies)
-    partnership = session.get(Partnership, principal.partnership_id)
-    assert partnership is not None
-    case, instance = _open_case(
+    case, instance = open_case(
         session,
-        partnership_id=partnership.id,
+        partnership_id=principal.partnership_id,
         case_type=case_type,
         title=title,
         subject_pseudonym=subject_pseudonym,
         involved_agencies=list(dict.fromkeys(involved_agencies)),
         data=data,
-        settings=settings_for(partnership.settings).model_dump(),
         actor=principal,
     )
     if idempotency_key:
@@ -89,7 +101,7 @@ def open_system_case(
     session: Session, *, partnership_id: uuid.UUID, case_type: str, title: str, data: dict[str, Any]
 ) -> Case:
     """Open a case on the service's own initiative (e.g. an operational alert); audited as the system."""
-    case, _ = _open_case(
+    case, _ = open_case(
         session,
         partnership_id=partnership_id,
         case_type=case_type,
@@ -97,61 +109,9 @@ def open_system_case(
         subject_pseudonym="n/a",
         involved_agencies=[],
         data=data,
-        settings={},
         actor=None,
     )
     return case
-
-
-def _open_case(
-    session: Session,
-    *,
-    partnership_id: uuid.UUID,
-    case_type: str,
-    title: str,
-    subject_pseudonym: str,
-    involved_agencies: list[str],
-    data: dict[str, Any],
-    settings: dict[str, Any],
-    actor: Principal | None,
-) -> tuple[Case, ProcessInstance]:
-    """Validate the start data, number the case, start its lifecycle on the newest version; audit and emit."""
-    definition_row = registry.latest_definition(session, case_type, partnership_id)
-    definition = registry.loaded(session, definition_row.id)
-    errors = engine.validate_submission(definition.start_form_schema, data)
-    if errors:
-        raise InvalidInput(
-            f"the start data for a '{case_type}' case is not valid",
-            [{"field": f"data.{e.field}" if e.field else "data", "message": e.message} for e in errors],
-        )
-    number = _next_case_number(session, partnership_id)
-    case = Case(
-        partnership_id=partnership_id,
-        case_type=case_type,
-        reference=f"{case_type.upper()}-{utcnow().year}-{number:04d}",
-        title=title,
-        subject_pseudonym=subject_pseudonym,
-        involved_agencies=involved_agencies,
-        created_by_id=actor.user_id if actor else None,
-        stages=[],
-        record={},
-    )
-    session.add(case)
-    session.flush()
-    start_data = {**settings, **data, "case_reference": case.reference, "involved_agencies": involved_agencies}
-    instance = create_instance(session, case=case, definition_id=definition_row.id, data=start_data, actor=actor)
-    record(
-        session,
-        partnership_id=partnership_id,
-        actor=actor,
-        action="case.opened",
-        object_type="case",
-        object_id=str(case.id),
-        summary=f"{definition.name} case {case.reference} opened" + ("" if actor else " by the service"),
-        detail={"case_type": case_type, "definition_version": definition_row.version},
-    )
-    emit_case_event(session, EventType.CASE_OPENED, case)
-    return case, instance
 
 
 def list_cases(
@@ -225,6 +185,7 @@ def _instance_of(session: Session, case: Case) -> ProcessInstance | None:
 def _view(session: Session, case: Case, instance: ProcessInstance | None) -> CaseView:
     clocks: list[ClockStatus] = []
     case_record: dict[str, Any] = {}
+    standard: dict[str, Any] | None = None
     if instance is not None:
         definition = registry.loaded(session, instance.definition_id)
         clocks = clock_statuses(
@@ -235,7 +196,42 @@ def _view(session: Session, case: Case, instance: ProcessInstance | None) -> Cas
         )
         fields = definition.record_fields or sorted(instance.variables)
         case_record = {name: instance.variables[name] for name in fields if name in instance.variables}
-    return CaseView(case=case, instance=instance, clocks=clocks, record=case_record)
+        standard = review_record(
+            case, instance.variables, default_mandate=definition.legal_mandate, today=utcnow().astimezone(LONDON).date()
+        )
+    return CaseView(
+        case=case,
+        instance=instance,
+        clocks=clocks,
+        record=case_record,
+        review_record=standard,
+        links=_links(session, case),
+    )
+
+
+def _links(session: Session, case: Case) -> list[LinkView]:
+    links: list[LinkView] = []
+    for direction, here, there in (
+        ("opened", CaseLink.from_case_id, CaseLink.to_case_id),
+        ("opened_by", CaseLink.to_case_id, CaseLink.from_case_id),
+    ):
+        rows = session.exec(
+            select(CaseLink, Case)
+            .join(Case, col(Case.id) == col(there))
+            .where(col(here) == case.id)
+            .order_by(col(CaseLink.created_at))
+        ).all()
+        links.extend(
+            LinkView(
+                case_id=other.id,
+                reference=other.reference,
+                case_type=other.case_type,
+                relation=link.relation,
+                direction=direction,
+            )
+            for link, other in rows
+        )
+    return links
 
 
 def _check_agencies(session: Session, partnership_id: uuid.UUID, codes: list[str]) -> None:
@@ -247,17 +243,6 @@ def _check_agencies(session: Session, partnership_id: uuid.UUID, codes: list[str
             [{"field": "involved_agencies", "message": f"unknown agency code '{code}'"} for code in unknown]
             + [{"field": "involved_agencies", "message": f"known codes: {', '.join(sorted(known))}"}],
         )
-
-
-def _next_case_number(session: Session, partnership_id: uuid.UUID) -> int:
-    # One UPDATE ... RETURNING: the row lock makes numbers unique under concurrent case creation.
-    number = session.execute(
-        update(Partnership)
-        .where(col(Partnership.id) == partnership_id)
-        .values(next_case_number=Partnership.next_case_number + 1)
-        .returning(col(Partnership.next_case_number))
-    ).scalar_one()
-    return int(number)
 
 
 def _fingerprint(*parts: Any) -> str:

@@ -13,6 +13,7 @@ from service.engine.definitions import (  # noqa: I001
 from service.engine.expressions import ExpressionError, UnsafeExpression
 from service.engine.expressions import evaluate as evaluate_expression
 from service.engine.forms import FieldError, validate_submission
+from service.engine.openers import CaseOpener
 from service.engine.migration import MigrationPlan, migrate, plan_migration
 from service.engine.reachability import unreachable_elements
 from service.engine.runtime import (
@@ -32,6 +33,7 @@ from service.engine.serialization import SERIALIZER_VERSION
 
 __all__ = [
     "SERIALIZER_VERSION",
+    "CaseOpener",
     "ClockDefinition",
     "DefinitionInvalid",
     "EngineError",

@@ -16,6 +16,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from service.engine import expressions, forms
+from service.engine.openers import CaseOpener, case_openers, opener_problems
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -89,6 +90,9 @@ class LoadedDefinition:
     start_form_schema: dict[str, Any] = field(default_factory=dict)
     clocks: list[ClockDefinition] = field(default_factory=list)
     record_fields: list[str] = field(default_factory=list)
+    case_openers: dict[str, CaseOpener] = field(default_factory=dict)
+    reference_prefix: str = ""
+    legal_mandate: str | None = None  # the ``legalMandate`` process property: the default legal basis
 
 
 def content_hash(xml: bytes) -> str:
@@ -151,6 +155,9 @@ def load_definition(
         record_fields=[
             name.strip() for name in _process_properties(process).get("recordFields", "").split(",") if name.strip()
         ],
+        case_openers=case_openers(process),
+        reference_prefix=_process_properties(process).get("referencePrefix", "").strip() or process_id.upper(),
+        legal_mandate=_process_properties(process).get("legalMandate") or None,
     )
     form_problems: list[Problem] = []
     for task_spec in [
@@ -195,6 +202,7 @@ def _xml_problems(tree: etree._ElementTree, process_id: str, known_roles: frozen
     process = root.find(f"bpmn:process[@id='{process_id}']", _NS)
     if process is not None:
         problems.extend(_clock_problems(process))
+        problems.extend(Problem(message, element_id) for element_id, message in opener_problems(process))
         start_fields = _start_form_fields(process)
         problems.extend(Problem(p, "start form") for p in forms.field_problems(start_fields))
     return problems

@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 from service.access.roles import ALL_ROLES
 from service.audit.log import record
 from service.errors import Conflict, InvalidInput, NotFound
-from service.models import Agency, Partnership, User
+from service.models import Agency, Partnership, Theme, User
+from service.taxonomy import SEED_THEMES
 
 
 def create_partnership(
@@ -22,6 +23,8 @@ def create_partnership(
     partnership = Partnership(key=key, name=name, kind=kind, settings=settings or {})
     session.add(partnership)
     session.flush()
+    for code, label in SEED_THEMES:
+        session.add(Theme(partnership_id=partnership.id, code=code, label=label))
     record(
         session,
         partnership_id=partnership.id,

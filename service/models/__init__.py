@@ -6,10 +6,19 @@ from service.db.types import configure_metadata
 
 configure_metadata(SQLModel.metadata)
 
+from service.models.action_plan import (  # noqa: E402
+    Action,
+    Evidence,
+    Recommendation,
+    RecommendationTheme,
+    RecurringTheme,
+    Theme,
+)
 from service.models.audit import AuditEvent  # noqa: E402
 from service.models.case import Case  # noqa: E402
 from service.models.idempotency import IdempotencyRecord  # noqa: E402
 from service.models.identity import ApiToken, User  # noqa: E402
+from service.models.link import CaseLink  # noqa: E402
 from service.models.partnership import Agency, Partnership  # noqa: E402
 from service.models.process import ProcessDefinition, ProcessInstance, Timer  # noqa: E402
 from service.models.task import HumanTask  # noqa: E402
@@ -21,16 +30,23 @@ from service.models.webhook import (  # noqa: E402
 )
 
 __all__ = [
+    "Action",
     "Agency",
     "ApiToken",
     "AuditEvent",
     "Case",
+    "CaseLink",
+    "Evidence",
     "HumanTask",
     "IdempotencyRecord",
     "Partnership",
     "ProcessDefinition",
     "ProcessInstance",
+    "Recommendation",
+    "RecommendationTheme",
+    "RecurringTheme",
     "SQLModel",
+    "Theme",
     "Timer",
     "User",
     "WebhookAttempt",

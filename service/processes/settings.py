@@ -19,6 +19,59 @@ class PartnershipSettings(BaseModel):
         default=10, ge=1, le=15, description="Working days agencies have to return rapid review information."
     )
 
+    # Review clocks beyond the CSPR (DOMAIN.md §4). Marked [S]/[U] there, so configurable per partnership.
+    sar_completion_months: int = Field(
+        default=6, ge=1, le=36, description="Months from initiating a Safeguarding Adults Review to completing it."
+    )
+    dhr_decision_months: int = Field(
+        default=1,
+        ge=1,
+        le=6,
+        description="Months from the police notification to the Community Safety "
+        "Partnership's decision whether to hold a Domestic Homicide Review.",
+    )
+    dhr_completion_months: int = Field(
+        default=6,
+        ge=1,
+        le=36,
+        description="Months from the decision to hold a DHR to the overview report, "
+        "executive summary and action plan being ready for the Home Office.",
+    )
+    mappa_completion_months: int = Field(
+        default=6,
+        ge=1,
+        le=36,
+        description="Months from the Strategic Management Board's decision to the "
+        "MAPPA serious case review report (local procedure).",
+    )
+    cdr_ncmd_notification_days: int = Field(
+        default=2,
+        ge=1,
+        le=10,
+        description="Days from a child's death to the National Child Mortality Database notification (48 hours).",
+    )
+    learning_review_completion_months: int = Field(
+        default=3,
+        ge=1,
+        le=12,
+        description="Months from commissioning a multi-agency, peer, practice or "
+        "critical incident review to its report.",
+    )
+    # Action plans (DOMAIN.md §5).
+    action_recheck_months: list[int] = Field(
+        default=[6, 12],
+        min_length=0,
+        max_length=6,
+        description="Sustainability re-checks after an action "
+        "completes, in months after its completion (each must be later than the one before).",
+    )
+    recurring_theme_window_years: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="How far back a completed action on the same theme makes a new recommendation's theme 'recurring'.",
+    )
+
 
 def settings_for(stored: dict[str, Any]) -> PartnershipSettings:
     """A partnership's settings, defaults filled in."""

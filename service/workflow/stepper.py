@@ -146,6 +146,8 @@ def _apply(
 ) -> None:
     now = utcnow()
     previous_version = instance.version
+    passed_before = set(instance.completed_element_ids or [])
+    before_waiting = set(instance.waiting_messages or [])
     values: dict[str, Any] = {
         "state": snapshot.state,
         "version": previous_version + 1,
@@ -190,6 +192,21 @@ def _apply(
             summary=f"Case {case.reference} closed: its lifecycle completed",
         )
     session.add(case)
+    # Last, so a step these start (a linked case, the review's plan closing) sees this one fully applied.
+    openers = [e for e in snapshot.completed_element_ids if e in definition.case_openers and e not in passed_before]
+    if openers:
+        # Imported here: opening a case starts its process, which is itself a step (mutual recursion).
+        from service.workflow.opening import open_linked_cases
+
+        open_linked_cases(session, case=case, definition=definition, passed=openers, variables=snapshot.variables)
+    if case.case_type == "action":  # the action plan's own lifecycle (bpmn/action.bpmn): project it
+        from service.workflow.action_sync import sync_action
+
+        sync_action(session, case, snapshot)
+    elif "action_plan_closed" in snapshot.waiting_messages and "action_plan_closed" not in before_waiting:
+        from service.workflow.action_sync import close_plan_if_done
+
+        close_plan_if_done(session, case.id)
 
 
 def _project_tasks(
@@ -289,6 +306,8 @@ def _stages(definition: engine.LoadedDefinition, snapshot: engine.Snapshot) -> l
             stages.append(stage)
     if not stages:
         stages = [f"Waiting: {timer.name}" for timer in snapshot.timers if timer.name][:1]
+    if not stages:
+        stages = [f"Waiting: {name.replace('_', ' ').capitalize()}" for name in snapshot.waiting_messages][:1]
     return ["Closed"] if snapshot.completed else stages
 
 

@@ -1,0 +1,299 @@
+"""Recommendations, themes, action plans and evidence."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+
+from api.deps import AgencyPrincipalDep, AuditedReadSessionDep, LimitDep, PrincipalDep, SessionDep
+from api.schemas.action_plans import (
+    ActionCreate,
+    ActionRead,
+    AgencyPlanRead,
+    EvidenceRead,
+    RecommendationCreate,
+    RecommendationRead,
+    RecommendationUpdate,
+    RecurrenceRead,
+    ThemeCreate,
+    ThemeRead,
+    ThemeUpdate,
+)
+from api.schemas.common import PROBLEM_RESPONSES, Page
+from service.actions import evidence, plan, recommendations, themes
+from service.actions.evidence_store import EvidenceStore
+from service.actions.plan import ActionView
+from service.actions.recommendations import RecommendationView, Recurrence
+from service.errors import InvalidInput
+
+router = APIRouter(prefix="/api/v1", tags=["action plans"], responses=PROBLEM_RESPONSES)
+
+
+def _recurrence(item: Recurrence) -> RecurrenceRead:
+    return RecurrenceRead(theme=item.theme_code, **{k: v for k, v in vars(item).items() if k != "theme_code"})
+
+
+def _recommendation(view: RecommendationView) -> RecommendationRead:
+    r = view.recommendation
+    return RecommendationRead(
+        id=r.id,
+        case_id=r.case_id,
+        case_reference=view.case.reference,
+        review_type=view.case.case_type,
+        number=r.number,
+        finding=r.finding,
+        text=r.text,
+        themes=[t.code for t in view.themes],
+        principles=r.principles,
+        action_ids=view.action_ids,
+        recurring_themes=[_recurrence(x) for x in view.recurring],
+        created_at=r.created_at,
+    )
+
+
+def _action(view: ActionView) -> ActionRead:
+    a = view.action
+    return ActionRead(
+        **a.model_dump(include=set(ActionRead.model_fields) & set(type(a).model_fields)),
+        recommendation_number=view.recommendation_number,
+        review_reference=view.review.reference,
+        review_type=view.review.case_type,
+        overdue=view.overdue,
+        themes=view.themes,
+        evidence_count=view.evidence_count,
+        recurred_in=[_recurrence(x) for x in view.recurred_in],
+    )
+
+
+def _store(request: Request) -> EvidenceStore:
+    store: EvidenceStore = request.app.state.evidence_store
+    return store
+
+
+# Themes
+
+
+@router.get("/themes")
+def list_themes(session: SessionDep, principal: PrincipalDep, include_inactive: bool = False) -> list[ThemeRead]:
+    """The partnership's theme taxonomy (seeded with the recurring national themes)."""
+    rows = themes.list_themes(session, principal, include_inactive=include_inactive)
+    return [ThemeRead.model_validate(t, from_attributes=True) for t in rows]
+
+
+@router.post("/themes", status_code=201)
+def create_theme(body: ThemeCreate, session: SessionDep, principal: PrincipalDep) -> ThemeRead:
+    """Add a theme (business manager, case review group, chair or admin)."""
+    theme = themes.create_theme(session, principal, code=body.code, label=body.label, description=body.description)
+    return ThemeRead.model_validate(theme, from_attributes=True)
+
+
+@router.patch("/themes/{code}")
+def update_theme(code: str, body: ThemeUpdate, session: SessionDep, principal: PrincipalDep) -> ThemeRead:
+    """Rename, describe, retire (active=false) or restore a theme."""
+    theme = themes.update_theme(
+        session, principal, code, label=body.label, description=body.description, active=body.active
+    )
+    return ThemeRead.model_validate(theme, from_attributes=True)
+
+
+# Recommendations
+
+
+@router.post("/cases/{case_id}/recommendations", status_code=201)
+def create_recommendation(
+    case_id: uuid.UUID, body: RecommendationCreate, session: SessionDep, principal: PrincipalDep
+) -> RecommendationRead:
+    """Record a recommendation of a review; recurring themes are flagged at once."""
+    view = recommendations.create_recommendation(
+        session,
+        principal,
+        case_id,
+        finding=body.finding,
+        text=body.text,
+        themes=body.themes,
+        principles=body.principles,
+    )
+    return _recommendation(view)
+
+
+@router.get("/recommendations")
+def list_recommendations(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: LimitDep,
+    case_id: uuid.UUID | None = None,
+    theme: str | None = None,
+    review_type: str | None = None,
+    recurring: bool | None = None,
+    cursor: str | None = None,
+) -> Page[RecommendationRead]:
+    """Recommendations across reviews, oldest first; filter by case, theme, review type or recurring."""
+    page = recommendations.list_recommendations(
+        session,
+        principal,
+        case_id=case_id,
+        theme=theme,
+        review_type=review_type,
+        recurring=recurring,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page[RecommendationRead](items=[_recommendation(v) for v in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/recommendations/{recommendation_id}")
+def get_recommendation(
+    recommendation_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> RecommendationRead:
+    """One recommendation with its themes, actions and recurring themes."""
+    return _recommendation(recommendations.get_recommendation(session, principal, recommendation_id))
+
+
+@router.patch("/recommendations/{recommendation_id}")
+def update_recommendation(
+    recommendation_id: uuid.UUID, body: RecommendationUpdate, session: SessionDep, principal: PrincipalDep
+) -> RecommendationRead:
+    """Change a recommendation's wording, themes or principles."""
+    view = recommendations.update_recommendation(
+        session,
+        principal,
+        recommendation_id,
+        finding=body.finding,
+        text=body.text,
+        themes=body.themes,
+        principles=body.principles,
+    )
+    return _recommendation(view)
+
+
+# Actions
+
+
+@router.post("/recommendations/{recommendation_id}/actions", status_code=201)
+def create_action(
+    recommendation_id: uuid.UUID, body: ActionCreate, session: SessionDep, principal: PrincipalDep
+) -> ActionRead:
+    """Agree an action; its lifecycle starts and the owning agency's lead gets a task."""
+    view = plan.create_action(session, principal, recommendation_id, **body.model_dump())
+    return _action(view)
+
+
+@router.get("/actions")
+def list_actions(
+    session: SessionDep,
+    principal: AgencyPrincipalDep,
+    limit: LimitDep,
+    agency: str | None = None,
+    status: str | None = None,
+    overdue: bool | None = None,
+    theme: str | None = None,
+    review_type: str | None = None,
+    case_id: uuid.UUID | None = None,
+    recommendation_id: uuid.UUID | None = None,
+    cursor: str | None = None,
+) -> Page[ActionRead]:
+    """Actions across every review, oldest first (agency leads and systems: their agency's only)."""
+    page = plan.list_actions(
+        session,
+        principal,
+        agency=agency,
+        status=status,
+        overdue=overdue,
+        theme=theme,
+        review_type=review_type,
+        case_id=case_id,
+        recommendation_id=recommendation_id,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page[ActionRead](items=[_action(v) for v in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/actions/{action_id}")
+def get_action(action_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep) -> ActionRead:
+    """One action and where it stands."""
+    return _action(plan.get_action(session, principal, action_id))
+
+
+@router.get("/agencies/{agency_code}/action-plan")
+def agency_plan(
+    agency_code: str,
+    session: SessionDep,
+    principal: AgencyPrincipalDep,
+    limit: LimitDep,
+    status: str | None = None,
+    cursor: str | None = None,
+) -> AgencyPlanRead:
+    """An agency's composite action plan across all reviews, with counts by status and overdue."""
+    result = plan.agency_plan(session, principal, agency_code, status=status, cursor=cursor, limit=limit)
+    return AgencyPlanRead(
+        agency=result.agency_code,
+        counts=result.counts,
+        overdue=result.overdue,
+        items=[_action(v) for v in result.page.items],
+        next_cursor=result.page.next_cursor,
+    )
+
+
+# Evidence
+
+
+@router.post("/actions/{action_id}/evidence", status_code=201)
+async def upload_evidence(
+    action_id: uuid.UUID,
+    request: Request,
+    file: Annotated[UploadFile, File(description="PDF, Office document, image, text or CSV.")],
+    session: SessionDep,
+    principal: AgencyPrincipalDep,
+    description: Annotated[str, Form(max_length=1000)] = "",
+) -> EvidenceRead:
+    """Attach an evidence file to an open action (owning agency or case managers); stored content-hashed."""
+    store = _store(request)
+    data = await file.read(store.max_bytes + 1)
+    if len(data) > store.max_bytes:
+        raise InvalidInput("the file is too large", [{"field": "file", "message": f"at most {store.max_bytes} bytes"}])
+    content_type = (file.content_type or "application/octet-stream").split(";")[0].strip().lower()
+    row = evidence.upload_evidence(
+        session,
+        principal,
+        store,
+        action_id,
+        filename=file.filename or "",
+        content_type=content_type,
+        data=data,
+        description=description,
+    )
+    return EvidenceRead.model_validate(row, from_attributes=True)
+
+
+@router.get("/actions/{action_id}/evidence")
+def list_evidence(action_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep) -> list[EvidenceRead]:
+    """An action's evidence files."""
+    return [
+        EvidenceRead.model_validate(e, from_attributes=True)
+        for e in evidence.list_evidence(session, principal, action_id)
+    ]
+
+
+@router.get(
+    "/evidence/{evidence_id}/content",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
+)
+def download_evidence(
+    evidence_id: uuid.UUID, request: Request, session: AuditedReadSessionDep, principal: AgencyPrincipalDep
+) -> Response:
+    """Download an evidence file (same authorisation as its action; every download is audited)."""
+    found = evidence.download_evidence(session, principal, _store(request), evidence_id)
+    safe_name = found.evidence.filename.replace('"', "'")
+    return Response(
+        content=found.data,
+        media_type=found.evidence.content_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{safe_name}"',
+            "X-Content-Type-Options": "nosniff",
+            "ETag": f'"{found.evidence.sha256}"',
+        },
+    )

@@ -1,0 +1,153 @@
+"""Themes, recommendations, actions and evidence: request and response models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import BaseModel, Field
+
+
+class ThemeRead(BaseModel):
+    """A theme of the partnership's taxonomy."""
+
+    code: str
+    label: str
+    description: str
+    active: bool
+
+
+class ThemeCreate(BaseModel):
+    """A new theme."""
+
+    code: str = Field(min_length=2, max_length=60, description="lower_snake_case, e.g. 'cumulative_harm'.")
+    label: str = Field(min_length=1, max_length=120)
+    description: str = Field(default="", max_length=1000)
+
+
+class ThemeUpdate(BaseModel):
+    """Change a theme; ``active=false`` retires it (past recommendations keep it)."""
+
+    label: str | None = Field(default=None, min_length=1, max_length=120)
+    description: str | None = Field(default=None, max_length=1000)
+    active: bool | None = None
+
+
+class RecurrenceRead(BaseModel):
+    """A recurring theme: the later recommendation and the earlier completed action on the same theme."""
+
+    theme: str = Field(description="Theme code.")
+    theme_label: str
+    recommendation_id: uuid.UUID
+    recommendation_case_reference: str
+    earlier_action_id: uuid.UUID
+    earlier_case_reference: str
+    earlier_completed_on: dt.date | None
+
+
+class RecommendationCreate(BaseModel):
+    """A recommendation of a review, from one of its findings."""
+
+    finding: str = Field(min_length=1, max_length=4000, description="What the review found.")
+    text: str = Field(min_length=1, max_length=4000, description="What the review recommends.")
+    themes: list[str] = Field(default_factory=list, max_length=20, description="Theme codes (GET /themes).")
+    principles: list[str] = Field(
+        default_factory=list, max_length=11, description="Safeguarding principles, e.g. 'prevention'."
+    )
+
+
+class RecommendationUpdate(BaseModel):
+    """Change a recommendation; omitted fields stay as they are."""
+
+    finding: str | None = Field(default=None, min_length=1, max_length=4000)
+    text: str | None = Field(default=None, min_length=1, max_length=4000)
+    themes: list[str] | None = Field(default=None, max_length=20)
+    principles: list[str] | None = Field(default=None, max_length=11)
+
+
+class RecommendationRead(BaseModel):
+    """A recommendation with its themes, its actions and any recurring themes it carries."""
+
+    id: uuid.UUID
+    case_id: uuid.UUID
+    case_reference: str
+    review_type: str
+    number: int
+    finding: str
+    text: str
+    themes: list[str]
+    principles: list[str]
+    action_ids: list[uuid.UUID]
+    recurring_themes: list[RecurrenceRead] = Field(
+        description="Themes an earlier, completed action (another review, within the window) already addressed: "
+        "evidence the earlier learning was not embedded."
+    )
+    created_at: dt.datetime
+
+
+class ActionCreate(BaseModel):
+    """An action agreed against a recommendation (SMART, with an impact measure and its baseline)."""
+
+    owner_agency: str = Field(min_length=1, max_length=40, description="Agency code of the owning agency.")
+    lead_name: str = Field(min_length=1, max_length=200, description="The named lead in that agency.")
+    description: str = Field(min_length=1, max_length=4000, description="Specific, measurable, achievable...")
+    due_date: dt.date
+    impact_measure: str = Field(min_length=1, max_length=2000, description="How impact will be evidenced.")
+    baseline: str = Field(min_length=1, max_length=2000, description="Where the measure stands now.")
+
+
+class ActionRead(BaseModel):
+    """An action and where it stands."""
+
+    id: uuid.UUID
+    recommendation_id: uuid.UUID
+    recommendation_number: int
+    review_case_id: uuid.UUID
+    review_reference: str
+    review_type: str
+    case_id: uuid.UUID | None = Field(description="The action's own lifecycle case (its tasks and diagram).")
+    owner_agency: str
+    lead_name: str
+    description: str
+    due_date: dt.date
+    impact_measure: str
+    baseline: str
+    status: str = Field(
+        description="in_progress | awaiting_assurance | returned | completed (re-checks pending) | reopened | "
+        "sustained (closed) | not_implemented (closed)"
+    )
+    overdue: bool
+    completed_on: dt.date | None
+    not_implemented_reason: str | None
+    next_recheck_on: dt.date | None
+    reopen_count: int
+    themes: list[str]
+    evidence_count: int
+    recurred_in: list[RecurrenceRead] = Field(
+        description="Later recommendations repeating a theme this completed action addressed."
+    )
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+
+
+class AgencyPlanRead(BaseModel):
+    """An agency's composite action plan across every review."""
+
+    agency: str
+    counts: dict[str, int] = Field(description="Actions by status.")
+    overdue: int
+    items: list[ActionRead]
+    next_cursor: str | None
+
+
+class EvidenceRead(BaseModel):
+    """A stored evidence file."""
+
+    id: uuid.UUID
+    action_id: uuid.UUID
+    filename: str
+    content_type: str
+    size_bytes: int
+    sha256: str
+    description: str
+    created_at: dt.datetime

@@ -1,0 +1,1 @@
+"""Recommendations, themes, action plans and evidence: where a review's learning is proven."""

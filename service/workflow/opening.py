@@ -1,0 +1,138 @@
+"""Open a case and start its lifecycle: for a person, for the service itself, or for another case's process.
+
+A process can open a linked case (an ``opensCase`` throw event, see docs/lifecycles/conventions.md), so opening a
+case is part of taking a step: it lives beside the stepper rather than in the cases feature package.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col
+
+from service import engine
+from service.access.principal import Principal
+from service.audit.log import record
+from service.db.types import utcnow
+from service.errors import Conflict, InvalidInput
+from service.models import Case, CaseLink, Partnership, ProcessInstance
+from service.outbox.emit import emit_case_event
+from service.outbox.events import EventType
+from service.processes import registry
+from service.processes.settings import settings_for
+from service.workflow.stepper import create_instance
+
+
+def open_case(
+    session: Session,
+    *,
+    partnership_id: uuid.UUID,
+    case_type: str,
+    title: str,
+    subject_pseudonym: str,
+    involved_agencies: list[str],
+    data: dict[str, Any],
+    actor: Principal | None,
+    opened_from: tuple[Case, str] | None = None,
+) -> tuple[Case, ProcessInstance]:
+    """Validate the start data, number the case, start its lifecycle on the newest version; audit and emit.
+
+    ``opened_from`` is the (case, relation) whose process opened this one: both are linked.
+    """
+    definition_row = registry.latest_definition(session, case_type, partnership_id)
+    definition = registry.loaded(session, definition_row.id)
+    errors = engine.validate_submission(definition.start_form_schema, data)
+    if errors:
+        raise InvalidInput(
+            f"the start data for a '{case_type}' case is not valid",
+            [{"field": f"data.{e.field}" if e.field else "data", "message": e.message} for e in errors],
+        )
+    partnership = session.get(Partnership, partnership_id)
+    assert partnership is not None
+    number = _next_case_number(session, partnership_id)
+    case = Case(
+        partnership_id=partnership_id,
+        case_type=case_type,
+        reference=f"{definition.reference_prefix}-{utcnow().year}-{number:04d}",
+        title=title,
+        subject_pseudonym=subject_pseudonym,
+        involved_agencies=involved_agencies,
+        created_by_id=actor.user_id if actor else None,
+        stages=[],
+        record={},
+    )
+    session.add(case)
+    session.flush()
+    if opened_from is not None:
+        parent, relation = opened_from
+        session.add(
+            CaseLink(partnership_id=partnership_id, from_case_id=parent.id, to_case_id=case.id, relation=relation)
+        )
+    settings = settings_for(partnership.settings).model_dump()
+    start_data = {**settings, **data, "case_reference": case.reference, "involved_agencies": involved_agencies}
+    instance = create_instance(session, case=case, definition_id=definition_row.id, data=start_data, actor=actor)
+    opener = f" from {opened_from[0].reference}" if opened_from else ""
+    record(
+        session,
+        partnership_id=partnership_id,
+        actor=actor,
+        action="case.opened",
+        object_type="case",
+        object_id=str(case.id),
+        summary=f"{definition.name} case {case.reference} opened{opener}" + ("" if actor else " by the service"),
+        detail={"case_type": case_type, "definition_version": definition_row.version}
+        | ({"opened_from": opened_from[0].reference, "relation": opened_from[1]} if opened_from else {}),
+    )
+    emit_case_event(session, EventType.CASE_OPENED, case)
+    return case, instance
+
+
+def open_linked_cases(
+    session: Session,
+    *,
+    case: Case,
+    definition: engine.LoadedDefinition,
+    passed: list[str],
+    variables: dict[str, Any],
+) -> None:
+    """Open the case of every ``opensCase`` element the process has just passed."""
+    for element_id in passed:
+        opener = definition.case_openers[element_id]
+        try:
+            data = engine.evaluate_expression(opener.data, variables) if opener.data else {}
+            title = engine.evaluate_expression(opener.title, variables) if opener.title else None
+        except (engine.ExpressionError, ValueError, TypeError) as exc:
+            raise Conflict(f"'{element_id}' could not work out the linked case's data: {exc}") from None
+        if not isinstance(data, dict):
+            raise Conflict(f"'{element_id}': opensCase.data must give a mapping of start data")
+        try:
+            open_case(
+                session,
+                partnership_id=case.partnership_id,
+                case_type=opener.case_type,
+                title=str(title or f"{opener.case_type.replace('_', ' ')} from {case.reference}")[:200],
+                subject_pseudonym=case.subject_pseudonym,
+                involved_agencies=list(case.involved_agencies),
+                data=data,
+                actor=None,
+                opened_from=(case, opener.relation),
+            )
+        except InvalidInput as exc:
+            raise InvalidInput(
+                f"this step would open a linked '{opener.case_type}' case, but its start data is not valid; "
+                "nothing was changed",
+                exc.errors,
+            ) from None
+
+
+def _next_case_number(session: Session, partnership_id: uuid.UUID) -> int:
+    # One UPDATE ... RETURNING: the row lock makes numbers unique under concurrent case creation.
+    number = session.execute(
+        update(Partnership)
+        .where(col(Partnership.id) == partnership_id)
+        .values(next_case_number=Partnership.next_case_number + 1)
+        .returning(col(Partnership.next_case_number))
+    ).scalar_one()
+    return int(number)
