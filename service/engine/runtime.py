@@ -266,11 +266,22 @@ def _waiting_messages(workflow: BpmnWorkflow) -> list[str]:
 
 
 def _variables(workflow: BpmnWorkflow, finished: list[Any], ready: list[Any]) -> dict[str, Any]:
-    if workflow.is_completed():
-        return dict(workflow.data)
+    # Each variable takes the value its *last writer* gave it: replay, in completion order, only what each
+    # completed task changed relative to the data it started from. SpiffWorkflow's own merge (workflow.data,
+    # and naive "latest task wins") lets a parallel branch, e.g. an escalation whose timer fired weeks ago,
+    # overwrite newer values with the stale copy of the data it took when it began.
     merged: dict[str, Any] = {}
-    for task in [*ready, *finished[-20:]]:  # latest completion wins
-        merged.update(task.data)
+    for task in finished:
+        before = task.parent.data if task.parent is not None else {}
+        for name, value in task.data.items():
+            if name not in merged or name not in before or before[name] != value:
+                merged[name] = value
+    for task in ready:  # not completed: they changed nothing yet, but may carry data no finished task has
+        for name, value in task.data.items():
+            merged.setdefault(name, value)
+    if workflow.is_completed():
+        for name, value in workflow.data.items():
+            merged.setdefault(name, value)
     return merged
 
 

@@ -263,3 +263,22 @@ def test_themes_are_a_managed_taxonomy(api: Api) -> None:
     listed = api.as_("business_manager").get("/api/v1/recommendations", params={"case_id": review["id"]}).json()
     assert listed["items"] == []  # nothing was recorded
     assert "cumulative_harm" not in [t["code"] for t in manager.get("/api/v1/themes").json()]
+
+
+def test_an_escalation_finished_last_does_not_bring_back_stale_values(api: Api) -> None:
+    # The overdue escalation copied the action's data when its timer fired; finishing it after the action
+    # closed must not roll the action's status back to what it was then.
+    review = _review(api)
+    action = _act(api, _recommend(api, review["id"], ["neglect"])["id"], due="2026-02-27")
+    case_id = action["case_id"]
+    _report(api, case_id, "not_implemented", "2026-03-02", not_implemented_reason="service decommissioned")
+    complete(api, case_id, "Task_GiveAssurance", {"assurance": "accept", "assurance_note": "agreed"})
+    assert _action(api, action["id"])["status"] == "not_implemented"
+    assert get_case(api, case_id)["status"] == "open"  # the escalation is still open
+    complete(api, case_id, "Task_ChaseOverdueAction", {"escalated_to": "Chief Constable", "escalated_on": "2026-03-03"})
+    closed = get_case(api, case_id)
+    assert closed["status"] == "closed"
+    assert closed["record"]["action_status"] == "not_implemented"
+    assert closed["record"]["not_implemented_reason"] == "service decommissioned"
+    assert _action(api, action["id"])["status"] == "not_implemented"
+    assert sorted(ended_at(api, case_id)) == ["EndEvent_NotImplemented", "EndEvent_OverdueEscalated"]
