@@ -282,3 +282,16 @@ def test_an_escalation_finished_last_does_not_bring_back_stale_values(api: Api) 
     assert closed["record"]["not_implemented_reason"] == "service decommissioned"
     assert _action(api, action["id"])["status"] == "not_implemented"
     assert sorted(ended_at(api, case_id)) == ["EndEvent_NotImplemented", "EndEvent_OverdueEscalated"]
+
+
+def test_an_escalation_finished_mid_way_does_not_roll_back_the_main_path(api: Api) -> None:
+    # The timer fired when the action opened; the agency reports before the manager finishes escalating.
+    # Ending the escalation branch must not push its old copy of the data onto the assurance task.
+    review = _review(api)
+    action = _act(api, _recommend(api, review["id"], ["neglect"])["id"], due="2026-02-27")
+    case_id = action["case_id"]
+    _report(api, case_id, "completed", "2026-03-02")
+    assert _action(api, action["id"])["status"] == "awaiting_assurance"
+    complete(api, case_id, "Task_ChaseOverdueAction", {"escalated_to": "Chief Constable", "escalated_on": "2026-03-03"})
+    assert _action(api, action["id"])["status"] == "awaiting_assurance"
+    assert get_case(api, case_id)["record"]["outcome"] == "completed"
