@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from api import errors, webhook_docs
-from api.routers import action_plans, cases, definitions, health, processes, tasks, webhooks
+from api.routers import action_plans, cases, definitions, health, partnership, processes, tasks, webhooks
 from service.actions.evidence_store import EvidenceStore
 from service.config import Settings, get_settings
 from service.db.session import unit_of_work
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         cases.router,
         tasks.router,
         action_plans.router,
+        partnership.router,
         webhooks.router,
     ):
         app.include_router(router)

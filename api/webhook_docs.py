@@ -5,7 +5,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api.schemas.webhooks import CaseEvent, PingEvent, TaskEvent
+from api.schemas.webhooks import ActionEvent, CaseEvent, PingEvent, TaskEvent
 from service.outbox.events import NOT_YET_EMITTED, EventType
 
 SIGNING = (
@@ -24,6 +24,10 @@ def _case_event(body: CaseEvent) -> None:
     """A case event (documentation only)."""
 
 
+def _action_event(body: ActionEvent) -> None:
+    """An action event (documentation only)."""
+
+
 def _ping_event(body: PingEvent) -> None:
     """A test event (documentation only)."""
 
@@ -38,6 +42,8 @@ def install(app: FastAPI) -> None:
             if event_type.startswith("task.")
             else _case_event
             if event_type.startswith("case.")
+            else _action_event
+            if event_type.startswith("action.")
             else _ping_event
         )
         app.webhooks.post(event_type.value, summary=f"{event_type.value} event", description=SIGNING)(receiver)

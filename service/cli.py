@@ -1,4 +1,4 @@
-"""The `lif` command: serve, worker, migrate, demo, token."""
+"""The `lif` command: serve, worker, migrate, demo, token, partnership/agency/user, draw."""
 
 from __future__ import annotations
 
@@ -61,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     u_add.add_argument("--role", required=True, action="append", help="repeat for several roles")
     u_add.add_argument("--agency", help="agency code, for agency staff")
 
+    draw = commands.add_parser("draw", help="draw BPMN files as SVG pictures (e.g. for docs/lifecycles/img)")
+    draw.add_argument("files", nargs="+", type=Path, help=".bpmn files")
+    draw.add_argument("--out", type=Path, required=True, help="folder for the .svg files")
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     handler = {
@@ -72,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         "partnership": _directory,
         "agency": _directory,
         "user": _directory,
+        "draw": _draw,
     }
     return handler[args.command](args)
 
@@ -200,6 +205,17 @@ def _directory(args: argparse.Namespace) -> int:
     except DomainError as exc:
         print(f"error: {exc.detail}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _draw(args: argparse.Namespace) -> int:
+    from service.processes.render import render_svg
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    for number, path in enumerate(args.files, start=1):
+        target = args.out / f"{path.stem}.svg"
+        target.write_text(render_svg(path.read_bytes()), encoding="utf-8")
+        print(f"[{number}/{len(args.files)}] {path} -> {target}")
     return 0
 
 

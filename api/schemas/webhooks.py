@@ -144,6 +144,26 @@ class CaseEvent(BaseModel):
     data: CaseEventData
 
 
+class ActionEventData(BaseModel):
+    """What an action event says (fetch the action with your token for the detail)."""
+
+    action_id: uuid.UUID
+    case_reference: str = Field(description="The action's own case reference (ACT-...).")
+    owner_agency: str
+    status: str
+    due_date: dt.date
+    links: dict[str, str]
+
+
+class ActionEvent(BaseModel):
+    """action.overdue (its due date passed with the outcome unreported) | action.closed (sustained or not
+    implemented)."""
+
+    type: str
+    timestamp: dt.datetime
+    data: ActionEventData
+
+
 class PingEvent(BaseModel):
     """A test event sent on demand."""
 

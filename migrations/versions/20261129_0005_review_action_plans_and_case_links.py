@@ -92,6 +92,7 @@ def upgrade() -> None:
     sa.Column('not_implemented_reason', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=True),
     sa.Column('next_recheck_on', sa.Date(), nullable=True),
     sa.Column('reopen_count', sa.Integer(), nullable=False),
+    sa.Column('overdue_notified_at', service.db.types.UtcDateTime(), nullable=True),
     sa.Column('created_by_id', sa.Uuid(), nullable=True),
     sa.Column('created_at', service.db.types.UtcDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', service.db.types.UtcDateTime(timezone=True), nullable=False),

@@ -81,6 +81,7 @@ class Action(SQLModel, table=True):
     not_implemented_reason: str | None = Field(default=None, max_length=4000)
     next_recheck_on: dt.date | None = None
     reopen_count: int = Field(default=0)
+    overdue_notified_at: dt.datetime | None = time_field()
     created_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     created_at: dt.datetime = created_field()
     updated_at: dt.datetime = created_field()

@@ -30,13 +30,11 @@ class EventType(StrEnum):
 
 
 SUBSCRIBABLE = frozenset(e.value for e in EventType if e is not EventType.PING)
-# Reserved for the action plans and the learning loop, which later releases add; accepted in
-# subscriptions now so partners can subscribe once.
+# Reserved for releases that add them (action reminders before the due date, the learning loop); accepted
+# in subscriptions now so partners can subscribe once.
 NOT_YET_EMITTED = frozenset(
     {
         EventType.ACTION_DUE_SOON,
-        EventType.ACTION_OVERDUE,
-        EventType.ACTION_CLOSED,
         EventType.LEARNING_ITEM_DISSEMINATION_REQUESTED,
     }
 )

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
+from sqlmodel import Session
+
+from service.access.principal import Principal
+from service.access.roles import Role
+from service.audit.log import record
+from service.errors import Forbidden, InvalidInput
+from service.models import Partnership
 
 
 class PartnershipSettings(BaseModel):
@@ -76,3 +83,50 @@ class PartnershipSettings(BaseModel):
 def settings_for(stored: dict[str, Any]) -> PartnershipSettings:
     """A partnership's settings, defaults filled in."""
     return PartnershipSettings.model_validate(stored or {})
+
+
+def read_settings(session: Session, principal: Principal) -> PartnershipSettings:
+    """The caller's partnership's settings, defaults filled in."""
+    partnership = session.get(Partnership, principal.partnership_id)
+    assert partnership is not None
+    return settings_for(partnership.settings)
+
+
+def update_settings(session: Session, principal: Principal, changes: dict[str, Any]) -> PartnershipSettings:
+    """Change some settings (partnership admin). New cases use them; running cases keep the values they started with."""
+    if principal.machine or not principal.has_role(Role.PARTNERSHIP_ADMIN):
+        raise Forbidden("changing the partnership's settings needs the partnership admin role")
+    partnership = session.get(Partnership, principal.partnership_id)
+    assert partnership is not None
+    unknown = sorted(set(changes) - set(PartnershipSettings.model_fields))
+    if unknown:
+        raise InvalidInput(
+            "some settings do not exist",
+            [{"field": name, "message": "unknown setting; see GET /api/v1/partnership/settings"} for name in unknown],
+        )
+    merged = {**(partnership.settings or {}), **changes}
+    try:
+        updated = PartnershipSettings.model_validate(merged)
+    except ValidationError as exc:
+        raise InvalidInput(
+            "some settings are not valid",
+            [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()],
+        ) from None
+    if updated.action_recheck_months != sorted(set(updated.action_recheck_months)):
+        raise InvalidInput(
+            "re-check months must increase",
+            [{"field": "action_recheck_months", "message": "give increasing month counts, e.g. [6, 12]"}],
+        )
+    partnership.settings = updated.model_dump(mode="json", include=set(merged))
+    session.add(partnership)
+    record(
+        session,
+        partnership_id=partnership.id,
+        actor=principal,
+        action="partnership.settings_changed",
+        object_type="partnership",
+        object_id=str(partnership.id),
+        summary="Process settings changed: " + ", ".join(sorted(changes)),
+        detail={name: updated.model_dump(mode="json")[name] for name in sorted(changes)},
+    )
+    return updated

@@ -25,14 +25,16 @@ ACTION_CASE_TYPE = "action"
 PLAN_CLOSED_MESSAGE = "action_plan_closed"
 CLOSED_STATUSES = frozenset({"sustained", "not_implemented"})
 RECHECK_TIMER = "Timer_RecheckDue"
+ESCALATION_TASK = "Task_ChaseOverdueAction"  # its boundary timer fires at the end of the due date
 
 
 def sync_action(session: Session, case: Case, snapshot: engine.Snapshot) -> None:
     """Copy the lifecycle's variables onto the action row; emit ``action.closed`` and close the plan if due."""
-    action = session.exec(select(Action).where(Action.case_id == case.id)).first()
+    variables = snapshot.variables
+    action = _action_of(session, case, variables.get("action_id"))
     if action is None:
         return
-    variables = snapshot.variables
+    action.case_id = case.id  # the action's first step runs while its case is being opened
     was_closed = action.status in CLOSED_STATUSES
     action.status = str(variables.get("action_status") or action.status)
     action.completed_on = _date(variables.get("completed_on")) if action.status != "reopened" else None
@@ -42,7 +44,19 @@ def sync_action(session: Session, case: Case, snapshot: engine.Snapshot) -> None
         str(variables.get("not_implemented_reason")) if action.status == "not_implemented" else None
     )
     action.reopen_count = int(variables.get("reopen_count") or 0)
-    action.due_date = _date(variables.get("due_date")) or action.due_date
+    due_date = _date(variables.get("due_date")) or action.due_date
+    if due_date != action.due_date:  # reopened with a new due date: it can become overdue afresh
+        action.due_date, action.overdue_notified_at = due_date, None
+    escalating = any(t.element_id == ESCALATION_TASK for t in snapshot.ready_tasks)
+    if escalating and action.overdue_notified_at is None and action.status not in CLOSED_STATUSES:
+        action.overdue_notified_at = utcnow()
+        emit(
+            session,
+            partnership_id=action.partnership_id,
+            event_type=EventType.ACTION_OVERDUE,
+            agency_code=action.owner_agency,
+            data=action_event_data(action, case.reference),
+        )
     rechecks = [t.due_at for t in snapshot.timers if t.element_id == RECHECK_TIMER]
     action.next_recheck_on = to_date(rechecks[0]) if rechecks else None
     action.updated_at = utcnow()
@@ -100,6 +114,14 @@ def action_event_data(action: Action, case_reference: str) -> dict[str, Any]:
         "due_date": action.due_date.isoformat(),
         "links": {"action": f"/api/v1/actions/{action.id}"},
     }
+
+
+def _action_of(session: Session, case: Case, action_id: Any) -> Action | None:
+    try:
+        action = session.get(Action, uuid.UUID(str(action_id)))
+    except ValueError:
+        return None
+    return action if action is not None and action.partnership_id == case.partnership_id else None
 
 
 def _date(value: Any) -> Any:

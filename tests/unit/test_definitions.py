@@ -103,3 +103,22 @@ def test_bare_iso_timers_work_as_modelers_write_them() -> None:
     assert [t.element_id for t in snapshot.timers] == ["Timer_Wait"]
     assert [t.element_id for t in snapshot.ready_tasks] == ["Task_Watch"]
     assert snapshot.ready_tasks[0].due_at is not None  # PT2S boundary gives the task its due time
+
+
+CDR = (REPO_ROOT / "bpmn" / "child_death_review.bpmn").read_bytes()
+
+
+def _load_cdr(xml: bytes) -> engine.LoadedDefinition:
+    return engine.load_definition(xml, process_id="child_death_review", source="cdr.bpmn", known_roles=ALL_ROLES)
+
+
+def test_case_openers_are_read_and_unsafe_opener_data_is_refused() -> None:
+    openers = _load_cdr(CDR).case_openers
+    assert [(o.case_type, o.relation) for o in openers.values()] == [("cspr", "referred_for_rapid_review")]
+    element = next(iter(openers))
+    data = openers[element].data
+    assert data is not None
+    with pytest.raises(engine.DefinitionInvalid) as refused:
+        _load_cdr(CDR.replace(data.encode(), b'__import__("os")'))
+    assert [p.element_id for p in refused.value.problems] == [element]
+    assert "opensCase.data" in refused.value.problems[0].message
