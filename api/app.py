@@ -10,7 +10,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from api import errors, webhook_docs
-from api.routers import action_plans, cases, definitions, health, partnership, processes, tasks, webhooks
+from api.routers import (
+    action_plans,
+    cases,
+    definitions,
+    health,
+    learning,
+    partnership,
+    processes,
+    tasks,
+    webhooks,
+)
 from service.actions.evidence_store import EvidenceStore
 from service.config import Settings, get_settings
 from service.db.session import unit_of_work
@@ -65,6 +75,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             {"name": "processes", "description": "BPMN definitions and running instances."},
             {"name": "process owners", "description": "Validate, deploy, simulate, migrate and control processes."},
             {"name": "action plans", "description": "Recommendations, themes, actions, evidence, recurring themes."},
+            {
+                "name": "learning",
+                "description": "Learning items round the loop: identified, disseminated, embedded, evaluated.",
+            },
             {"name": "webhooks", "description": "Signed, guaranteed delivery of events to partner systems."},
             {"name": "identity", "description": "Who you are, machine tokens, the audit log."},
             {"name": "health", "description": "Probes (no authentication)."},
@@ -90,6 +104,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         cases.router,
         tasks.router,
         action_plans.router,
+        learning.router,
         partnership.router,
         webhooks.router,
     ):

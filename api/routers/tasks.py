@@ -28,6 +28,8 @@ def _read(view: TaskView, response: Response) -> TaskRead:
         case_reference=view.case_reference,
         form_schema=view.form_schema,
         data=view.task.data,
+        suggested_data=view.suggested_data,
+        complete_via=view.complete_via,
     )
 
 

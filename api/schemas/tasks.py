@@ -36,6 +36,14 @@ class TaskRead(TaskSummary):
     case_reference: str
     form_schema: dict[str, Any]
     data: dict[str, Any]
+    suggested_data: dict[str, Any] | None = Field(
+        default=None,
+        description="Answers brought forward: what your agency submitted on this step of its previous case of "
+        "this type (tasks marked prefill=previous). Pre-fill the form with them; nothing is saved until you submit.",
+    )
+    complete_via: str | None = Field(
+        default=None, description="When set, this task is completed through that endpoint, not /complete."
+    )
 
 
 class TaskCompletion(BaseModel):

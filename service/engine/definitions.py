@@ -58,6 +58,8 @@ class UserTaskInfo:
     stage: str | None
     agency_variable: str | None
     form_schema: dict[str, Any]
+    prefill: str | None = None  # "previous": offer the agency's answers from its previous case of this type
+    complete_via: str | None = None  # the API that completes this task (its own checks run there), if not /complete
 
 
 @dataclass(frozen=True)
@@ -355,7 +357,11 @@ def _user_task_info(task_spec: Any) -> tuple[UserTaskInfo, list[Problem]]:
         stage=extensions.get("stage"),
         agency_variable=extensions.get("agencyVariable"),
         form_schema=forms.form_schema(name, fields) if not problems else {},
+        prefill=extensions.get("prefill") or None,
+        complete_via=extensions.get("completeVia") or None,
     )
+    if info.prefill not in (None, "previous"):
+        problems.append(Problem(f"prefill '{info.prefill}' is not known; use 'previous'", element_id, name))
     return info, problems
 
 

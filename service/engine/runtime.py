@@ -237,7 +237,7 @@ def _timer_due(task: Any) -> dt.datetime | None:
 
 def _ready_task(task: Any) -> ReadyTask:
     agency_variable = (task.task_spec.extensions or {}).get("agencyVariable")
-    agency = task.data.get(agency_variable) if agency_variable else None
+    agency = _lookup(task.data, agency_variable) if agency_variable else None
     return ReadyTask(
         task_id=str(task.id),
         element_id=task.task_spec.bpmn_id,
@@ -245,6 +245,14 @@ def _ready_task(task: Any) -> ReadyTask:
         agency=str(agency) if agency is not None else None,
         due_at=_due_at(task),
     )
+
+
+def _lookup(data: dict[str, Any], path: str) -> Any:
+    """``agency`` or a dotted path into a dict variable, e.g. ``attendee.agency`` (multi-instance over records)."""
+    value: Any = data
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 def _due_at(task: Any) -> dt.datetime | None:

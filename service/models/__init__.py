@@ -18,6 +18,7 @@ from service.models.audit import AuditEvent  # noqa: E402
 from service.models.case import Case  # noqa: E402
 from service.models.idempotency import IdempotencyRecord  # noqa: E402
 from service.models.identity import ApiToken, User  # noqa: E402
+from service.models.learning import LearningItem, LearningItemTheme, LearningStageVisit  # noqa: E402
 from service.models.link import CaseLink  # noqa: E402
 from service.models.partnership import Agency, Partnership  # noqa: E402
 from service.models.process import ProcessDefinition, ProcessInstance, Timer  # noqa: E402
@@ -39,6 +40,9 @@ __all__ = [
     "Evidence",
     "HumanTask",
     "IdempotencyRecord",
+    "LearningItem",
+    "LearningItemTheme",
+    "LearningStageVisit",
     "Partnership",
     "ProcessDefinition",
     "ProcessInstance",

@@ -35,7 +35,6 @@ SUBSCRIBABLE = frozenset(e.value for e in EventType if e is not EventType.PING)
 NOT_YET_EMITTED = frozenset(
     {
         EventType.ACTION_DUE_SOON,
-        EventType.LEARNING_ITEM_DISSEMINATION_REQUESTED,
     }
 )
 

@@ -64,6 +64,31 @@ class PartnershipSettings(BaseModel):
         description="Months from commissioning a multi-agency, peer, practice or "
         "critical incident review to its report.",
     )
+    # Audits and training (DOMAIN.md §7, §8).
+    section11_cycle_months: int = Field(default=24, ge=1, le=60, description="Months between Section 11 audits.")
+    s175_cycle_months: int = Field(default=12, ge=1, le=60, description="Months between s175/157 schools returns.")
+    adult_self_assessment_cycle_months: int = Field(
+        default=24, ge=1, le=60, description="Months between adult safeguarding self-assessments."
+    )
+    tna_cycle_months: int = Field(default=12, ge=1, le=36, description="Months between training needs analyses.")
+    audit_return_working_days: int = Field(
+        default=20, ge=1, le=120, description="Working days agencies have to return an audit or self-assessment."
+    )
+    training_follow_up_months: int = Field(
+        default=3, ge=1, le=24, description="Months after a training event before the behaviour follow-up."
+    )
+    refresher_years_dsl: int = Field(
+        default=2, ge=1, le=10, description="Years before a designated safeguarding lead's training needs a refresher."
+    )
+    refresher_years_default: int = Field(
+        default=3, ge=1, le=10, description="Years before other staff's safeguarding training needs a refresher."
+    )
+    training_max_agency_share: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="Largest share of an event's places one agency may take (inter-agency mix).",
+    )
     # Action plans (DOMAIN.md §5).
     action_recheck_months: list[int] = Field(
         default=[6, 12],

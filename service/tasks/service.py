@@ -44,6 +44,9 @@ class TaskView:
     task: HumanTask
     case_reference: str
     form_schema: dict[str, Any]
+    complete_via: str | None = None
+    prefill: str | None = None
+    suggested_data: dict[str, Any] | None = None
 
 
 def list_tasks(
@@ -75,8 +78,11 @@ def list_tasks(
 
 
 def get_task(session: Session, principal: Principal, task_id: uuid.UUID) -> TaskView:
-    """One task with its form schema (404 when the caller may not see it)."""
-    return _view(session, _visible_task(session, principal, task_id))
+    """One task with its form schema (404 when the caller may not see it) and any answers brought forward."""
+    view = _view(session, _visible_task(session, principal, task_id))
+    if view.prefill == "previous" and view.task.state == "open":
+        view.suggested_data = _previous_answers(session, view.task)
+    return view
 
 
 def claim(session: Session, principal: Principal, task_id: uuid.UUID, *, if_match: int | None) -> TaskView:
@@ -114,9 +120,18 @@ def unclaim(session: Session, principal: Principal, task_id: uuid.UUID, *, if_ma
 
 
 def complete(
-    session: Session, principal: Principal, task_id: uuid.UUID, data: dict[str, Any], *, if_match: int | None
+    session: Session,
+    principal: Principal,
+    task_id: uuid.UUID,
+    data: dict[str, Any],
+    *,
+    if_match: int | None,
+    via: str | None = None,
 ) -> TaskView:
-    """Submit a task's form; the process moves on in the same transaction."""
+    """Submit a task's form; the process moves on in the same transaction.
+
+    ``via`` names the feature completing a task whose diagram says ``completeVia`` (its own checks ran there).
+    """
     task = _visible_task(session, principal, task_id)
     _check_may_do(principal, task)
     instance = lock_instance(session, principal.partnership_id, task.instance_id)
@@ -132,6 +147,8 @@ def complete(
     if refreshed.assignee_id not in (None, principal.user_id):
         raise Conflict("the task is claimed by someone else")
     view = _view(session, refreshed)
+    if view.complete_via and via != view.complete_via:
+        raise Conflict(f"'{refreshed.name}' is completed through {view.complete_via}, which checks it first")
     errors = engine.validate_submission(view.form_schema, data)
     if errors:
         raise InvalidInput(
@@ -187,7 +204,34 @@ def _view(session: Session, task: HumanTask) -> TaskView:
     assert instance is not None and case is not None
     definition = registry.loaded(session, instance.definition_id)
     info = definition.user_tasks.get(task.element_id)
-    return TaskView(task=task, case_reference=case.reference, form_schema=info.form_schema if info else {})
+    view = TaskView(
+        task=task,
+        case_reference=case.reference,
+        form_schema=info.form_schema if info else {},
+        complete_via=info.complete_via if info else None,
+        prefill=info.prefill if info else None,
+    )
+    return view
+
+
+def _previous_answers(session: Session, task: HumanTask) -> dict[str, Any] | None:
+    """What the same agency answered on the same element in its latest earlier case of the same type."""
+    case = session.get(Case, task.case_id)
+    assert case is not None
+    earlier = session.exec(
+        select(HumanTask)
+        .join(Case, col(Case.id) == col(HumanTask.case_id))
+        .where(
+            HumanTask.partnership_id == task.partnership_id,
+            HumanTask.element_id == task.element_id,
+            HumanTask.agency_code == task.agency_code,
+            HumanTask.state == "completed",
+            Case.case_type == case.case_type,
+            HumanTask.case_id != task.case_id,
+        )
+        .order_by(col(HumanTask.completed_at).desc())
+    ).first()
+    return dict(earlier.data) if earlier is not None else None
 
 
 def _check_may_do(principal: Principal, task: HumanTask) -> None:

@@ -199,14 +199,10 @@ def _apply(
         from service.workflow.opening import open_linked_cases
 
         open_linked_cases(session, case=case, definition=definition, passed=openers, variables=snapshot.variables)
-    if case.case_type == "action":  # the action plan's own lifecycle (bpmn/action.bpmn): project it
-        from service.workflow.action_sync import sync_action
+    # Imported here: a projection may step another instance (the review whose plan closed): mutual recursion.
+    from service.workflow.projections import after_step
 
-        sync_action(session, case, snapshot)
-    elif "action_plan_closed" in snapshot.waiting_messages and "action_plan_closed" not in before_waiting:
-        from service.workflow.action_sync import close_plan_if_done
-
-        close_plan_if_done(session, case.id)
+    after_step(session, case, snapshot, was_waiting=before_waiting)
 
 
 def _project_tasks(

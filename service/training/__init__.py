@@ -1,0 +1,1 @@
+"""Multi-agency training: courses, events, nominations and selection, attendance, evaluation, refreshers."""
