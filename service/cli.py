@@ -131,7 +131,7 @@ def _worker(_: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from service.db.session import unit_of_work
-    from service.demo import seed
+    from service.demo import open_examples, seed
 
     if get_settings().environment == "production":
         print(
@@ -142,7 +142,11 @@ def _demo(args: argparse.Namespace) -> int:
     migrate()
     with unit_of_work() as session:
         tokens = seed(session)
+    with unit_of_work() as session:
+        examples = open_examples(session, get_settings().bpmn_dir)
     print(f"demo partnership 'northshire' ready with {len(tokens)} role tokens ({_safe_url()})")
+    if examples:
+        print(f"example cases opened: {', '.join(examples)}")
     if args.tokens_out:
         args.tokens_out.write_text(json.dumps(tokens, indent=2) + "\n")
         args.tokens_out.chmod(0o600)

@@ -1,13 +1,21 @@
-"""`lif demo`: a fictional partnership with agencies and one user per role, ready to drive a CSPR."""
+"""`lif demo`: a fictional partnership with agencies, one user per role and a few example cases."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+
 from sqlmodel import Session, select
 
+from service.access.principal import Principal
 from service.access.roles import Role
+from service.cases.service import create_case
+from service.engine.functions import add_working_days
 from service.identity import directory
 from service.identity.tokens import create_token
-from service.models import Partnership, User
+from service.learning.items import create_learning_item
+from service.models import Case, Partnership, User
+from service.processes import registry
 
 DEMO_KEY = "northshire"
 AGENCIES = [
@@ -73,3 +81,71 @@ def seed(session: Session) -> dict[str, str]:
     first_agency = AGENCIES[0][0]
     tokens[Role.AGENCY_SAFEGUARDING_LEAD.value] = tokens[f"{Role.AGENCY_SAFEGUARDING_LEAD.value}:{first_agency}"]
     return dict(sorted(tokens.items()))
+
+
+def open_examples(session: Session, bpmn_dir: Path) -> list[str]:
+    """Open a few example cases in the demo partnership (once): something to look at on first start."""
+    partnership = session.exec(select(Partnership).where(Partnership.key == DEMO_KEY)).one()
+    if session.exec(select(Case.id).where(Case.partnership_id == partnership.id)).first() is not None:
+        return []
+    registry.sync_bundled(session, bpmn_dir)
+    manager = session.exec(
+        select(User).where(User.partnership_id == partnership.id, User.email == "business.manager@northshire.example")
+    ).one()
+    principal = Principal(
+        user_id=manager.id, partnership_id=partnership.id, name=manager.name, roles=frozenset(manager.roles)
+    )
+    today = dt.date.today()
+    referral = {"referral_source": "agency_referral", "referral_summary": "pseudonymised summary"}
+    opened = []
+    for case_type, title, subject, agencies, data in [
+        (
+            "cspr",
+            "Serious harm, infant",
+            "Child K",
+            ["police", "health", "la"],
+            {"aware_at": add_working_days(today, -3), "incident_type": "serious_harm"},
+        ),
+        (
+            "sar",
+            "Self-neglect, older adult",
+            "Adult M",
+            ["asc", "health", "police"],
+            {"referral_date": (today - dt.timedelta(days=20)).isoformat(), **referral},
+        ),
+        (
+            "referral_intake",
+            "Referral from the police",
+            "Child R",
+            ["police", "education"],
+            {"referral_date": today.isoformat(), **referral},
+        ),
+    ]:
+        created = create_case(
+            session,
+            principal,
+            case_type=case_type,
+            title=title,
+            subject_pseudonym=subject,
+            involved_agencies=agencies,
+            data=data,
+        )
+        opened.append(created.view.case.reference)
+    learning = create_learning_item(
+        session,
+        principal,
+        title="Ask who else lives in the home",
+        summary="Practitioners accepted a parent's account without asking about a new partner in the household.",
+        kind="lesson",
+        source_type="national_review",
+        source_case_id=None,
+        source_recommendation_id=None,
+        themes=["professional_curiosity", "fathers_and_significant_males"],
+        principles=["protection"],
+        audience_agencies=["police", "health", "la"],
+        audience_roles=[],
+        audience_levels=[2, 3],
+        course_codes=[],
+    )
+    opened.append(learning.case_reference or "")
+    return opened

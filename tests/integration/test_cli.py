@@ -18,7 +18,7 @@ from sqlmodel import select
 from service.cli import main
 from service.config import get_settings
 from service.db.session import unit_of_work
-from service.models import ApiToken
+from service.models import ApiToken, Case
 
 
 @pytest.fixture
@@ -47,6 +47,15 @@ def test_demo_writes_one_token_per_role_and_tokens_are_stored_hashed(cli_env: st
         stored = {row.token_hash for row in session.exec(select(ApiToken)).all()}
     assert not set(tokens.values()) & stored
     assert {hashlib.sha256(t.encode()).hexdigest() for t in tokens.values()} <= stored
+
+
+def test_demo_opens_example_cases_once(cli_env: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["demo", "--tokens-out", str(tmp_path / "t.json")]) == 0
+    assert "example cases opened: CSPR-" in capsys.readouterr().out
+    assert main(["demo", "--tokens-out", str(tmp_path / "t.json")]) == 0  # a second run adds no cases
+    with unit_of_work(write=False, url=cli_env) as session:
+        types = sorted(case.case_type for case in session.exec(select(Case)).all())
+    assert types == ["cspr", "learning_item", "referral_intake", "sar"]
 
 
 def test_token_create_prints_a_working_token(cli_env: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
