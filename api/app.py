@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from api import errors, webhook_docs
 from api.routers import (
     action_plans,
+    audits,
     cases,
     definitions,
     health,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
                 "name": "learning",
                 "description": "Learning items round the loop: identified, disseminated, embedded, evaluated.",
             },
+            {"name": "audits", "description": "Section 11 self-assessment matrices and training needs coverage."},
             {"name": "webhooks", "description": "Signed, guaranteed delivery of events to partner systems."},
             {"name": "identity", "description": "Who you are, machine tokens, the audit log."},
             {"name": "health", "description": "Probes (no authentication)."},
@@ -105,6 +107,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         tasks.router,
         action_plans.router,
         learning.router,
+        audits.router,
         partnership.router,
         webhooks.router,
     ):

@@ -1,1 +1,1 @@
-"""Audits: Section 11 self-assessment summaries and training needs coverage, read from the audit lifecycles."""
+"""Audit summaries: read-only views across the agencies' returns of an audit case (issue 4)."""

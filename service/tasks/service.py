@@ -231,7 +231,8 @@ def _previous_answers(session: Session, task: HumanTask) -> dict[str, Any] | Non
         )
         .order_by(col(HumanTask.completed_at).desc())
     ).first()
-    return dict(earlier.data) if earlier is not None else None
+    # Unanswered optional fields were stored as null; offer only real answers, so the form validates as offered.
+    return {k: v for k, v in earlier.data.items() if v is not None} if earlier is not None else None
 
 
 def _check_may_do(principal: Principal, task: HumanTask) -> None:
