@@ -20,6 +20,7 @@ from api.routers import (
     partnership,
     processes,
     tasks,
+    training,
     webhooks,
 )
 from service.actions.evidence_store import EvidenceStore
@@ -81,6 +82,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
                 "description": "Learning items round the loop: identified, disseminated, embedded, evaluated.",
             },
             {"name": "audits", "description": "Section 11 self-assessment matrices and training needs coverage."},
+            {
+                "name": "training",
+                "description": "Courses, trainees, refreshers, training events, selection and evaluation.",
+            },
             {"name": "webhooks", "description": "Signed, guaranteed delivery of events to partner systems."},
             {"name": "identity", "description": "Who you are, machine tokens, the audit log."},
             {"name": "health", "description": "Probes (no authentication)."},
@@ -108,6 +113,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         action_plans.router,
         learning.router,
         audits.router,
+        training.router,
         partnership.router,
         webhooks.router,
     ):

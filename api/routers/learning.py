@@ -17,6 +17,7 @@ from api.schemas.learning import (
 )
 from service.learning import items
 from service.learning.items import LearningItemView
+from service.training.courses import course_changes_for_learning_item
 
 router = APIRouter(prefix="/api/v1/learning-items", tags=["learning"], responses=PROBLEM_RESPONSES)
 
@@ -79,8 +80,20 @@ def get_learning_item(item_id: uuid.UUID, session: SessionDep, principal: Princi
 
 
 def _detail(session: SessionDep, principal: PrincipalDep, view: LearningItemView) -> LearningItemDetail:
+    # Course changes made because of the item are embedding evidence the training feature keeps (learning and
+    # training are sibling packages, so the page is assembled here).
+    changes = course_changes_for_learning_item(session, principal, view.item.id)
     return LearningItemDetail(
         **_read(view).model_dump(),
         visits=[StageVisitRead.model_validate(v, from_attributes=True) for v in view.visits],
         **view.records,
+        course_changes=[
+            {
+                "course_code": c.course_code,
+                "course_title": c.course_title,
+                "summary": c.change.summary,
+                "changed_at": c.change.changed_at.isoformat(),
+            }
+            for c in changes
+        ],
     )

@@ -82,6 +82,7 @@ def list_case_types(session: SessionDep, principal: PrincipalDep) -> list[CaseTy
             definition_id=row.id,
             version=row.version,
             start_form_schema=registry.loaded(session, row.id).start_form_schema,
+            opened_by=registry.loaded(session, row.id).opened_by,
         )
         for key, row in sorted(latest.items())
     ]

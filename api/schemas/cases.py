@@ -94,3 +94,8 @@ class CaseTypeRead(BaseModel):
     definition_id: uuid.UUID
     version: int
     start_form_schema: dict[str, Any]
+    opened_by: str | None = Field(
+        default=None,
+        description="Set for case types opened with their own record (an action, a learning item, a training "
+        "event): use that endpoint, not POST /cases.",
+    )

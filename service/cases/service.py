@@ -24,7 +24,6 @@ from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.models import Agency, Case, CaseLink, IdempotencyRecord, ProcessInstance
 from service.pagination import Page, paginate
 from service.processes import registry
-from service.workflow.action_sync import ACTION_CASE_TYPE
 from service.workflow.opening import open_case
 from service.workflow.stepper import lock_instance, step
 
@@ -74,8 +73,11 @@ def create_case(
     """Open a case of ``case_type`` and start its lifecycle on the newest definition version."""
     if not principal.roles & CASE_MANAGERS:
         raise Forbidden("opening a case needs the business manager, case review group member or admin role")
-    if case_type == ACTION_CASE_TYPE:
-        raise Conflict("an action's case opens with its action: POST /api/v1/recommendations/{id}/actions")
+    opened_by = registry.loaded(
+        session, registry.latest_definition(session, case_type, principal.partnership_id).id
+    ).opened_by
+    if opened_by:
+        raise Conflict(f"a '{case_type}' case opens with its own record, through {opened_by}")
     fingerprint = _fingerprint(case_type, title, subject_pseudonym, involved_agencies, data)
     if idempotency_key:
         replay = _replay(session, principal, idempotency_key, fingerprint)

@@ -95,6 +95,7 @@ class LoadedDefinition:
     case_openers: dict[str, CaseOpener] = field(default_factory=dict)
     reference_prefix: str = ""
     legal_mandate: str | None = None  # the ``legalMandate`` process property: the default legal basis
+    opened_by: str | None = None  # ``openedBy``: the feature endpoint that opens this case type (not POST /cases)
 
 
 def content_hash(xml: bytes) -> str:
@@ -160,6 +161,7 @@ def load_definition(
         case_openers=case_openers(process),
         reference_prefix=_process_properties(process).get("referencePrefix", "").strip() or process_id.upper(),
         legal_mandate=_process_properties(process).get("legalMandate") or None,
+        opened_by=_process_properties(process).get("openedBy") or None,
     )
     form_problems: list[Problem] = []
     for task_spec in [

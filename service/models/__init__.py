@@ -23,6 +23,14 @@ from service.models.link import CaseLink  # noqa: E402
 from service.models.partnership import Agency, Partnership  # noqa: E402
 from service.models.process import ProcessDefinition, ProcessInstance, Timer  # noqa: E402
 from service.models.task import HumanTask  # noqa: E402
+from service.models.training import (  # noqa: E402
+    Course,
+    CourseChange,
+    Nomination,
+    Trainee,
+    TrainingEvent,
+    TrainingRecord,
+)
 from service.models.webhook import (  # noqa: E402
     WebhookAttempt,
     WebhookDelivery,
@@ -37,12 +45,15 @@ __all__ = [
     "AuditEvent",
     "Case",
     "CaseLink",
+    "Course",
+    "CourseChange",
     "Evidence",
     "HumanTask",
     "IdempotencyRecord",
     "LearningItem",
     "LearningItemTheme",
     "LearningStageVisit",
+    "Nomination",
     "Partnership",
     "ProcessDefinition",
     "ProcessInstance",
@@ -52,6 +63,9 @@ __all__ = [
     "SQLModel",
     "Theme",
     "Timer",
+    "Trainee",
+    "TrainingEvent",
+    "TrainingRecord",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",

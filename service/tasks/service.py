@@ -149,7 +149,12 @@ def complete(
     view = _view(session, refreshed)
     if view.complete_via and via != view.complete_via:
         raise Conflict(f"'{refreshed.name}' is completed through {view.complete_via}, which checks it first")
-    errors = engine.validate_submission(view.form_schema, data)
+    # A feature completing its completeVia task may also pass process variables no form field can hold (e.g.
+    # the attendance register's list of attendees); only the form's own fields are validated then.
+    form_data = data
+    if view.complete_via:
+        form_data = {k: v for k, v in data.items() if k in view.form_schema.get("properties", {})}
+    errors = engine.validate_submission(view.form_schema, form_data)
     if errors:
         raise InvalidInput(
             f"the form for '{refreshed.name}' is not valid",

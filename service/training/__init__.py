@@ -1,1 +1,1 @@
-"""Multi-agency training: courses, events, nominations and selection, attendance, evaluation, refreshers."""
+"""The multi-agency training programme: courses, trainees, refreshers, events, selection and evaluation."""

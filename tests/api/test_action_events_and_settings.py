@@ -99,3 +99,16 @@ def test_the_review_record_gathers_the_standard_fields_and_the_time_taken(api: A
     assert record["legal_mandate"] == "Test mandate"  # the process's legalMandate property
     assert record["involved_agencies"] == ["police", "health"]
     assert record["completed"] is False and record["time_taken_days"] > 300  # still running, counted to today
+
+
+def test_case_types_opened_by_their_own_record_are_refused_at_post_cases(api: Api) -> None:
+    types = {t["key"]: t for t in api.as_("business_manager").get("/api/v1/case-types").json()}
+    assert types["learning_item"]["opened_by"] == "POST /api/v1/learning-items"
+    assert types["sar"]["opened_by"] is None
+    for case_type in ("action", "learning_item", "training_event"):
+        refused = api.as_("business_manager").post(
+            "/api/v1/cases",
+            json={"case_type": case_type, "title": "t", "subject_pseudonym": "n/a", "data": {}},
+        )
+        assert refused.status_code == 409, refused.text
+        assert types[case_type]["opened_by"] in refused.json()["detail"]

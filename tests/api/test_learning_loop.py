@@ -259,3 +259,22 @@ def test_bad_learning_items_are_refused_and_change_nothing(api: Api) -> None:
         "/api/v1/learning-items", json={"title": "t", "summary": "s", "kind": "lesson", "source_type": "review"}
     )
     assert lead.status_code == 403
+
+
+def test_a_course_changed_because_of_a_learning_item_counts_as_embedding_evidence(api: Api) -> None:
+    manager = api.as_("business_manager")
+    item = manager.post(
+        "/api/v1/learning-items",
+        json={"title": "Ask about new partners", "summary": "s", "kind": "lesson", "source_type": "review"},
+    ).json()
+    course = manager.post("/api/v1/courses", json={"code": "L3-HOUSEHOLD", "title": "Who lives here?", "level": 3})
+    assert course.status_code == 201, course.text
+    changed = manager.patch(
+        "/api/v1/courses/L3-HOUSEHOLD",
+        json={"learning_item_id": item["id"], "change_summary": "new case study on household members"},
+    )
+    assert changed.status_code == 200, changed.text
+    detail = manager.get(f"/api/v1/learning-items/{item['id']}").json()
+    assert [(c["course_code"], c["summary"]) for c in detail["course_changes"]] == [
+        ("L3-HOUSEHOLD", "new case study on household members")
+    ]
