@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -73,11 +74,6 @@ def create_case(
     """Open a case of ``case_type`` and start its lifecycle on the newest definition version."""
     if not principal.roles & CASE_MANAGERS:
         raise Forbidden("opening a case needs the business manager, case review group member or admin role")
-    opened_by = registry.loaded(
-        session, registry.latest_definition(session, case_type, principal.partnership_id).id
-    ).opened_by
-    if opened_by:
-        raise Conflict(f"a '{case_type}' case opens with its own record, through {opened_by}")
     fingerprint = _fingerprint(case_type, title, subject_pseudonym, involved_agencies, data)
     if idempotency_key:
         replay = _replay(session, principal, idempotency_key, fingerprint)
@@ -93,6 +89,7 @@ def create_case(
         involved_agencies=list(dict.fromkeys(involved_agencies)),
         data=data,
         actor=principal,
+        from_post_cases=True,
     )
     if idempotency_key:
         _remember(session, principal, idempotency_key, fingerprint, case.id)
@@ -212,28 +209,27 @@ def _view(session: Session, case: Case, instance: ProcessInstance | None) -> Cas
 
 
 def _links(session: Session, case: Case) -> list[LinkView]:
-    links: list[LinkView] = []
-    for direction, here, there in (
-        ("opened", CaseLink.from_case_id, CaseLink.to_case_id),
-        ("opened_by", CaseLink.to_case_id, CaseLink.from_case_id),
-    ):
-        rows = session.exec(
-            select(CaseLink, Case)
-            .join(Case, col(Case.id) == col(there))
-            .where(col(here) == case.id)
-            .order_by(col(CaseLink.created_at))
-        ).all()
-        links.extend(
-            LinkView(
-                case_id=other.id,
-                reference=other.reference,
-                case_type=other.case_type,
-                relation=link.relation,
-                direction=direction,
-            )
-            for link, other in rows
+    # One query for the (usually absent) links, one more only when there are some: this runs on every case read.
+    links = session.exec(
+        select(CaseLink)
+        .where(or_(col(CaseLink.from_case_id) == case.id, col(CaseLink.to_case_id) == case.id))
+        .order_by(col(CaseLink.created_at))
+    ).all()
+    if not links:
+        return []
+    others = {link.to_case_id if link.from_case_id == case.id else link.from_case_id for link in links}
+    cases = {c.id: c for c in session.exec(select(Case).where(col(Case.id).in_(others))).all()}
+    return [
+        LinkView(
+            case_id=other.id,
+            reference=other.reference,
+            case_type=other.case_type,
+            relation=link.relation,
+            direction="opened" if link.from_case_id == case.id else "opened_by",
         )
-    return links
+        for link in links
+        if (other := cases[link.to_case_id if link.from_case_id == case.id else link.from_case_id])
+    ]
 
 
 def _check_agencies(session: Session, partnership_id: uuid.UUID, codes: list[str]) -> None:

@@ -36,13 +36,17 @@ def open_case(
     data: dict[str, Any],
     actor: Principal | None,
     opened_from: tuple[Case, str] | None = None,
+    from_post_cases: bool = False,
 ) -> tuple[Case, ProcessInstance]:
     """Validate the start data, number the case, start its lifecycle on the newest version; audit and emit.
 
     ``opened_from`` is the (case, relation) whose process opened this one: both are linked.
+    ``from_post_cases`` refuses case types that open with their own record (``openedBy``, e.g. an action).
     """
     definition_row = registry.latest_definition(session, case_type, partnership_id)
     definition = registry.loaded(session, definition_row.id)
+    if from_post_cases and definition.opened_by:
+        raise Conflict(f"a '{case_type}' case opens with its own record, through {definition.opened_by}")
     errors = engine.validate_submission(definition.start_form_schema, data)
     if errors:
         raise InvalidInput(
