@@ -21,6 +21,9 @@ class TaskSummary(BaseModel):
     role: str | None
     stage: str | None
     agency: str | None = Field(description="Agency code when the task is for one agency.")
+    subject: str | None = Field(
+        default=None, description="Whom this one task is about when a step has one task per person (e.g. an attendee)."
+    )
     assignee_id: uuid.UUID | None
     state: str = Field(description="open | completed | cancelled")
     created_at: dt.datetime

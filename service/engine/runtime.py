@@ -52,6 +52,7 @@ class ReadyTask:
     name: str
     agency: str | None
     due_at: dt.datetime | None
+    subject: str | None = None  # whom or what this one task is about (``taskSubject``), e.g. one attendee
 
 
 @dataclass(frozen=True)
@@ -236,14 +237,18 @@ def _timer_due(task: Any) -> dt.datetime | None:
 
 
 def _ready_task(task: Any) -> ReadyTask:
-    agency_variable = (task.task_spec.extensions or {}).get("agencyVariable")
+    extensions = task.task_spec.extensions or {}
+    agency_variable = extensions.get("agencyVariable")
     agency = _lookup(task.data, agency_variable) if agency_variable else None
+    subject_variable = extensions.get("taskSubject")
+    subject = _lookup(task.data, subject_variable) if subject_variable else None
     return ReadyTask(
         task_id=str(task.id),
         element_id=task.task_spec.bpmn_id,
         name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
         agency=str(agency) if agency is not None else None,
         due_at=_due_at(task),
+        subject=str(subject)[:200] if subject is not None else None,
     )
 
 

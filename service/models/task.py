@@ -33,6 +33,7 @@ class HumanTask(SQLModel, table=True):
     role: str | None = Field(default=None, max_length=60, index=True)
     stage: str | None = Field(default=None, max_length=100)
     agency_code: str | None = Field(default=None, max_length=40, index=True)
+    subject: str | None = Field(default=None, max_length=200)
     assignee_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id", index=True)
     state: str = Field(default="open", max_length=20)
     due_at: dt.datetime | None = time_field(index=True)

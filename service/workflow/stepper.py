@@ -255,6 +255,7 @@ def _project_tasks(
             role=info.role if info else None,
             stage=info.stage if info else None,
             agency_code=task.agency,
+            subject=task.subject,
             due_at=task.due_at,
             data={},
         )

@@ -165,7 +165,7 @@ def test_an_event_runs_from_nominations_to_the_three_month_follow_up_and_evaluat
     denied = api.as_(BM).post(f"/api/v1/tasks/{follow_ups[0]['id']}/complete", json={"data": answers})
     assert denied.status_code == 403, denied.text
 
-    complete(api, case_id, "Task_FollowUpWithAttendee", {**answers, "attendee_name": "Trainee L1"}, agency="la")
+    complete(api, case_id, "Task_FollowUpWithAttendee", answers, agency="la")
     police = [t for t in open_tasks(api, case_id, "Task_FollowUpWithAttendee") if t["agency"] == "police"]
     extras: list[dict[str, Any]] = [
         {"behaviour_change": "significant", "outcome_link": "Neglect referrals now include a chronology"},

@@ -103,8 +103,9 @@ def test_an_attended_event_is_followed_up_by_each_agency_and_evaluated(api: Api)
     assert sorted(t["agency"] for t in follow_ups) == ["health", "police"]
     assert case["stages"] == ["Follow-up"]
     for agency, name in [("police", "Pat"), ("health", "Hana")]:
+        # Each follow-up says whom it is about (the task's subject), so a lead can tell them apart.
+        assert [t["subject"] for t in follow_ups if t["agency"] == agency] == [name], follow_ups
         answers: dict[str, Any] = {
-            "attendee_name": name,
             "behaviour_change": "some",
             "practice_example": "Called a strategy meeting",
         }
