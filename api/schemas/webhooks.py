@@ -156,8 +156,8 @@ class ActionEventData(BaseModel):
 
 
 class ActionEvent(BaseModel):
-    """action.overdue (its due date passed with the outcome unreported) | action.closed (sustained or not
-    implemented)."""
+    """action.due_soon | action.overdue (its due date is near, or passed, with the outcome unreported) |
+    action.closed (sustained or not implemented)."""
 
     type: str
     timestamp: dt.datetime

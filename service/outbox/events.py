@@ -30,13 +30,9 @@ class EventType(StrEnum):
 
 
 SUBSCRIBABLE = frozenset(e.value for e in EventType if e is not EventType.PING)
-# Reserved for releases that add them (action reminders before the due date, the learning loop); accepted
-# in subscriptions now so partners can subscribe once.
-NOT_YET_EMITTED = frozenset(
-    {
-        EventType.ACTION_DUE_SOON,
-    }
-)
+# Event types accepted in subscriptions before anything emits them (none today; kept for future additions,
+# so partners can subscribe once).
+NOT_YET_EMITTED: frozenset[EventType] = frozenset()
 
 
 def task_data(

@@ -9,7 +9,9 @@ from sqlmodel import col, select
 
 from service.config import get_settings
 from service.db.session import unit_of_work
+from service.engine.functions import add_working_days, today
 from service.models import WebhookEvent
+from service.tasks import deadlines
 from tests.api.test_action_plans import _act, _recommend, _report, _review
 from tests.conftest import Api
 from tests.helpers import complete, get_case
@@ -112,3 +114,18 @@ def test_case_types_opened_by_their_own_record_are_refused_at_post_cases(api: Ap
         )
         assert refused.status_code == 409, refused.text
         assert types[case_type]["opened_by"] in refused.json()["detail"]
+
+
+def test_an_action_due_soon_is_announced_once_to_its_agency(api: Api, db_url: str) -> None:
+    response = api.as_("partnership_admin").post(
+        "/api/v1/webhooks/subscriptions",
+        json={"url": "http://127.0.0.1:9/hook", "event_types": ["action.due_soon"], "agency": "police"},
+    )
+    assert response.status_code == 201, response.text
+    review = _review(api)
+    _act(api, _recommend(api, review["id"], ["neglect"])["id"], due=add_working_days(today(), 1))
+    _act(api, _recommend(api, review["id"], ["recording"])["id"], due="2030-01-31")  # not due soon
+    for _ in range(2):
+        with unit_of_work(url=db_url) as session:
+            deadlines.scan(session)
+    assert _events(db_url) == [("action.due_soon", "in_progress", "police")]
