@@ -21,8 +21,9 @@ from service.cases.review_record import review_record
 from service.config import get_settings
 from service.db.types import utcnow
 from service.engine.functions import LONDON
-from service.errors import Conflict, Forbidden, InvalidInput, NotFound
-from service.models import Agency, Case, CaseLink, IdempotencyRecord, ProcessInstance
+from service.errors import Conflict, Forbidden, NotFound
+from service.identity.directory import require_agencies
+from service.models import Case, CaseLink, IdempotencyRecord, ProcessInstance
 from service.pagination import Page, paginate
 from service.processes import registry
 from service.workflow.opening import open_case
@@ -79,7 +80,7 @@ def create_case(
         replay = _replay(session, principal, idempotency_key, fingerprint)
         if replay is not None:
             return CreatedCase(view=replay, replayed=True)
-    _check_agencies(session, principal.partnership_id, involved_agencies)
+    require_agencies(session, principal.partnership_id, involved_agencies, field="involved_agencies")
     case, instance = open_case(
         session,
         partnership_id=principal.partnership_id,
@@ -230,17 +231,6 @@ def _links(session: Session, case: Case) -> list[LinkView]:
         for link in links
         if (other := cases[link.to_case_id if link.from_case_id == case.id else link.from_case_id])
     ]
-
-
-def _check_agencies(session: Session, partnership_id: uuid.UUID, codes: list[str]) -> None:
-    known = set(session.exec(select(Agency.code).where(Agency.partnership_id == partnership_id)).all())
-    unknown = [code for code in codes if code not in known]
-    if unknown:
-        raise InvalidInput(
-            "some involved agencies are not agencies of this partnership",
-            [{"field": "involved_agencies", "message": f"unknown agency code '{code}'"} for code in unknown]
-            + [{"field": "involved_agencies", "message": f"known codes: {', '.join(sorted(known))}"}],
-        )
 
 
 def _fingerprint(*parts: Any) -> str:

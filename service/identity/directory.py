@@ -100,3 +100,15 @@ def find_user(session: Session, *, partnership_key: str, email: str) -> User:
     if row is None:
         raise NotFound(f"no user {email} in partnership '{partnership_key}'")
     return row
+
+
+def require_agencies(session: Session, partnership_id: uuid.UUID, codes: list[str], *, field: str) -> None:
+    """Refuse agency codes that are not agencies of the partnership, naming each and listing the known ones."""
+    known = set(session.exec(select(Agency.code).where(Agency.partnership_id == partnership_id)).all())
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise InvalidInput(
+            f"some {field.replace('_', ' ')} are not agencies of this partnership",
+            [{"field": field, "message": f"unknown agency code '{code}'"} for code in unknown]
+            + [{"field": field, "message": f"known codes: {', '.join(sorted(known))}"}],
+        )

@@ -16,9 +16,9 @@ from service.actions.themes import resolve_codes
 from service.audit.log import record
 from service.db.types import utcnow
 from service.errors import InvalidInput, NotFound
+from service.identity.directory import require_agencies
 from service.learning.vocabulary import KINDS, SOURCE_TYPES, TRAINING_LEVELS
 from service.models import (
-    Agency,
     Case,
     HumanTask,
     LearningItem,
@@ -87,7 +87,7 @@ def create_learning_item(
         source_case = source_case or visible_case(session, principal, recommendation.case_id)
     theme_rows = resolve_codes(session, principal, themes, "themes")
     agencies = list(dict.fromkeys(audience_agencies))
-    _check_agencies(session, principal, agencies)
+    require_agencies(session, principal.partnership_id, agencies, field="audience_agencies")
     item = LearningItem(
         partnership_id=principal.partnership_id,
         title=title,
@@ -303,16 +303,6 @@ def _check_words(kind: str, source_type: str, principles: list[str], levels: lis
     ]
     if errors:
         raise InvalidInput("the learning item is not valid", errors)
-
-
-def _check_agencies(session: Session, principal: Principal, codes: list[str]) -> None:
-    known = set(session.exec(select(Agency.code).where(Agency.partnership_id == principal.partnership_id)).all())
-    unknown = [code for code in codes if code not in known]
-    if unknown:
-        raise InvalidInput(
-            "some audience agencies are not agencies of this partnership",
-            [{"field": "audience_agencies", "message": f"unknown agency code '{code}'"} for code in unknown],
-        )
 
 
 def _days(delta: dt.timedelta) -> float:

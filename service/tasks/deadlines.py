@@ -10,9 +10,9 @@ from service.config import get_settings
 from service.db.types import utcnow
 from service.engine.functions import LONDON, working_days_between
 from service.models import Action, Case, HumanTask
-from service.outbox.emit import emit, emit_task_event
+from service.outbox.emit import emit_task_event
 from service.outbox.events import EventType
-from service.workflow.action_sync import ACTION_CASE_TYPE, action_event_data
+from service.workflow.action_sync import ACTION_CASE_TYPE, emit_action_event
 
 OUTCOME_TASK = "Task_ReportOutcome"  # the action lifecycle's task whose deadline is the action's due date
 LOOKAHEAD = dt.timedelta(days=14)  # enough to cover any "due soon" window in working days
@@ -60,10 +60,4 @@ def _action_due_soon(session: Session, case: Case) -> None:
     """The owning agency has not reported the outcome of an action that is due soon: tell its subscriptions."""
     action = session.exec(select(Action).where(Action.case_id == case.id)).first()
     if action is not None:
-        emit(
-            session,
-            partnership_id=action.partnership_id,
-            event_type=EventType.ACTION_DUE_SOON,
-            agency_code=action.owner_agency,
-            data=action_event_data(action, case.reference),
-        )
+        emit_action_event(session, EventType.ACTION_DUE_SOON, action, case.reference)

@@ -50,13 +50,7 @@ def sync_action(session: Session, case: Case, snapshot: engine.Snapshot) -> None
     escalating = any(t.element_id == ESCALATION_TASK for t in snapshot.ready_tasks)
     if escalating and action.overdue_notified_at is None and action.status not in CLOSED_STATUSES:
         action.overdue_notified_at = utcnow()
-        emit(
-            session,
-            partnership_id=action.partnership_id,
-            event_type=EventType.ACTION_OVERDUE,
-            agency_code=action.owner_agency,
-            data=action_event_data(action, case.reference),
-        )
+        emit_action_event(session, EventType.ACTION_OVERDUE, action, case.reference)
     rechecks = [t.due_at for t in snapshot.timers if t.element_id == RECHECK_TIMER]
     action.next_recheck_on = to_date(rechecks[0]) if rechecks else None
     action.updated_at = utcnow()
@@ -64,13 +58,7 @@ def sync_action(session: Session, case: Case, snapshot: engine.Snapshot) -> None
     action.closed_at = action.closed_at or utcnow() if closed else None
     session.add(action)
     if closed and not was_closed:
-        emit(
-            session,
-            partnership_id=action.partnership_id,
-            event_type=EventType.ACTION_CLOSED,
-            agency_code=action.owner_agency,
-            data=action_event_data(action, case.reference),
-        )
+        emit_action_event(session, EventType.ACTION_CLOSED, action, case.reference)
         session.flush()
         close_plan_if_done(session, action.review_case_id)
 
@@ -101,6 +89,17 @@ def close_plan_if_done(session: Session, review_case_id: uuid.UUID) -> None:
         object_type="case",
         object_id=str(review_case_id),
         summary=f"Every action of {review.reference if review else 'the review'} is closed: action plan closed",
+    )
+
+
+def emit_action_event(session: Session, event_type: EventType, action: Action, case_reference: str) -> None:
+    """Emit an ``action.*`` event to the owning agency's (and partnership-wide) subscriptions."""
+    emit(
+        session,
+        partnership_id=action.partnership_id,
+        event_type=event_type,
+        agency_code=action.owner_agency,
+        data=action_event_data(action, case_reference),
     )
 
 
