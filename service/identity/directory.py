@@ -108,7 +108,7 @@ def require_agencies(session: Session, partnership_id: uuid.UUID, codes: list[st
     unknown = [code for code in codes if code not in known]
     if unknown:
         raise InvalidInput(
-            f"some {field.replace('_', ' ')} are not agencies of this partnership",
+            f"some {field.removeprefix('data.').replace('_', ' ')} values are not agencies of this partnership",
             [{"field": field, "message": f"unknown agency code '{code}'"} for code in unknown]
             + [{"field": field, "message": f"known codes: {', '.join(sorted(known))}"}],
         )

@@ -17,6 +17,7 @@ from service.access.principal import Principal
 from service.audit.log import record
 from service.db.types import utcnow
 from service.errors import Conflict, InvalidInput
+from service.identity.directory import require_agencies
 from service.models import Case, CaseLink, Partnership, ProcessInstance
 from service.outbox.emit import emit_case_event
 from service.outbox.events import EventType
@@ -53,6 +54,8 @@ def open_case(
             f"the start data for a '{case_type}' case is not valid",
             [{"field": f"data.{e.field}" if e.field else "data", "message": e.message} for e in errors],
         )
+    if isinstance(data.get("owner_agency"), str):  # convention: a case owned by one agency names a real one
+        require_agencies(session, partnership_id, [data["owner_agency"]], field="data.owner_agency")
     partnership = session.get(Partnership, partnership_id)
     assert partnership is not None
     number = _next_case_number(session, partnership_id)

@@ -163,3 +163,15 @@ def test_owner_agency_is_required(api: Api) -> None:
     )
     assert response.status_code == 422, response.text
     assert "owner_agency" in response.text
+
+
+def test_owner_agency_must_be_one_of_the_partnerships_agencies(api: Api) -> None:
+    start = {"referral_date": "2026-03-10", "referral_source": "agency_referral", "referral_summary": "x"}
+    body = {"case_type": CASE_TYPE, "title": "Review", "subject_pseudonym": "Adult B", "involved_agencies": ["health"]}
+    response = api.as_("business_manager").post(
+        "/api/v1/cases", json={**body, "data": {**start, "owner_agency": "fire"}}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0] == {"field": "data.owner_agency", "message": "unknown agency code 'fire'"}
+    cases = api.as_("business_manager").get("/api/v1/cases", params={"case_type": CASE_TYPE}).json()["items"]
+    assert cases == []
