@@ -31,7 +31,7 @@ from api.schemas.training import (
     TrainingRecordRead,
     VocabularyRead,
 )
-from service.training import courses, events, refreshers, selection, trainees
+from service.training import courses, events, programme, refreshers, selection, trainees
 from service.training.courses import CourseChangeView, CourseView
 from service.training.events import EventView, NominationView
 from service.training.refreshers import Refresher
@@ -223,6 +223,31 @@ def list_refreshers(
 def create_event(code: str, body: EventCreate, session: SessionDep, principal: PrincipalDep) -> EventRead:
     """Schedule an event of a course; its training_event lifecycle opens for nominations."""
     return _event(events.create_event(session, principal, code, **body.model_dump()))
+
+
+@router.get("/training-events")
+def list_events(
+    session: SessionDep,
+    principal: AgencyPrincipalDep,
+    limit: LimitDep,
+    course: str | None = None,
+    status: str | None = None,
+    upcoming: bool | None = None,
+    cursor: str | None = None,
+) -> Page[EventRead]:
+    """The training programme's events, in the order scheduled; filter by course, status or upcoming."""
+    page = programme.list_events(
+        session, principal, course_code=course, status=status, upcoming=upcoming, cursor=cursor, limit=limit
+    )
+    return Page[EventRead](items=[_event(v) for v in page.items], next_cursor=page.next_cursor)
+
+
+@router.post("/training-events/{event_id}/nominations/{nomination_id}/withdraw")
+def withdraw_nomination(
+    event_id: uuid.UUID, nomination_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep
+) -> NominationRead:
+    """Withdraw a nomination (its agency or a case manager) until the attendance register is taken."""
+    return _nomination(programme.withdraw(session, principal, event_id, nomination_id))
 
 
 @router.get("/training-events/{event_id}")

@@ -337,3 +337,37 @@ def test_bad_input_gives_problems_and_changes_nothing(api: Api) -> None:
     nominated = api.as_(BM).post(f"/api/v1/training-events/{online.json()['id']}/nominations", json=bad_group)
     assert nominated.status_code == 422
     assert api.as_(BM).get(f"/api/v1/training-events/{online.json()['id']}").json()["counts"] == {}
+
+
+def test_the_programme_lists_events_and_a_nomination_can_be_withdrawn_before_the_register(api: Api) -> None:
+    _course(api, "L1-A", 1)
+    _course(api, "L2-B", 2)
+    first = _event(api, "L1-A", "2026-03-02T09:00:00+00:00", "2026-03-02T12:00:00+00:00", 10)
+    second = _event(api, "L2-B", "2030-03-04T09:00:00+00:00", "2030-03-04T12:00:00+00:00", 10)
+
+    def listed(**params: str) -> list[str]:
+        response = api.as_(LEAD + "police").get("/api/v1/training-events", params=params)
+        assert response.status_code == 200, response.text
+        return [e["id"] for e in response.json()["items"]]
+
+    assert listed() == [first["id"], second["id"]]
+    assert listed(course="L2-B") == [second["id"]]
+    assert listed(upcoming="true") == [second["id"]]
+    assert listed(status="nominations_open", upcoming="false") == [first["id"]]
+
+    keep, leave = _trainee(api, "Kay Keep", "police"), _trainee(api, "Lee Leave", "police")
+    kept = _nominate(api, first["id"], keep, "police")
+    left = _nominate(api, first["id"], leave, "police")
+    url = f"/api/v1/training-events/{first['id']}/nominations/{left}/withdraw"
+    assert api.as_(LEAD + "health").post(url).status_code == 404  # not health's nomination
+    assert _post(api, LEAD + "police", url, {}, status=200)["status"] == "withdrawn"
+    assert api.as_(LEAD + "police").post(url).status_code == 409  # already withdrawn
+    _post(api, BM, f"/api/v1/training-events/{first['id']}/selection", {}, status=200)
+    # The register expects only the remaining confirmed place.
+    entries = [{"nomination_id": kept, "attended": True, "pre_confidence": 2, "post_confidence": 4}]
+    event = _post(api, BM, f"/api/v1/training-events/{first['id']}/attendance", {"entries": entries}, status=200)
+    assert event["attended"] == 1
+    assert (
+        api.as_(LEAD + "police").post(f"/api/v1/training-events/{first['id']}/nominations/{kept}/withdraw").status_code
+        == 409
+    )  # the register has been taken
