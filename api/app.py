@@ -81,6 +81,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
                 "name": "learning",
                 "description": "Learning items round the loop: identified, disseminated, embedded, evaluated.",
             },
+            {"name": "reports", "description": "Outputs owed to others, assembled from the data."},
             {"name": "audits", "description": "Section 11 self-assessment matrices and training needs coverage."},
             {
                 "name": "training",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
@@ -22,7 +23,7 @@ from api.schemas.action_plans import (
     ThemeUpdate,
 )
 from api.schemas.common import PROBLEM_RESPONSES, Page
-from service.actions import evidence, plan, recommendations, themes
+from service.actions import evidence, plan, recommendations, sab_report, themes
 from service.actions.evidence_store import EvidenceStore
 from service.actions.plan import ActionView
 from service.actions.recommendations import RecommendationView, Recurrence
@@ -235,6 +236,16 @@ def agency_plan(
         items=[_action(v) for v in result.page.items],
         next_cursor=result.page.next_cursor,
     )
+
+
+# Reports
+
+
+@router.get("/reports/sab-annual", tags=["reports"])
+def sab_annual_report(start: dt.date, end: dt.date, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+    """The SAB annual report's SAR tables for a period (Care Act Sch 2 para 4): referrals and decisions, SARs
+    concluded and ongoing, each finding, what was done, and the reasons for anything not implemented."""
+    return sab_report.sar_annual_tables(session, principal, start=start, end=end)
 
 
 # Evidence
