@@ -59,6 +59,7 @@ class UserTaskInfo:
     agency_variable: str | None
     form_schema: dict[str, Any]
     prefill: str | None = None  # "previous": offer the agency's answers from its previous case of this type
+    prefill_match: str | None = None  # ``prefillMatch``: only from a previous case where this variable was equal
     complete_via: str | None = None  # the API that completes this task (its own checks run there), if not /complete
 
 
@@ -360,6 +361,7 @@ def _user_task_info(task_spec: Any) -> tuple[UserTaskInfo, list[Problem]]:
         agency_variable=extensions.get("agencyVariable"),
         form_schema=forms.form_schema(name, fields) if not problems else {},
         prefill=extensions.get("prefill") or None,
+        prefill_match=extensions.get("prefillMatch") or None,
         complete_via=extensions.get("completeVia") or None,
     )
     if info.prefill not in (None, "previous"):

@@ -46,6 +46,7 @@ class TaskView:
     form_schema: dict[str, Any]
     complete_via: str | None = None
     prefill: str | None = None
+    prefill_match: str | None = None
     suggested_data: dict[str, Any] | None = None
 
 
@@ -81,7 +82,7 @@ def get_task(session: Session, principal: Principal, task_id: uuid.UUID) -> Task
     """One task with its form schema (404 when the caller may not see it) and any answers brought forward."""
     view = _view(session, _visible_task(session, principal, task_id))
     if view.prefill == "previous" and view.task.state == "open":
-        view.suggested_data = _previous_answers(session, view.task)
+        view.suggested_data = _previous_answers(session, view.task, view.prefill_match)
     return view
 
 
@@ -215,17 +216,23 @@ def _view(session: Session, task: HumanTask) -> TaskView:
         form_schema=info.form_schema if info else {},
         complete_via=info.complete_via if info else None,
         prefill=info.prefill if info else None,
+        prefill_match=info.prefill_match if info else None,
     )
     return view
 
 
-def _previous_answers(session: Session, task: HumanTask) -> dict[str, Any] | None:
-    """What the same agency answered on the same element in its latest earlier case of the same type."""
+def _previous_answers(session: Session, task: HumanTask, match: str | None) -> dict[str, Any] | None:
+    """What the same agency answered on the same element in its latest earlier case of the same type.
+
+    With ``match`` (a variable name, e.g. ``audit_kind``), only an earlier case where it had the same value counts.
+    """
     case = session.get(Case, task.case_id)
-    assert case is not None
-    earlier = session.exec(
-        select(HumanTask)
+    instance = session.get(ProcessInstance, task.instance_id)
+    assert case is not None and instance is not None
+    rows = session.exec(
+        select(HumanTask, ProcessInstance)
         .join(Case, col(Case.id) == col(HumanTask.case_id))
+        .join(ProcessInstance, col(ProcessInstance.id) == col(HumanTask.instance_id))
         .where(
             HumanTask.partnership_id == task.partnership_id,
             HumanTask.element_id == task.element_id,
@@ -235,7 +242,10 @@ def _previous_answers(session: Session, task: HumanTask) -> dict[str, Any] | Non
             HumanTask.case_id != task.case_id,
         )
         .order_by(col(HumanTask.completed_at).desc())
-    ).first()
+        .limit(50)
+    ).all()
+    wanted = instance.variables.get(match) if match else None
+    earlier = next((t for t, i in rows if match is None or i.variables.get(match) == wanted), None)
     # Unanswered optional fields were stored as null; offer only real answers, so the form validates as offered.
     return {k: v for k, v in earlier.data.items() if v is not None} if earlier is not None else None
 

@@ -232,3 +232,21 @@ def test_adult_self_assessment_recent_issue_is_on_time(api: Api) -> None:
         },
     )
     assert refused.status_code == 422, refused.text  # not one of the three kinds
+
+
+def test_answers_are_brought_forward_only_from_an_audit_of_the_same_kind(api: Api) -> None:
+    section11 = _open(api, "section11", "2026-01-05", ["education"])["id"]
+    complete(api, section11, "Task_IssueStandards", {"standards_version": "v1", "issued_to_agencies_at": "2026-01-05"})
+    complete(api, section11, "Task_SelfAssess", self_assessment("police"), agency="education")
+    lead = api.as_("agency_safeguarding_lead:education")
+
+    def offered(case_id: str) -> Any:
+        complete(
+            api, case_id, "Task_IssueStandards", {"standards_version": "v1", "issued_to_agencies_at": "2026-02-02"}
+        )
+        task = open_tasks(api, case_id, "Task_SelfAssess")[0]
+        return lead.get(f"/api/v1/tasks/{task['id']}").json()["suggested_data"]
+
+    # The schools return is a different audit: the Section 11 answers are not offered there.
+    assert offered(_open(api, "s175", "2026-02-02", ["education"])["id"]) is None
+    assert offered(_open(api, "section11", "2026-02-02", ["education"])["id"]) == self_assessment("police")
