@@ -6,6 +6,7 @@ import uuid
 
 from sqlmodel import Session
 
+from service.access.owned import owned_or_404
 from service.access.principal import Principal
 from service.access.roles import CASE_MANAGERS
 from service.errors import Forbidden, NotFound
@@ -25,17 +26,12 @@ def sees_everything(principal: Principal) -> bool:
 
 def visible_case(session: Session, principal: Principal, case_id: uuid.UUID) -> Case:
     """A case of the caller's partnership (404 otherwise, never revealing another partnership's)."""
-    case = session.get(Case, case_id)
-    if case is None or case.partnership_id != principal.partnership_id:
-        raise NotFound(f"there is no case {case_id}")
-    return case
+    return owned_or_404(session, Case, case_id, principal.partnership_id, "case")
 
 
 def visible_action(session: Session, principal: Principal, action_id: uuid.UUID) -> Action:
     """An action the caller may see: any of the partnership's for managers, their agency's for agency leads."""
-    action = session.get(Action, action_id)
-    if action is None or action.partnership_id != principal.partnership_id:
-        raise NotFound(f"there is no action {action_id}")
+    action = owned_or_404(session, Action, action_id, principal.partnership_id, "action")
     if not sees_everything(principal) and action.owner_agency != principal.agency_code:
         raise NotFound(f"there is no action {action_id} for your agency")
     return action

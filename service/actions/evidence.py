@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from service.access.owned import owned_or_404
 from service.access.principal import Principal
 from service.actions.access import sees_everything, visible_action
 from service.actions.evidence_store import EvidenceRejected, EvidenceStore
 from service.audit.log import record
-from service.errors import Conflict, Forbidden, InvalidInput, NotFound
+from service.errors import Conflict, Forbidden, InvalidInput
 from service.models import Action, Evidence
 from service.workflow.action_sync import CLOSED_STATUSES
 
@@ -74,9 +75,7 @@ def list_evidence(session: Session, principal: Principal, action_id: uuid.UUID) 
 
 def download_evidence(session: Session, principal: Principal, store: EvidenceStore, evidence_id: uuid.UUID) -> Download:
     """The file's bytes, if the caller may see its action; the read is audited (special-category data)."""
-    evidence = session.get(Evidence, evidence_id)
-    if evidence is None or evidence.partnership_id != principal.partnership_id:
-        raise NotFound(f"there is no evidence {evidence_id}")
+    evidence = owned_or_404(session, Evidence, evidence_id, principal.partnership_id, "evidence")
     action = visible_action(session, principal, evidence.action_id)
     try:
         data = store.get(evidence.sha256)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, func, select
 
+from service.access.owned import owned_or_404
 from service.access.principal import Principal
 from service.actions.access import require_manager, sees_everything, visible_action
 from service.actions.recommendations import Recurrence, recurrences_of_action
@@ -62,9 +63,9 @@ def create_action(
 ) -> ActionView:
     """Agree an action against a recommendation and start its lifecycle (the agency lead's task appears)."""
     require_manager(principal, "agreeing actions")
-    recommendation = session.get(Recommendation, recommendation_id)
-    if recommendation is None or recommendation.partnership_id != principal.partnership_id:
-        raise NotFound(f"there is no recommendation {recommendation_id}")
+    recommendation = owned_or_404(
+        session, Recommendation, recommendation_id, principal.partnership_id, "recommendation"
+    )
     agency = session.exec(
         select(Agency).where(Agency.partnership_id == principal.partnership_id, Agency.code == owner_agency)
     ).first()

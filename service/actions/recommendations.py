@@ -10,13 +10,14 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from service.access.owned import owned_or_404
 from service.access.principal import Principal
 from service.actions.access import require_manager, visible_case
 from service.actions.themes import resolve_codes
 from service.audit.log import record
 from service.db.types import utcnow
 from service.engine.functions import LONDON, add_months, to_date
-from service.errors import Conflict, InvalidInput, NotFound
+from service.errors import Conflict, InvalidInput
 from service.models import Action, Case, Partnership, Recommendation, RecommendationTheme, RecurringTheme, Theme
 from service.pagination import Page, paginate
 from service.processes.settings import settings_for
@@ -273,10 +274,7 @@ def _recurrence(session: Session, row: RecurringTheme) -> Recurrence:
 
 
 def _visible(session: Session, principal: Principal, recommendation_id: uuid.UUID) -> Recommendation:
-    recommendation = session.get(Recommendation, recommendation_id)
-    if recommendation is None or recommendation.partnership_id != principal.partnership_id:
-        raise NotFound(f"there is no recommendation {recommendation_id}")
-    return recommendation
+    return owned_or_404(session, Recommendation, recommendation_id, principal.partnership_id, "recommendation")
 
 
 def _check_principles(principles: list[str]) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from service.access.owned import owned_or_404
 from service.access.principal import Principal
 from service.access.roles import CASE_MANAGERS, Role
 from service.errors import Conflict, Forbidden, NotFound
@@ -177,9 +178,7 @@ def _audit_case(
 ) -> tuple[Case, ProcessInstance]:
     if not principal.roles & CASE_MANAGERS and not principal.has_role(Role.AGENCY_SAFEGUARDING_LEAD):
         raise Forbidden("audit summaries are for case managers and agency safeguarding leads")
-    case = session.get(Case, case_id)
-    if case is None or case.partnership_id != principal.partnership_id:
-        raise NotFound(f"there is no case {case_id}")
+    case = owned_or_404(session, Case, case_id, principal.partnership_id, "case")
     if case.case_type != case_type:
         raise Conflict(f"case {case.reference} is a '{case.case_type}' case; this summary is for '{case_type}' cases")
     if not _sees_everything(principal) and principal.agency_code not in case.involved_agencies:

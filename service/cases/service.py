@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from service import engine
+from service.access.owned import owned_or_404
 from service.access.principal import Principal
 from service.access.roles import CASE_MANAGERS
 from service.audit.log import record
@@ -21,7 +22,7 @@ from service.cases.review_record import review_record
 from service.config import get_settings
 from service.db.types import utcnow
 from service.engine.functions import LONDON
-from service.errors import Conflict, Forbidden, NotFound
+from service.errors import Conflict, Forbidden
 from service.identity.directory import require_agencies
 from service.models import Case, CaseLink, IdempotencyRecord, ProcessInstance
 from service.pagination import Page, paginate
@@ -170,10 +171,7 @@ def deliver_message(
 
 
 def _visible_case(session: Session, principal: Principal, case_id: uuid.UUID) -> Case:
-    case = session.get(Case, case_id)
-    if case is None or case.partnership_id != principal.partnership_id:
-        raise NotFound(f"there is no case {case_id}")
-    return case
+    return owned_or_404(session, Case, case_id, principal.partnership_id, "case")
 
 
 def _instance_of(session: Session, case: Case) -> ProcessInstance | None:

@@ -10,12 +10,13 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from service.access.owned import owned_or_404
 from service.access.principal import Principal
 from service.actions.access import require_manager, visible_case
 from service.actions.themes import resolve_codes
 from service.audit.log import record
 from service.db.types import utcnow
-from service.errors import InvalidInput, NotFound
+from service.errors import InvalidInput
 from service.identity.directory import require_agencies
 from service.learning.vocabulary import KINDS, SOURCE_TYPES, TRAINING_LEVELS
 from service.models import (
@@ -81,9 +82,9 @@ def create_learning_item(
     _check_words(kind, source_type, principles, audience_levels)
     source_case = visible_case(session, principal, source_case_id) if source_case_id else None
     if source_recommendation_id is not None:
-        recommendation = session.get(Recommendation, source_recommendation_id)
-        if recommendation is None or recommendation.partnership_id != principal.partnership_id:
-            raise NotFound(f"there is no recommendation {source_recommendation_id}")
+        recommendation = owned_or_404(
+            session, Recommendation, source_recommendation_id, principal.partnership_id, "recommendation"
+        )
         source_case = source_case or visible_case(session, principal, recommendation.case_id)
     theme_rows = resolve_codes(session, principal, themes, "themes")
     agencies = list(dict.fromkeys(audience_agencies))
@@ -133,9 +134,7 @@ def create_learning_item(
 
 def get_learning_item(session: Session, principal: Principal, item_id: uuid.UUID) -> LearningItemView:
     """One learning item with its stage history and the dissemination, cascade, embedding and evaluation records."""
-    item = session.get(LearningItem, item_id)
-    if item is None or item.partnership_id != principal.partnership_id:
-        raise NotFound(f"there is no learning item {item_id}")
+    item = owned_or_404(session, LearningItem, item_id, principal.partnership_id, "learning item")
     view = _view(session, item)
     view.visits = list(
         session.exec(

@@ -6,6 +6,7 @@ import uuid
 
 from sqlmodel import Session, select
 
+from service.access.owned import owned_or_404
 from service.access.principal import Principal
 from service.access.roles import CASE_MANAGERS, Role
 from service.errors import Forbidden, NotFound
@@ -48,9 +49,7 @@ def course_by_code(session: Session, principal: Principal, code: str) -> Course:
 def visible_trainee(session: Session, principal: Principal, trainee_id: uuid.UUID) -> Trainee:
     """A trainee the caller may see: any of the partnership's for case managers, their agency's for leads."""
     scope = agency_scope(principal)
-    trainee = session.get(Trainee, trainee_id)
-    if trainee is None or trainee.partnership_id != principal.partnership_id:
-        raise NotFound(f"there is no trainee {trainee_id}")
+    trainee = owned_or_404(session, Trainee, trainee_id, principal.partnership_id, "trainee")
     if scope is not None and trainee.agency != scope:
         raise NotFound(f"there is no trainee {trainee_id} in your agency")
     return trainee
@@ -58,7 +57,4 @@ def visible_trainee(session: Session, principal: Principal, trainee_id: uuid.UUI
 
 def visible_event(session: Session, principal: Principal, event_id: uuid.UUID) -> TrainingEvent:
     """A training event of the caller's partnership (404 otherwise)."""
-    event = session.get(TrainingEvent, event_id)
-    if event is None or event.partnership_id != principal.partnership_id:
-        raise NotFound(f"there is no training event {event_id}")
-    return event
+    return owned_or_404(session, TrainingEvent, event_id, principal.partnership_id, "training event")

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from service.access.owned import owned
 from service.access.principal import Principal
 from service.audit.log import record
 from service.db.types import utcnow
@@ -102,13 +103,14 @@ def update_course(
             "a change citing a learning item needs a summary",
             [{"field": "change_summary", "message": "say what changed because of the learning item"}],
         )
-    if learning_item_id is not None:
-        item = session.get(LearningItem, learning_item_id)
-        if item is None or item.partnership_id != principal.partnership_id:
-            raise InvalidInput(
-                "the learning item does not exist",
-                [{"field": "learning_item_id", "message": f"there is no learning item {learning_item_id}"}],
-            )
+    if (
+        learning_item_id is not None
+        and owned(session, LearningItem, learning_item_id, principal.partnership_id) is None
+    ):
+        raise InvalidInput(
+            "the learning item does not exist",
+            [{"field": "learning_item_id", "message": f"there is no learning item {learning_item_id}"}],
+        )
     _check(session, principal, code, changes)
     for name, value in changes.items():
         setattr(course, name, value)

@@ -14,6 +14,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from service import engine
+from service.access.owned import owned
 from service.audit.log import record
 from service.db.types import utcnow
 from service.engine.functions import to_date
@@ -31,7 +32,7 @@ ESCALATION_TASK = "Task_ChaseOverdueAction"  # its boundary timer fires at the e
 def sync_action(session: Session, case: Case, snapshot: engine.Snapshot) -> None:
     """Copy the lifecycle's variables onto the action row; emit ``action.closed`` and close the plan if due."""
     variables = snapshot.variables
-    action = _action_of(session, case, variables.get("action_id"))
+    action = owned(session, Action, variables.get("action_id"), case.partnership_id)
     if action is None:
         return
     action.case_id = case.id  # the action's first step runs while its case is being opened
@@ -113,14 +114,6 @@ def action_event_data(action: Action, case_reference: str) -> dict[str, Any]:
         "due_date": action.due_date.isoformat(),
         "links": {"action": f"/api/v1/actions/{action.id}"},
     }
-
-
-def _action_of(session: Session, case: Case, action_id: Any) -> Action | None:
-    try:
-        action = session.get(Action, uuid.UUID(str(action_id)))
-    except ValueError:
-        return None
-    return action if action is not None and action.partnership_id == case.partnership_id else None
 
 
 def _date(value: Any) -> Any:

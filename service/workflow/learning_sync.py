@@ -7,12 +7,10 @@ tasks appear, each audience agency's subscriptions get ``learning_item.dissemina
 
 from __future__ import annotations
 
-import uuid
-from typing import Any
-
 from sqlmodel import Session, select
 
 from service import engine
+from service.access.owned import owned
 from service.db.types import utcnow
 from service.models import Case, LearningItem, LearningStageVisit
 from service.outbox.emit import emit
@@ -25,7 +23,7 @@ CASCADE_TASK = "Task_ConfirmCascade"
 def sync_learning_item(session: Session, case: Case, snapshot: engine.Snapshot) -> None:
     """Move the item to the lifecycle's stage (closing the old visit), and request agencies' cascades."""
     variables = snapshot.variables
-    item = _item_of(session, case, variables.get("learning_item_id"))
+    item = owned(session, LearningItem, variables.get("learning_item_id"), case.partnership_id)
     if item is None:
         return
     item.case_id = case.id
@@ -77,11 +75,3 @@ def _request_cascades(session: Session, item: LearningItem, case: Case, snapshot
             },
         )
     item.cascade_requested = requested
-
-
-def _item_of(session: Session, case: Case, item_id: Any) -> LearningItem | None:
-    try:
-        item = session.get(LearningItem, uuid.UUID(str(item_id)))
-    except ValueError:
-        return None
-    return item if item is not None and item.partnership_id == case.partnership_id else None
