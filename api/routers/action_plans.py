@@ -57,7 +57,7 @@ def _recommendation(view: RecommendationView) -> RecommendationRead:
 def _action(view: ActionView) -> ActionRead:
     a = view.action
     return ActionRead(
-        **a.model_dump(include=set(ActionRead.model_fields) & set(type(a).model_fields)),
+        **a.model_dump(include=set(ActionRead.model_fields)),
         recommendation_number=view.recommendation_number,
         review_reference=view.review.reference,
         review_type=view.review.case_type,

@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/v1/learning-items", tags=["learning"], responses
 def _read(view: LearningItemView) -> LearningItemRead:
     item = view.item
     return LearningItemRead(
-        **item.model_dump(include=set(LearningItemRead.model_fields) & set(type(item).model_fields)),
+        **item.model_dump(include=set(LearningItemRead.model_fields)),
         case_reference=view.case_reference,
         themes=view.themes,
         days_in_stage=view.days_in_stage,

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from service.access.principal import Principal
 from service.actions.access import require_manager
-from service.engine.functions import to_date
+from service.engine.functions import to_date_or_none
 from service.errors import InvalidInput
 from service.models import Action, Case, ProcessInstance, Recommendation, RecommendationTheme, Theme
 
@@ -40,9 +40,9 @@ def sar_annual_tables(session: Session, principal: Principal, *, start: dt.date,
     for case, instance in rows:
         v = instance.variables
         referred, decided, completed = (
-            _date(v.get("referral_date")),
-            _date(v.get("decision_at")),
-            _date(v.get("review_completed_at")),
+            to_date_or_none(v.get("referral_date")),
+            to_date_or_none(v.get("decision_at")),
+            to_date_or_none(v.get("review_completed_at")),
         )
         if referred is not None and start <= referred <= end:
             referrals += 1
@@ -67,7 +67,7 @@ def _sar(session: Session, case: Case, v: dict[str, Any]) -> dict[str, Any]:
     recommendations = session.exec(
         select(Recommendation).where(Recommendation.case_id == case.id).order_by(col(Recommendation.number))
     ).all()
-    decided, completed = _date(v.get("decision_at")), _date(v.get("review_completed_at"))
+    decided, completed = to_date_or_none(v.get("decision_at")), to_date_or_none(v.get("review_completed_at"))
     return {
         "case_id": str(case.id),
         "reference": case.reference,
@@ -112,10 +112,3 @@ def _finding(session: Session, recommendation: Recommendation) -> dict[str, Any]
 
 def _months(start: dt.date, end: dt.date) -> float:
     return round((end - start).days / (365.25 / 12), 1)
-
-
-def _date(value: Any) -> dt.date | None:
-    try:
-        return to_date(value) if value else None
-    except (TypeError, ValueError):
-        return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from service.engine.functions import to_date, working_days_between
+from service.engine.functions import to_date_or_none, working_days_between
 from service.models import Case
 
 # Standard variable → the variables that may hold it (the CSPR predates the convention).
@@ -38,8 +38,8 @@ def review_record(
         return None
     found["legal_mandate"] = found["legal_mandate"] or default_mandate
     found["involved_agencies"] = list(case.involved_agencies)
-    started = _date(found["referral_date"])
-    ended = _date(found["review_completed_at"])
+    started = to_date_or_none(found["referral_date"])
+    ended = to_date_or_none(found["review_completed_at"])
     if started is not None:
         until = ended or today
         found["time_taken_days"] = (until - started).days
@@ -52,10 +52,3 @@ def review_record(
 
 def _first(variables: dict[str, Any], names: tuple[str, ...]) -> Any:
     return next((variables[name] for name in names if variables.get(name) not in (None, "")), None)
-
-
-def _date(value: Any) -> dt.date | None:
-    try:
-        return to_date(value) if value else None
-    except (TypeError, ValueError):
-        return None

@@ -32,6 +32,14 @@ def to_date(value: Any) -> dt.date:
     raise ValueError(f"expected a date, got {value!r}")
 
 
+def to_date_or_none(value: Any) -> dt.date | None:
+    """``to_date`` for values that may be missing or not yet a valid date (a form field left empty)."""
+    try:
+        return to_date(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
 @lru_cache(maxsize=64)
 def _bank_holidays(year: int) -> frozenset[dt.date]:
     # England and Wales share one list; the holidays package calls it subdivision ENG.

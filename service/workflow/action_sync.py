@@ -17,7 +17,7 @@ from service import engine
 from service.access.owned import owned
 from service.audit.log import record
 from service.db.types import utcnow
-from service.engine.functions import to_date
+from service.engine.functions import to_date, to_date_or_none
 from service.models import Action, Case, ProcessInstance
 from service.outbox.emit import emit
 from service.outbox.events import EventType
@@ -38,14 +38,15 @@ def sync_action(session: Session, case: Case, snapshot: engine.Snapshot) -> None
     action.case_id = case.id  # the action's first step runs while its case is being opened
     was_closed = action.status in CLOSED_STATUSES
     action.status = str(variables.get("action_status") or action.status)
-    action.completed_on = _date(variables.get("completed_on")) if action.status != "reopened" else None
-    if action.status in ("completed", "sustained", "not_implemented"):
-        action.completed_on = _date(variables.get("completed_on")) or _date(variables.get("outcome_on"))
+    # Completed (re-checks pending) and sustained actions keep the date the change was in place; a not
+    # implemented one the date it was closed; any other status has none (a reopened action is not complete).
+    completed_on = {"completed": "completed_on", "sustained": "completed_on", "not_implemented": "outcome_on"}
+    action.completed_on = to_date_or_none(variables.get(completed_on.get(action.status, "")))
     action.not_implemented_reason = (
         str(variables.get("not_implemented_reason")) if action.status == "not_implemented" else None
     )
     action.reopen_count = int(variables.get("reopen_count") or 0)
-    due_date = _date(variables.get("due_date")) or action.due_date
+    due_date = to_date_or_none(variables.get("due_date")) or action.due_date
     if due_date != action.due_date:  # reopened with a new due date: it can become overdue afresh
         action.due_date, action.overdue_notified_at = due_date, None
     escalating = any(t.element_id == ESCALATION_TASK for t in snapshot.ready_tasks)
@@ -56,7 +57,7 @@ def sync_action(session: Session, case: Case, snapshot: engine.Snapshot) -> None
     action.next_recheck_on = to_date(rechecks[0]) if rechecks else None
     action.updated_at = utcnow()
     closed = action.status in CLOSED_STATUSES
-    action.closed_at = action.closed_at or utcnow() if closed else None
+    action.closed_at = (action.closed_at or utcnow()) if closed else None
     session.add(action)
     if closed and not was_closed:
         emit_action_event(session, EventType.ACTION_CLOSED, action, case.reference)
@@ -114,10 +115,3 @@ def action_event_data(action: Action, case_reference: str) -> dict[str, Any]:
         "due_date": action.due_date.isoformat(),
         "links": {"action": f"/api/v1/actions/{action.id}"},
     }
-
-
-def _date(value: Any) -> Any:
-    try:
-        return to_date(value) if value else None
-    except (TypeError, ValueError):
-        return None

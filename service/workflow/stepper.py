@@ -193,16 +193,10 @@ def _apply(
         )
     session.add(case)
     # Last, so a step these start (a linked case, the review's plan closing) sees this one fully applied.
-    openers = [e for e in snapshot.completed_element_ids if e in definition.case_openers and e not in passed_before]
-    if openers:
-        # Imported here: opening a case starts its process, which is itself a step (mutual recursion).
-        from service.workflow.opening import open_linked_cases
-
-        open_linked_cases(session, case=case, definition=definition, passed=openers, variables=snapshot.variables)
-    # Imported here: a projection may step another instance (the review whose plan closed): mutual recursion.
+    # Imported here: those steps come back through this module (mutual recursion).
     from service.workflow.projections import after_step
 
-    after_step(session, case, snapshot, was_waiting=before_waiting)
+    after_step(session, case, definition, snapshot, passed_before=passed_before, was_waiting=before_waiting)
 
 
 def _project_tasks(
