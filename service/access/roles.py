@@ -18,10 +18,12 @@ class Role(StrEnum):
     PARTNERSHIP_ADMIN = "partnership_admin"
     PROCESS_OWNER = "process_owner"
     PLATFORM_ADMIN = "platform_admin"  # the hosting team: deploys diagrams shared by every partnership
+    # Reads the access log, answers subject access requests, runs the disposal dry run; sees no case by default.
+    DATA_PROTECTION_OFFICER = "data_protection_officer"
 
 
 ALL_ROLES = frozenset(role.value for role in Role)
-# Roles that may open and see every case of their partnership (agency leads see their agency's work).
+# Roles that may open cases (who then *sees* a case is need-to-know: service/access/need_to_know.py).
 CASE_MANAGERS = frozenset(
     {Role.BUSINESS_MANAGER, Role.CASE_REVIEW_GROUP_MEMBER, Role.PARTNERSHIP_CHAIR, Role.PARTNERSHIP_ADMIN}
 )

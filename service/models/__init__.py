@@ -6,6 +6,7 @@ from service.db.types import configure_metadata
 
 configure_metadata(SQLModel.metadata)
 
+from service.models.access_log import AccessEvent, DisposalEntry  # noqa: E402
 from service.models.action_plan import (  # noqa: E402
     Action,
     Evidence,
@@ -20,6 +21,7 @@ from service.models.idempotency import IdempotencyRecord  # noqa: E402
 from service.models.identity import ApiToken, User  # noqa: E402
 from service.models.learning import LearningItem, LearningItemTheme, LearningStageVisit  # noqa: E402
 from service.models.link import CaseLink  # noqa: E402
+from service.models.need_to_know import CaseAgency, CaseMember, CaseSubject  # noqa: E402
 from service.models.partnership import Agency, Partnership  # noqa: E402
 from service.models.process import ProcessDefinition, ProcessInstance, Timer  # noqa: E402
 from service.models.task import HumanTask  # noqa: E402
@@ -39,14 +41,19 @@ from service.models.webhook import (  # noqa: E402
 )
 
 __all__ = [
+    "AccessEvent",
     "Action",
     "Agency",
     "ApiToken",
     "AuditEvent",
     "Case",
+    "CaseAgency",
     "CaseLink",
+    "CaseMember",
+    "CaseSubject",
     "Course",
     "CourseChange",
+    "DisposalEntry",
     "Evidence",
     "HumanTask",
     "IdempotencyRecord",

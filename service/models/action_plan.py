@@ -103,6 +103,7 @@ class Evidence(SQLModel, table=True):
     description: str = Field(default="", max_length=1000)
     uploaded_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     created_at: dt.datetime = created_field()
+    disposed_at: dt.datetime | None = time_field()  # the file was removed at the end of its retention
 
 
 class RecurringTheme(SQLModel, table=True):

@@ -36,3 +36,12 @@ class Case(SQLModel, table=True):
     created_at: dt.datetime = created_field()
     updated_at: dt.datetime = created_field()
     closed_at: dt.datetime | None = time_field()
+    # Need-to-know: "need_to_know" (members, oversight roles, involved agencies) or "partnership" (everyone in
+    # it), from the case type's diagram; a case opened for another (an action for a review) follows its parent.
+    access_scope: str = Field(default="need_to_know", max_length=20)
+    parent_case_id: uuid.UUID | None = Field(default=None, foreign_key="case_record.id", index=True)
+    # Retention: a legal hold stops all disposal; disposed_at is when its personal data was removed.
+    legal_hold_reason: str | None = Field(default=None, max_length=500)
+    legal_hold_at: dt.datetime | None = time_field()
+    legal_hold_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
+    disposed_at: dt.datetime | None = time_field()

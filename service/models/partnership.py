@@ -19,7 +19,8 @@ class Partnership(SQLModel, table=True):
     key: str = Field(unique=True, max_length=64)
     name: str = Field(max_length=200)
     kind: str = Field(max_length=40)
-    settings: dict[str, Any] = json_field()
+    settings: dict[str, Any] = json_field()  # process settings, handed to every new case's process
+    data_protection: dict[str, Any] = json_field()  # who oversees, who may reveal, retention (never in a process)
     next_case_number: int = Field(default=0)
     created_at: dt.datetime = created_field()
 

@@ -44,3 +44,4 @@ class HumanTask(SQLModel, table=True):
     due_soon_notified_at: dt.datetime | None = time_field()
     overdue_notified_at: dt.datetime | None = time_field()
     version: int = Field(default=1)
+    data_disposed_at: dt.datetime | None = time_field()  # the submission was removed at the end of its retention

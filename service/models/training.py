@@ -66,6 +66,7 @@ class Trainee(SQLModel, table=True):
     supervisor_name: str | None = Field(default=None, max_length=200)
     active: bool = Field(default=True)
     created_at: dt.datetime = created_field()
+    disposed_at: dt.datetime | None = time_field()  # name and e-mail anonymised at the end of retention
 
 
 class TrainingRecord(SQLModel, table=True):

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import secrets
 
-from cryptography.fernet import Fernet, InvalidToken
-
-from service.config import get_settings
-
-_DEVELOPMENT_KEY = "lif-development-only-key-never-use-in-production"
+from service.sealing import seal, unseal
 
 
 def new_secret() -> str:
@@ -18,19 +13,11 @@ def new_secret() -> str:
     return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
 
 
-def _fernet() -> Fernet:
-    key = get_settings().secret_key or _DEVELOPMENT_KEY  # production refuses an empty key (config.py)
-    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(key.encode()).digest()))
-
-
 def encrypt(secret: str) -> str:
     """Encrypt a secret for storage."""
-    return _fernet().encrypt(secret.encode()).decode()
+    return seal(secret)
 
 
 def decrypt(stored: str) -> str:
     """Decrypt a stored secret (fails loudly if LIF_SECRET_KEY changed)."""
-    try:
-        return _fernet().decrypt(stored.encode()).decode()
-    except InvalidToken:
-        raise RuntimeError("a webhook secret cannot be decrypted: was LIF_SECRET_KEY changed?") from None
+    return unseal(stored, "a webhook secret")
