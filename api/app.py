@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request, Response
 
 from api import errors, webhook_docs
 from api.routers import (
+    access_log,
     action_plans,
     audits,
     cases,
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         training.router,
         partnership.router,
         webhooks.router,
+        access_log.router,
     ):
         app.include_router(router)
     webhook_docs.install(app)

@@ -10,7 +10,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from service.access.principal import Principal
+from service.audit.access import take_pending, write_entries
 from service.config import get_settings
+from service.db.engine import write_engine
 from service.db.session import open_session
 from service.errors import DomainError, Forbidden, PreconditionFailed
 from service.identity.tokens import authenticate
@@ -23,17 +25,21 @@ def _session(request: Request) -> Iterator[Session]:
     yield from _unit_of_work(request, write=request.method not in ("GET", "HEAD", "OPTIONS"))
 
 
-def _audited_read_session(request: Request) -> Iterator[Session]:
-    # A read that must leave an audit row (e.g. downloading special-category evidence) commits like a write.
-    yield from _unit_of_work(request, write=True)
-
-
 def _unit_of_work(request: Request, *, write: bool) -> Iterator[Session]:
-    session = open_session(write=write, url=request.app.state.database_url)
+    url = request.app.state.database_url
+    session = open_session(write=write, url=url)
     try:
         yield session
+        # Every look at personal data is logged before the response leaves: in the request's transaction when it
+        # writes, else in a short write of its own (WAL readers never block it). No log, no response.
+        looks = take_pending(session)
+        correlation_id = getattr(request.state, "correlation_id", "")
         if write:
+            write_entries(session.connection(), looks, correlation_id=correlation_id)
             session.commit()
+        elif looks:
+            with write_engine(url).begin() as connection:
+                write_entries(connection, looks, correlation_id=correlation_id)
     except DomainError as exc:
         if exc.commit:
             session.commit()
@@ -48,7 +54,6 @@ def _unit_of_work(request: Request, *, write: bool) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
-AuditedReadSessionDep = Annotated[Session, Depends(_audited_read_session, scope="function")]
 
 
 def _any_principal(

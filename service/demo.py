@@ -43,8 +43,10 @@ def seed(session: Session) -> dict[str, str]:
         partnership = directory.create_partnership(
             session,
             key=DEMO_KEY,
-            name="Northshire Safeguarding Children Partnership (demo)",
-            kind="children",
+            # Joint: children's and adults' safeguarding and community safety in one arrangement, so the demo can
+            # open every review type (a children-only partnership cannot open a SAR or a DHR).
+            name="Northshire Safeguarding Partnership (demo)",
+            kind="joint",
             settings={"rapid_review_clock_start": "awareness"},
         )
         for code, name, kind in AGENCIES:
@@ -93,8 +95,21 @@ def open_examples(session: Session, bpmn_dir: Path) -> list[str]:
         select(User).where(User.partnership_id == partnership.id, User.email == "business.manager@northshire.example")
     ).one()
     principal = Principal(
-        user_id=manager.id, partnership_id=partnership.id, name=manager.name, roles=frozenset(manager.roles)
+        user_id=manager.id,
+        partnership_id=partnership.id,
+        name=manager.name,
+        roles=frozenset(manager.roles),
+        oversight=True,
     )
+    # The review team: without membership the group member and the reviewer would not see these cases.
+    team = [
+        (user.id, case_role)
+        for email, case_role in (
+            ("crg.member@northshire.example", "panel_member"),
+            ("reviewer@independent.example", "independent_reviewer"),
+        )
+        for user in session.exec(select(User).where(User.partnership_id == partnership.id, User.email == email))
+    ]
     today = dt.date.today()
     referral = {"referral_source": "agency_referral", "referral_summary": "pseudonymised summary"}
     opened = []
@@ -129,6 +144,7 @@ def open_examples(session: Session, bpmn_dir: Path) -> list[str]:
             subject_pseudonym=subject,
             involved_agencies=agencies,
             data=data,
+            members=team,
         )
         opened.append(created.view.case.reference)
     learning = create_learning_item(

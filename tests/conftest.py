@@ -143,9 +143,23 @@ class Api:
     def __init__(self, client: TestClient, tokens: dict[str, str]):
         self.client = client
         self.tokens = tokens
+        self._user_ids: dict[str, str] = {}
 
     def as_(self, role: str) -> _RoleClient:
         return _RoleClient(self.client, self.tokens[role])
+
+    def user_id(self, role: str) -> str:
+        """The user id behind a token (from GET /me)."""
+        if role not in self._user_ids:
+            self._user_ids[role] = self.as_(role).get("/api/v1/me").json()["user_id"]
+        return self._user_ids[role]
+
+    def review_team(self) -> list[dict[str, str]]:
+        """The demo's case review group member and independent reviewer as members of a new case."""
+        return [
+            {"user_id": self.user_id("case_review_group_member"), "case_role": "panel_member"},
+            {"user_id": self.user_id("independent_reviewer"), "case_role": "independent_reviewer"},
+        ]
 
 
 class _RoleClient:

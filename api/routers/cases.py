@@ -8,9 +8,23 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
-from api.schemas.cases import CaseCreate, CaseLinkRead, CaseRead, CaseSummary, ClockRead, MessageDelivery
+from api.schemas.cases import (
+    CaseCreate,
+    CaseLinkRead,
+    CaseRead,
+    CaseSummary,
+    ClockRead,
+    MemberAdd,
+    MemberRead,
+    MessageDelivery,
+    RevealRequest,
+    SubjectRead,
+)
 from api.schemas.common import PROBLEM_RESPONSES, Page
+from service.access.need_to_know import Level
+from service.cases import members, subject
 from service.cases import service as cases
+from service.cases.members import MemberView
 from service.cases.service import CaseView
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
@@ -26,6 +40,20 @@ def _read(view: CaseView) -> CaseRead:
         record=view.record,
         review_record=view.review_record,
         links=[CaseLinkRead.model_validate(link, from_attributes=True) for link in view.links],
+        access="full" if view.access is Level.FULL else "agency",
+        subject_identifiers_held=view.identifiers_held or [],
+    )
+
+
+def _member(view: MemberView) -> MemberRead:
+    m = view.member
+    return MemberRead(
+        user_id=m.user_id,
+        name=view.name,
+        email=view.email,
+        case_role=m.case_role,
+        added_at=m.added_at,
+        added_by_id=m.added_by_id,
     )
 
 
@@ -49,6 +77,7 @@ def create_case(
         subject_pseudonym=body.subject_pseudonym,
         involved_agencies=body.involved_agencies,
         data=body.data,
+        members=[(m.user_id, m.case_role.value) for m in body.members],
         idempotency_key=idempotency_key,
     )
     response.headers["Location"] = f"/api/v1/cases/{created.view.case.id}"
@@ -66,7 +95,7 @@ def list_cases(
     status: str | None = None,
     cursor: str | None = None,
 ) -> Page[CaseSummary]:
-    """Cases of your partnership, newest first, filtered by type and status (open, closed)."""
+    """The cases you may see (need-to-know), newest first, filtered by type and status (open, closed)."""
     page = cases.list_cases(session, principal, case_type=case_type, status=status, cursor=cursor, limit=limit)
     return Page[CaseSummary](
         items=[CaseSummary.model_validate(c, from_attributes=True) for c in page.items],
@@ -76,7 +105,7 @@ def list_cases(
 
 @router.get("/{case_id}")
 def get_case(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> CaseRead:
-    """A case with its statutory clocks, current stage(s) and review record."""
+    """A case with its clocks, stage(s) and review record (an involved agency: summary and clocks). Logged."""
     return _read(cases.get_case(session, principal, case_id))
 
 
@@ -86,3 +115,38 @@ def deliver_message(
 ) -> CaseRead:
     """Deliver a named message (and its payload) to the case's waiting process."""
     return _read(cases.deliver_message(session, principal, case_id, name=body.name, payload=body.payload))
+
+
+@router.get("/{case_id}/members")
+def list_members(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> list[MemberRead]:
+    """Who works on the case, and their role on it."""
+    return [_member(v) for v in members.list_members(session, principal, case_id)]
+
+
+@router.post("/{case_id}/members", status_code=201)
+def add_member(case_id: uuid.UUID, body: MemberAdd, session: SessionDep, principal: PrincipalDep) -> MemberRead:
+    """Add someone to the case, or change their role on it (business manager or the case's lead); audited."""
+    return _member(
+        members.add_member(session, principal, case_id, user_id=body.user_id, case_role=body.case_role.value)
+    )
+
+
+@router.delete("/{case_id}/members/{user_id}", status_code=204)
+def remove_member(case_id: uuid.UUID, user_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
+    """Take someone off the case; they stop seeing it at once (business manager or the case's lead); audited."""
+    members.remove_member(session, principal, case_id, user_id)
+    return Response(status_code=204)
+
+
+@router.post("/{case_id}/subject/reveal")
+def reveal_subject(
+    case_id: uuid.UUID, body: RevealRequest, session: SessionDep, principal: PrincipalDep
+) -> SubjectRead:
+    """The subject's real identifiers, for members whose case role allows it; every reveal is logged."""
+    revealed = subject.reveal(session, principal, case_id, reason=body.reason)
+    return SubjectRead(
+        case_id=revealed.case.id,
+        reference=revealed.case.reference,
+        subject_pseudonym=revealed.case.subject_pseudonym,
+        identifiers=revealed.identifiers,
+    )

@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
+from sqlmodel import Session
 
 from api.deps import PrincipalDep, SessionDep
 from api.routers.processes import definition_read
@@ -25,11 +26,13 @@ from api.schemas.definitions import (
     ValidationReportRead,
 )
 from api.schemas.processes import InstanceRead
+from service.access.principal import Principal
 from service.errors import InvalidInput
+from service.models import ProcessInstance
 from service.processes import simulation
 from service.processes.deploy import deploy, problem_dicts
 from service.processes.validation import validate
-from service.workflow import admin, diagrams
+from service.workflow import admin, diagrams, queries
 from service.workflow.admin import PlannedMigration
 
 router = APIRouter(prefix="/api/v1", tags=["process owners"], responses=PROBLEM_RESPONSES)
@@ -44,6 +47,12 @@ async def _read(upload: UploadFile) -> bytes:
     if not data.strip():
         raise InvalidInput("the file is empty", [{"field": "file", "message": "upload a .bpmn file"}])
     return data
+
+
+def _managed(session: Session, principal: Principal, instance: ProcessInstance) -> InstanceRead:
+    # Managing a lifecycle does not entitle anyone to read the case: variables only for those who see it fully.
+    read = InstanceRead.model_validate(instance, from_attributes=True)
+    return read if queries.sees_variables(session, principal, instance) else read.model_copy(update={"variables": None})
 
 
 def _plan(planned: PlannedMigration) -> MigrationPlanRead:
@@ -141,23 +150,19 @@ def migrate_instances(body: BatchMigration, session: SessionDep, principal: Prin
 @router.post("/process-instances/{instance_id}/suspend")
 def suspend(instance_id: uuid.UUID, body: Reason, session: SessionDep, principal: PrincipalDep) -> InstanceRead:
     """Pause: tasks cannot be completed and timers do not fire until resumed."""
-    return InstanceRead.model_validate(
-        admin.suspend(session, principal, instance_id, body.reason), from_attributes=True
-    )
+    return _managed(session, principal, admin.suspend(session, principal, instance_id, body.reason))
 
 
 @router.post("/process-instances/{instance_id}/resume")
 def resume(instance_id: uuid.UUID, body: Reason, session: SessionDep, principal: PrincipalDep) -> InstanceRead:
     """Run a suspended instance again."""
-    return InstanceRead.model_validate(admin.resume(session, principal, instance_id, body.reason), from_attributes=True)
+    return _managed(session, principal, admin.resume(session, principal, instance_id, body.reason))
 
 
 @router.post("/process-instances/{instance_id}/terminate")
 def terminate(instance_id: uuid.UUID, body: Reason, session: SessionDep, principal: PrincipalDep) -> InstanceRead:
     """End the instance: open tasks and timers are cancelled and the case closes."""
-    return InstanceRead.model_validate(
-        admin.terminate(session, principal, instance_id, body.reason), from_attributes=True
-    )
+    return _managed(session, principal, admin.terminate(session, principal, instance_id, body.reason))
 
 
 @router.get("/process-instances/{instance_id}/history")

@@ -12,6 +12,8 @@ from api.schemas.cases import CaseTypeRead
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.processes import AuditEventRead, DefinitionRead, InstanceRead, MeRead
 from service.audit import queries as audit
+from service.audit.access import AccessKind
+from service.cases import service as case_service
 from service.models import ProcessDefinition
 from service.processes import registry
 from service.workflow import queries
@@ -71,27 +73,26 @@ def get_definition_xml(definition_id: uuid.UUID, session: SessionDep, principal:
 
 @router.get("/case-types", tags=["cases"])
 def list_case_types(session: SessionDep, principal: PrincipalDep) -> list[CaseTypeRead]:
-    """The kinds of case that can be opened, with the JSON Schema their start data must satisfy."""
-    latest: dict[str, ProcessDefinition] = {}
-    for row in registry.visible_definitions(session, principal.partnership_id):
-        latest[row.process_key] = registry.latest_definition(session, row.process_key, principal.partnership_id)
+    """The kinds of case your partnership can open, with the JSON Schema their start data must satisfy."""
     return [
         CaseTypeRead(
-            key=key,
-            name=row.name,
-            definition_id=row.id,
-            version=row.version,
-            start_form_schema=registry.loaded(session, row.id).start_form_schema,
-            opened_by=registry.loaded(session, row.id).opened_by,
+            key=t.row.process_key,
+            name=t.row.name,
+            definition_id=t.row.id,
+            version=t.row.version,
+            start_form_schema=t.definition.start_form_schema,
+            opened_by=t.definition.opened_by,
+            partnership_kinds=list(t.definition.partnership_kinds),
+            case_access=t.definition.case_access,
         )
-        for key, row in sorted(latest.items())
+        for t in case_service.case_types(session, principal)
     ]
 
 
 @router.get("/process-instances/{instance_id}", tags=["processes"])
 def get_instance(instance_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> InstanceRead:
     """Status, active BPMN element ids and variables of a process instance."""
-    instance = queries.get_instance(session, principal, instance_id)
+    instance = queries.get_instance(session, principal, instance_id, read=AccessKind.VARIABLES)
     return InstanceRead.model_validate(instance, from_attributes=True)
 
 

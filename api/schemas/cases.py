@@ -4,9 +4,44 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+
+from service.access.policy import CaseRole
+
+
+class MemberAdd(BaseModel):
+    """Someone to add to a case, with their role on it."""
+
+    user_id: uuid.UUID = Field(description="A user of your partnership (GET /me gives your own id).")
+    case_role: CaseRole = Field(description="What they do on this case; `lead` manages its members.")
+
+
+class MemberRead(BaseModel):
+    """A member of a case."""
+
+    user_id: uuid.UUID
+    name: str
+    email: str
+    case_role: CaseRole
+    added_at: dt.datetime
+    added_by_id: uuid.UUID | None
+
+
+class RevealRequest(BaseModel):
+    """Why the real identifiers are needed (kept in the audit log beside the access-log entry)."""
+
+    reason: str = Field(min_length=3, max_length=500, description="e.g. 'Family liaison letter'.")
+
+
+class SubjectRead(BaseModel):
+    """The subject's real identifiers, as the case type's start form declared them. Every reveal is logged."""
+
+    case_id: uuid.UUID
+    reference: str
+    subject_pseudonym: str
+    identifiers: dict[str, Any]
 
 
 class CaseCreate(BaseModel):
@@ -25,7 +60,15 @@ class CaseCreate(BaseModel):
         description="Agency codes of this partnership involved in the case.",
     )
     data: dict[str, Any] = Field(
-        default_factory=dict, description="Start data, validated against the case type's start_form_schema."
+        default_factory=dict,
+        description="Start data, validated against the case type's start_form_schema. Fields marked "
+        "`x-identifying` (the subject's name, date of birth...) are sealed apart from the case and its process.",
+    )
+    members: list[MemberAdd] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Who works on the case besides you (you become its lead). Only members, the partnership's "
+        "oversight roles and the involved agencies' leads see a case.",
     )
 
 
@@ -66,7 +109,16 @@ class CaseRead(CaseSummary):
         description="The standard review record (referral, legal mandate, decision and rationale, review period, "
         "methodology, reviewer and affiliations, agencies, time taken); null for cases that are not reviews."
     )
-    links: list[CaseLinkRead] = Field(description="Cases this case opened or was opened by.")
+    links: list[CaseLinkRead] = Field(description="Cases this case opened or was opened by (that you may see).")
+    access: Literal["full", "agency"] = Field(
+        description="full: you are a member or hold an oversight role; agency: you see your agency's part only "
+        "(summary and clocks here; your agency's tasks and submissions under GET /tasks)."
+    )
+    subject_identifiers_held: list[str] = Field(
+        default_factory=list,
+        description="Which real identifiers are held apart (names only); "
+        "POST /cases/{case_id}/subject/reveal returns them to members whose role allows it.",
+    )
 
 
 class CaseLinkRead(BaseModel):
@@ -98,4 +150,11 @@ class CaseTypeRead(BaseModel):
         default=None,
         description="Set for case types opened with their own record (an action, a learning item, a training "
         "event): use that endpoint, not POST /cases.",
+    )
+    partnership_kinds: list[str] = Field(
+        default_factory=list, description="Kinds of partnership that may open it (empty: any); a joint one opens all."
+    )
+    case_access: str = Field(
+        default="need_to_know",
+        description="need_to_know: members, oversight roles and involved agencies see a case; partnership: everyone.",
     )

@@ -32,7 +32,9 @@ class InstanceRead(BaseModel):
     active_element_ids: list[str]
     completed_element_ids: list[str]
     waiting_messages: list[str]
-    variables: dict[str, Any]
+    variables: dict[str, Any] | None = Field(
+        description="The process variables; null when you manage the lifecycle but are not on the case (need-to-know)."
+    )
     error: str | None
     created_at: dt.datetime
     updated_at: dt.datetime

@@ -6,6 +6,7 @@ default is a judgement rather than a rule of the source documents, ``RETENTION_S
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -100,7 +101,7 @@ def data_protection_for(stored: dict[str, Any] | None) -> DataProtectionSettings
     return DataProtectionSettings.model_validate(stored)
 
 
-def oversight_roles_of(stored: dict[str, Any] | None) -> frozenset[str]:
+def oversight_roles_of(stored: Mapping[str, Any] | None) -> frozenset[str]:
     """The oversight roles straight from the stored policy (authentication reads this on every request)."""
     roles = (stored or {}).get("oversight_roles")
     return frozenset(roles if isinstance(roles, list) else DEFAULT_OVERSIGHT_ROLES)

@@ -16,6 +16,8 @@ class Principal:
     roles: frozenset[str]
     agency_code: str | None = None
     machine: bool = False  # a partner system's agency-scoped token: tasks and webhooks only
+    # Holds one of the partnership's oversight roles: sees every case (service/access/need_to_know.py).
+    oversight: bool = False
 
     def has_role(self, role: str) -> bool:
         """True when the user holds ``role``."""

@@ -9,8 +9,9 @@ from sqlmodel import Session, col, select
 
 from service.access.owned import owned_or_404
 from service.access.principal import Principal
-from service.actions.access import sees_everything, visible_action
+from service.actions.access import manages, visible_action
 from service.actions.evidence_store import EvidenceRejected, EvidenceStore
+from service.audit.access import AccessKind, record_access
 from service.audit.log import record
 from service.errors import Conflict, Forbidden, InvalidInput
 from service.models import Action, Evidence
@@ -38,7 +39,7 @@ def upload_evidence(
 ) -> Evidence:
     """Attach a file to an open action: the owning agency's lead (or its system) or a case manager."""
     action = visible_action(session, principal, action_id)
-    if not sees_everything(principal) and principal.agency_code != action.owner_agency:
+    if not manages(principal) and principal.agency_code != action.owner_agency:
         raise Forbidden("only the owning agency or the partnership's case managers add evidence to this action")
     if action.status in CLOSED_STATUSES:
         raise Conflict(f"the action is closed ({action.status}); evidence can no longer be added")
@@ -74,14 +75,21 @@ def list_evidence(session: Session, principal: Principal, action_id: uuid.UUID) 
 
 
 def download_evidence(session: Session, principal: Principal, store: EvidenceStore, evidence_id: uuid.UUID) -> Download:
-    """The file's bytes, if the caller may see its action; the read is audited (special-category data)."""
+    """The file's bytes, if the caller may see its action; the read is logged (special-category data)."""
     evidence = owned_or_404(session, Evidence, evidence_id, principal.partnership_id, "evidence")
     action = visible_action(session, principal, evidence.action_id)
     try:
         data = store.get(evidence.sha256)
     except FileNotFoundError:
         raise Conflict("the evidence file is missing from the store; restore the evidence folder from backup") from None
-    _audit(session, principal, action, evidence, "evidence.downloaded", f"Evidence '{evidence.filename}' downloaded")
+    record_access(
+        session,
+        principal,
+        kind=AccessKind.EVIDENCE,
+        object_type="evidence",
+        object_id=evidence.id,
+        case_id=action.case_id or action.review_case_id,
+    )
     return Download(evidence=evidence, data=data)
 
 

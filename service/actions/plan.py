@@ -11,12 +11,12 @@ from sqlmodel import Session, col, func, select
 
 from service.access.owned import owned_or_404
 from service.access.principal import Principal
-from service.actions.access import require_manager, sees_everything, visible_action
+from service.actions.access import action_clause, require_manager, review_case, visible_action
 from service.actions.recommendations import Recurrence, recurrences_of_action
 from service.audit.log import record
 from service.db.types import utcnow
 from service.engine.functions import LONDON
-from service.errors import Forbidden, InvalidInput, NotFound
+from service.errors import InvalidInput, NotFound
 from service.models import Action, Agency, Case, Evidence, Recommendation, RecommendationTheme, Theme
 from service.pagination import Page, paginate
 from service.workflow.action_sync import ACTION_CASE_TYPE
@@ -74,8 +74,7 @@ def create_action(
             "the owner agency is not an agency of this partnership",
             [{"field": "owner_agency", "message": f"unknown agency code '{owner_agency}'"}],
         )
-    review = session.get(Case, recommendation.case_id)
-    assert review is not None
+    review = review_case(session, principal, recommendation.case_id)  # its people decide its actions
     count = session.exec(select(func.count()).where(Action.recommendation_id == recommendation.id)).one()
     action = Action(
         partnership_id=principal.partnership_id,
@@ -108,6 +107,7 @@ def create_action(
         },
         actor=principal,
         opened_from=(review, "action"),
+        parent_case_id=review.id,
     )
     action.case_id = case.id
     session.add(action)
@@ -121,12 +121,12 @@ def create_action(
         summary=f"Action for {agency.name} agreed on recommendation {recommendation.number} of {review.reference}",
         detail={"due_date": due_date.isoformat(), "case_reference": case.reference},
     )
-    return _view(session, action)
+    return _view(session, principal, action)
 
 
 def get_action(session: Session, principal: Principal, action_id: uuid.UUID) -> ActionView:
     """One action (agency leads: only their agency's)."""
-    return _view(session, visible_action(session, principal, action_id))
+    return _view(session, principal, visible_action(session, principal, action_id))
 
 
 def list_actions(
@@ -143,12 +143,8 @@ def list_actions(
     cursor: str | None,
     limit: int,
 ) -> Page[ActionView]:
-    """Actions across every review, filtered; agency leads see only their own agency's."""
-    query = select(Action).where(Action.partnership_id == principal.partnership_id)
-    if not sees_everything(principal):
-        if agency not in (None, principal.agency_code):
-            raise Forbidden("an agency safeguarding lead sees only their own agency's actions")
-        agency = principal.agency_code
+    """Actions across the reviews the caller sees (and their own agency's), filtered."""
+    query = select(Action).where(Action.partnership_id == principal.partnership_id, action_clause(principal))
     if agency:
         query = query.where(Action.owner_agency == agency)
     if status:
@@ -185,15 +181,13 @@ def list_actions(
         limit=limit,
         newest_first=False,
     )
-    return Page(items=[_view(session, a) for a in page.items], next_cursor=page.next_cursor)
+    return Page(items=[_view(session, principal, a) for a in page.items], next_cursor=page.next_cursor)
 
 
 def agency_plan(
     session: Session, principal: Principal, agency_code: str, *, status: str | None, cursor: str | None, limit: int
 ) -> AgencyPlan:
-    """An agency's composite action plan across all reviews, with counts by status and overdue."""
-    if not sees_everything(principal) and principal.agency_code != agency_code:
-        raise Forbidden("an agency safeguarding lead sees only their own agency's action plan")
+    """An agency's composite action plan across the reviews the caller sees, with counts by status and overdue."""
     exists = session.exec(
         select(Agency.id).where(Agency.partnership_id == principal.partnership_id, Agency.code == agency_code)
     ).first()
@@ -201,7 +195,9 @@ def agency_plan(
         raise NotFound(f"there is no agency '{agency_code}' in this partnership")
     rows = session.exec(
         select(col(Action.status), col(Action.due_date)).where(
-            Action.partnership_id == principal.partnership_id, Action.owner_agency == agency_code
+            Action.partnership_id == principal.partnership_id,
+            Action.owner_agency == agency_code,
+            action_clause(principal),
         )
     ).all()
     today = utcnow().astimezone(LONDON).date()
@@ -226,7 +222,7 @@ def agency_plan(
     )
 
 
-def _view(session: Session, action: Action) -> ActionView:
+def _view(session: Session, principal: Principal, action: Action) -> ActionView:
     review = session.get(Case, action.review_case_id)
     recommendation = session.get(Recommendation, action.recommendation_id)
     assert review is not None and recommendation is not None
@@ -245,5 +241,5 @@ def _view(session: Session, action: Action) -> ActionView:
         themes=list(themes),
         overdue=action.status in WORKING and action.due_date < today,
         evidence_count=int(evidence),
-        recurred_in=recurrences_of_action(session, action.id),
+        recurred_in=recurrences_of_action(session, principal, action.id),
     )

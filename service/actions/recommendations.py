@@ -6,18 +6,20 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func
+from sqlalchemy import ColumnElement, delete, func, or_, true
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from service.access import need_to_know
+from service.access.need_to_know import Level
 from service.access.owned import owned_or_404
 from service.access.principal import Principal
-from service.actions.access import require_manager, visible_case
+from service.actions.access import require_manager, review_case
 from service.actions.themes import resolve_codes
 from service.audit.log import record
 from service.db.types import utcnow
 from service.engine.functions import LONDON, add_months, to_date
-from service.errors import Conflict, InvalidInput
+from service.errors import Conflict, InvalidInput, NotFound
 from service.models import Action, Case, Partnership, Recommendation, RecommendationTheme, RecurringTheme, Theme
 from service.pagination import Page, paginate
 from service.processes.settings import settings_for
@@ -63,7 +65,7 @@ def create_recommendation(
 ) -> RecommendationView:
     """Record a recommendation of a review; flag themes an earlier completed action already addressed."""
     require_manager(principal, "recording recommendations")
-    case = visible_case(session, principal, case_id)
+    case = review_case(session, principal, case_id)
     if case.case_type == ACTION_CASE_TYPE:
         raise Conflict("recommendations belong to reviews and audits, not to an action's own case")
     theme_rows = resolve_codes(session, principal, themes, "themes")
@@ -117,7 +119,7 @@ def update_recommendation(
 
 def get_recommendation(session: Session, principal: Principal, recommendation_id: uuid.UUID) -> RecommendationView:
     """One recommendation with its themes, actions and recurring themes."""
-    return _view(session, _visible(session, principal, recommendation_id))
+    return _view(session, principal, _visible(session, principal, recommendation_id))
 
 
 def list_recommendations(
@@ -132,7 +134,7 @@ def list_recommendations(
     limit: int,
 ) -> Page[RecommendationView]:
     """The partnership's recommendations, oldest first, filtered."""
-    query = select(Recommendation).where(Recommendation.partnership_id == principal.partnership_id)
+    query = select(Recommendation).where(Recommendation.partnership_id == principal.partnership_id, _clause(principal))
     if case_id is not None:
         query = query.where(Recommendation.case_id == case_id)
     if theme:
@@ -159,13 +161,13 @@ def list_recommendations(
         limit=limit,
         newest_first=False,
     )
-    return Page(items=[_view(session, r) for r in page.items], next_cursor=page.next_cursor)
+    return Page(items=[_view(session, principal, r) for r in page.items], next_cursor=page.next_cursor)
 
 
-def recurrences_of_action(session: Session, action_id: uuid.UUID) -> list[Recurrence]:
+def recurrences_of_action(session: Session, principal: Principal, action_id: uuid.UUID) -> list[Recurrence]:
     """Later recommendations that repeat a theme this (completed) action addressed: its learning did not hold."""
     rows = session.exec(select(RecurringTheme).where(RecurringTheme.earlier_action_id == action_id)).all()
-    return [_recurrence(session, row) for row in rows]
+    return [_recurrence(session, principal, row) for row in rows]
 
 
 def _set_themes(session: Session, recommendation: Recommendation, themes: list[Theme]) -> None:
@@ -233,7 +235,7 @@ def _with_theme(principal: Principal, code: str) -> SelectOfScalar[uuid.UUID]:
     )
 
 
-def _view(session: Session, recommendation: Recommendation) -> RecommendationView:
+def _view(session: Session, principal: Principal, recommendation: Recommendation) -> RecommendationView:
     case = session.get(Case, recommendation.case_id)
     assert case is not None
     themes = session.exec(
@@ -251,11 +253,18 @@ def _view(session: Session, recommendation: Recommendation) -> RecommendationVie
         case=case,
         themes=list(themes),
         action_ids=list(action_ids),
-        recurring=[_recurrence(session, row) for row in recurring],
+        recurring=[_recurrence(session, principal, row) for row in recurring],
     )
 
 
-def _recurrence(session: Session, row: RecurringTheme) -> Recurrence:
+def _reference(session: Session, principal: Principal, case: Case | None) -> str:
+    # A recurrence may point at a review the reader may not see: say that one exists, never which.
+    if case is None or need_to_know.level(session, principal, case) is not Level.FULL:
+        return "a review you are not involved in"
+    return case.reference
+
+
+def _recurrence(session: Session, principal: Principal, row: RecurringTheme) -> Recurrence:
     theme = session.get(Theme, row.theme_id)
     recommendation = session.get(Recommendation, row.recommendation_id)
     action = session.get(Action, row.earlier_action_id)
@@ -266,15 +275,34 @@ def _recurrence(session: Session, row: RecurringTheme) -> Recurrence:
         theme_code=theme.code,
         theme_label=theme.label,
         recommendation_id=recommendation.id,
-        recommendation_case_reference=new_case.reference if new_case else "?",
+        recommendation_case_reference=_reference(session, principal, new_case),
         earlier_action_id=action.id,
-        earlier_case_reference=old_case.reference if old_case else "?",
+        earlier_case_reference=_reference(session, principal, old_case),
         earlier_completed_on=action.completed_on,
     )
 
 
+def _clause(principal: Principal) -> ColumnElement[bool]:
+    # Those who see the review fully, and an agency owning one of its actions (it must know what it answers).
+    if need_to_know.sees_all(principal):
+        return true()
+    parts = [need_to_know.full_clause(principal, Recommendation.case_id)]
+    if principal.agency_code:
+        owned_actions = select(Action.recommendation_id).where(
+            Action.partnership_id == principal.partnership_id, Action.owner_agency == principal.agency_code
+        )
+        parts.append(col(Recommendation.id).in_(owned_actions))
+    return or_(*parts)
+
+
 def _visible(session: Session, principal: Principal, recommendation_id: uuid.UUID) -> Recommendation:
-    return owned_or_404(session, Recommendation, recommendation_id, principal.partnership_id, "recommendation")
+    owned_or_404(session, Recommendation, recommendation_id, principal.partnership_id, "recommendation")
+    found = session.exec(
+        select(Recommendation).where(Recommendation.id == recommendation_id, _clause(principal))
+    ).first()
+    if found is None:
+        raise NotFound(f"there is no recommendation {recommendation_id}")
+    return found
 
 
 def _check_principles(principles: list[str]) -> None:

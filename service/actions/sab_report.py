@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from service.access import need_to_know
 from service.access.principal import Principal
 from service.actions.access import require_manager
 from service.engine.functions import to_date_or_none
@@ -30,7 +31,12 @@ def sar_annual_tables(session: Session, principal: Principal, *, start: dt.date,
     rows = session.exec(
         select(Case, ProcessInstance)
         .join(ProcessInstance, col(ProcessInstance.case_id) == col(Case.id))
-        .where(Case.partnership_id == principal.partnership_id, Case.case_type == SAR)
+        .where(
+            Case.partnership_id == principal.partnership_id,
+            Case.case_type == SAR,
+            # The board's report is its oversight roles' to read; anyone else sees only the reviews they work on.
+            need_to_know.full_clause(principal, Case.id),
+        )
         .order_by(col(Case.created_at))
     ).all()
     decisions: Counter[str] = Counter()

@@ -17,10 +17,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from service.access.owned import owned_or_404
+from service.access import need_to_know
+from service.access.need_to_know import Level
 from service.access.principal import Principal
 from service.access.roles import CASE_MANAGERS, Role
-from service.errors import Conflict, Forbidden, NotFound
+from service.audit.access import AccessKind, record_access
+from service.errors import Conflict, Forbidden
 from service.models import Case, HumanTask, ProcessInstance
 from service.processes import registry
 
@@ -112,7 +114,7 @@ def self_assessment(session: Session, principal: Principal, case_id: uuid.UUID) 
     properties: dict[str, Any] = task_info.form_schema.get("properties", {}) if task_info else {}
     numbers = sorted(int(m.group(1)) for name in properties if (m := _RATING_FIELD.match(name)))
     returned = _returns(session, case.id, SELF_ASSESSMENT_ELEMENT)
-    agencies = _visible_agencies(principal, case)
+    agencies = _visible_agencies(session, principal, case)
 
     rows: list[AgencyAssessment] = []
     for agency in agencies:
@@ -151,7 +153,7 @@ def training_coverage(session: Session, principal: Principal, case_id: uuid.UUID
     rows: list[AgencyCoverage] = []
     not_returned: list[str] = []
     totals = {level: [0, 0, 0] for level in LEVELS}
-    for agency in _visible_agencies(principal, case):
+    for agency in _visible_agencies(session, principal, case):
         data = returned.get(agency)
         if data is None:
             not_returned.append(agency)
@@ -178,11 +180,12 @@ def _audit_case(
 ) -> tuple[Case, ProcessInstance]:
     if not principal.roles & CASE_MANAGERS and not principal.has_role(Role.AGENCY_SAFEGUARDING_LEAD):
         raise Forbidden("audit summaries are for case managers and agency safeguarding leads")
-    case = owned_or_404(session, Case, case_id, principal.partnership_id, "case")
+    case, _ = need_to_know.case_or_404(session, principal, case_id)
     if case.case_type != case_type:
         raise Conflict(f"case {case.reference} is a '{case.case_type}' case; this summary is for '{case_type}' cases")
-    if not _sees_everything(principal) and principal.agency_code not in case.involved_agencies:
-        raise NotFound(f"there is no case {case_id} involving your agency")
+    record_access(
+        session, principal, kind=AccessKind.AUDIT_SUMMARY, object_type="case", object_id=case.id, case_id=case.id
+    )
     instance = session.exec(
         select(ProcessInstance).where(ProcessInstance.case_id == case.id).order_by(col(ProcessInstance.created_at))
     ).first()
@@ -191,12 +194,9 @@ def _audit_case(
     return case, instance
 
 
-def _sees_everything(principal: Principal) -> bool:
-    return bool(principal.roles & CASE_MANAGERS)
-
-
-def _visible_agencies(principal: Principal, case: Case) -> list[str]:
-    if _sees_everything(principal):
+def _visible_agencies(session: Session, principal: Principal, case: Case) -> list[str]:
+    # Those who see the audit fully see every agency's answers; an involved agency sees only its own.
+    if need_to_know.level(session, principal, case) is Level.FULL:
         return list(case.involved_agencies)
     return [a for a in case.involved_agencies if a == principal.agency_code]
 

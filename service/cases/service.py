@@ -13,18 +13,29 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from service import engine
-from service.access.owned import owned_or_404
+from service.access import need_to_know
+from service.access.need_to_know import Level
 from service.access.principal import Principal
 from service.access.roles import CASE_MANAGERS
+from service.audit.access import AccessKind, record_access
 from service.audit.log import record
 from service.cases.clocks import ClockStatus, clock_statuses
+from service.cases.members import require_members
 from service.cases.review_record import review_record
 from service.config import get_settings
 from service.db.types import utcnow
 from service.engine.functions import LONDON
 from service.errors import Conflict, Forbidden
 from service.identity.directory import require_agencies
-from service.models import Case, CaseLink, IdempotencyRecord, ProcessInstance
+from service.models import (
+    Case,
+    CaseLink,
+    CaseSubject,
+    IdempotencyRecord,
+    Partnership,
+    ProcessDefinition,
+    ProcessInstance,
+)
 from service.pagination import Page, paginate
 from service.processes import registry
 from service.workflow.opening import open_case
@@ -41,6 +52,8 @@ class CaseView:
     record: dict[str, Any]
     review_record: dict[str, Any] | None
     links: list[LinkView]
+    access: Level = Level.FULL
+    identifiers_held: list[str] | None = None  # names of the sealed subject identifiers (reveal to see them)
 
 
 @dataclass(frozen=True)
@@ -71,17 +84,19 @@ def create_case(
     subject_pseudonym: str,
     involved_agencies: list[str],
     data: dict[str, Any],
+    members: list[tuple[uuid.UUID, str]] | None = None,
     idempotency_key: str | None = None,
 ) -> CreatedCase:
-    """Open a case of ``case_type`` and start its lifecycle on the newest definition version."""
+    """Open a case of ``case_type`` and start its lifecycle; the caller leads it, with ``members`` beside them."""
     if not principal.roles & CASE_MANAGERS:
         raise Forbidden("opening a case needs the business manager, case review group member or admin role")
-    fingerprint = _fingerprint(case_type, title, subject_pseudonym, involved_agencies, data)
+    fingerprint = _fingerprint(case_type, title, subject_pseudonym, involved_agencies, data, members or [])
     if idempotency_key:
         replay = _replay(session, principal, idempotency_key, fingerprint)
         if replay is not None:
             return CreatedCase(view=replay, replayed=True)
     require_agencies(session, principal.partnership_id, involved_agencies, field="involved_agencies")
+    require_members(session, principal.partnership_id, members or [])
     case, instance = open_case(
         session,
         partnership_id=principal.partnership_id,
@@ -92,10 +107,11 @@ def create_case(
         data=data,
         actor=principal,
         from_post_cases=True,
+        members=members,
     )
     if idempotency_key:
         _remember(session, principal, idempotency_key, fingerprint, case.id)
-    return CreatedCase(view=_view(session, case, instance), replayed=False)
+    return CreatedCase(view=_view(session, principal, case, instance), replayed=False)
 
 
 def open_system_case(
@@ -115,6 +131,29 @@ def open_system_case(
     return case
 
 
+@dataclass(frozen=True)
+class CaseType:
+    """A case type the caller's partnership may open, on its newest version."""
+
+    row: ProcessDefinition
+    definition: engine.LoadedDefinition
+
+
+def case_types(session: Session, principal: Principal) -> list[CaseType]:
+    """The newest version of every case type this kind of partnership may open (a joint partnership: all)."""
+    partnership = session.get(Partnership, principal.partnership_id)
+    assert partnership is not None
+    keys = sorted({row.process_key for row in registry.visible_definitions(session, principal.partnership_id)})
+    found = []
+    for key in keys:
+        row = registry.latest_definition(session, key, principal.partnership_id)
+        definition = registry.loaded(session, row.id)
+        kinds = definition.partnership_kinds
+        if not kinds or partnership.kind == "joint" or partnership.kind in kinds:
+            found.append(CaseType(row=row, definition=definition))
+    return found
+
+
 def list_cases(
     session: Session,
     principal: Principal,
@@ -124,8 +163,10 @@ def list_cases(
     cursor: str | None,
     limit: int,
 ) -> Page[Case]:
-    """Cases of the caller's partnership, newest first."""
-    query = select(Case).where(Case.partnership_id == principal.partnership_id)
+    """The cases the caller may see (need-to-know), newest first."""
+    query = select(Case).where(
+        Case.partnership_id == principal.partnership_id, need_to_know.case_clause(principal, Case.id)
+    )
     if case_type:
         query = query.where(Case.case_type == case_type)
     if status:
@@ -142,16 +183,17 @@ def list_cases(
 
 
 def get_case(session: Session, principal: Principal, case_id: uuid.UUID) -> CaseView:
-    """One case with its clocks and record (404 if it belongs to another partnership)."""
-    case = _visible_case(session, principal, case_id)
-    return _view(session, case, _instance_of(session, case))
+    """One case with its clocks and record (an involved agency: its summary and clocks); the read is logged."""
+    case, _ = need_to_know.case_or_404(session, principal, case_id)
+    record_access(session, principal, kind=AccessKind.CASE, object_type="case", object_id=case.id, case_id=case.id)
+    return _view(session, principal, case, _instance_of(session, case))
 
 
 def deliver_message(
     session: Session, principal: Principal, case_id: uuid.UUID, *, name: str, payload: dict[str, Any]
 ) -> CaseView:
     """Deliver a named BPMN message (with its payload) to the case's waiting process."""
-    case = _visible_case(session, principal, case_id)
+    case, _ = need_to_know.case_or_404(session, principal, case_id, need=Level.FULL, doing="delivering messages")
     found = _instance_of(session, case)
     if found is None:
         raise Conflict(f"case {case.reference} has no process")
@@ -167,11 +209,7 @@ def deliver_message(
         summary=f"Message '{name}' delivered to case {case.reference}",
         detail={"payload_keys": sorted(payload)},
     )
-    return _view(session, case, instance)
-
-
-def _visible_case(session: Session, principal: Principal, case_id: uuid.UUID) -> Case:
-    return owned_or_404(session, Case, case_id, principal.partnership_id, "case")
+    return _view(session, principal, case, instance)
 
 
 def _instance_of(session: Session, case: Case) -> ProcessInstance | None:
@@ -180,7 +218,8 @@ def _instance_of(session: Session, case: Case) -> ProcessInstance | None:
     ).first()
 
 
-def _view(session: Session, case: Case, instance: ProcessInstance | None) -> CaseView:
+def _view(session: Session, principal: Principal, case: Case, instance: ProcessInstance | None) -> CaseView:
+    seen = need_to_know.level(session, principal, case)
     clocks: list[ClockStatus] = []
     case_record: dict[str, Any] = {}
     standard: dict[str, Any] | None = None
@@ -197,14 +236,28 @@ def _view(session: Session, case: Case, instance: ProcessInstance | None) -> Cas
         standard = review_record(
             case, instance.variables, default_mandate=definition.legal_mandate, today=utcnow().astimezone(LONDON).date()
         )
+    if seen is not Level.FULL:
+        # An involved agency sees the summary and the clocks; the record is the members' (its own submissions are
+        # its tasks' data, under GET /tasks).
+        return CaseView(
+            case=case, instance=instance, clocks=clocks, record={}, review_record=None, links=[], access=seen
+        )
+    subject = session.get(CaseSubject, case.id)
     return CaseView(
         case=case,
         instance=instance,
         clocks=clocks,
         record=case_record,
         review_record=standard,
-        links=_links(session, case),
+        links=[link for link in _links(session, case) if link.case_id in _visible_ids(session, principal, link)],
+        access=seen,
+        identifiers_held=list(subject.fields) if subject else [],
     )
+
+
+def _visible_ids(session: Session, principal: Principal, link: LinkView) -> set[uuid.UUID]:
+    other = session.get(Case, link.case_id)
+    return {link.case_id} if other is not None and need_to_know.level(session, principal, other) else set()
 
 
 def _links(session: Session, case: Case) -> list[LinkView]:
@@ -249,7 +302,7 @@ def _replay(session: Session, principal: Principal, key: str, fingerprint: str) 
         raise Conflict("this Idempotency-Key was already used for a different request; use a new key")
     case = session.get(Case, uuid.UUID(stored.response["case_id"]))
     assert case is not None
-    return _view(session, case, _instance_of(session, case))
+    return _view(session, principal, case, _instance_of(session, case))
 
 
 def _remember(session: Session, principal: Principal, key: str, fingerprint: str, case_id: uuid.UUID) -> None:

@@ -97,6 +97,10 @@ class LoadedDefinition:
     reference_prefix: str = ""
     legal_mandate: str | None = None  # the ``legalMandate`` process property: the default legal basis
     opened_by: str | None = None  # ``openedBy``: the feature endpoint that opens this case type (not POST /cases)
+    # ``partnershipKinds``: the kinds of partnership that may open it (empty: every kind). A joint one opens any.
+    partnership_kinds: tuple[str, ...] = ()
+    case_access: str = "need_to_know"  # ``caseAccess``: need_to_know, or partnership (everyone in it sees it)
+    identifying_fields: tuple[str, ...] = ()  # start-form fields marked ``identifying``: sealed, never in the process
 
 
 def content_hash(xml: bytes) -> str:
@@ -163,6 +167,9 @@ def load_definition(
         reference_prefix=_process_properties(process).get("referencePrefix", "").strip() or process_id.upper(),
         legal_mandate=_process_properties(process).get("legalMandate") or None,
         opened_by=_process_properties(process).get("openedBy") or None,
+        partnership_kinds=_partnership_kinds(process),
+        case_access=_process_properties(process).get("caseAccess", "").strip() or "need_to_know",
+        identifying_fields=tuple(f.id for f in _start_form_fields(process) if f.identifying),
     )
     form_problems: list[Problem] = []
     for task_spec in [
@@ -207,6 +214,7 @@ def _xml_problems(tree: etree._ElementTree, process_id: str, known_roles: frozen
     process = root.find(f"bpmn:process[@id='{process_id}']", _NS)
     if process is not None:
         problems.extend(_clock_problems(process))
+        problems.extend(_access_problems(process))
         problems.extend(Problem(message, element_id) for element_id, message in opener_problems(process))
         start_fields = _start_form_fields(process)
         problems.extend(Problem(p, "start form") for p in forms.field_problems(start_fields))
@@ -223,6 +231,10 @@ class _XmlField:
         self.default_value = node.get("defaultValue")
         self.options = [_XmlOption(v) for v in node.iterfind("camunda:value", _NS)]
         self.validation = [_XmlOption(c) for c in node.iterfind("camunda:validation/camunda:constraint", _NS)]
+        self.identifying = any(
+            (prop.get("id") or prop.get("name")) == "identifying" and (prop.get("value") or "").lower() == "true"
+            for prop in node.iterfind("camunda:properties/camunda:property", _NS)
+        )
 
 
 class _XmlOption:
@@ -244,6 +256,33 @@ def _process_properties(process: etree._Element) -> dict[str, str]:
         prop.get("name", ""): prop.get("value", "")
         for prop in process.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", _NS)
     }
+
+
+PARTNERSHIP_KINDS = ("children", "adults", "community_safety", "mappa", "joint")
+CASE_ACCESS = ("need_to_know", "partnership")
+
+
+def _partnership_kinds(process: etree._Element) -> tuple[str, ...]:
+    text = _process_properties(process).get("partnershipKinds", "")
+    return tuple(kind.strip() for kind in text.split(",") if kind.strip())
+
+
+def _access_problems(process: etree._Element) -> list[Problem]:
+    problems = [
+        Problem(
+            f"partnershipKinds names '{kind}', which is not a kind of partnership; use: "
+            + ", ".join(PARTNERSHIP_KINDS),
+            process.get("id"),
+        )
+        for kind in _partnership_kinds(process)
+        if kind not in PARTNERSHIP_KINDS
+    ]
+    access = _process_properties(process).get("caseAccess", "").strip()
+    if access and access not in CASE_ACCESS:
+        problems.append(
+            Problem(f"caseAccess '{access}' is not known; use: " + ", ".join(CASE_ACCESS), process.get("id"))
+        )
+    return problems
 
 
 def _clocks(process: etree._Element) -> list[ClockDefinition]:

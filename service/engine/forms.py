@@ -67,6 +67,9 @@ def form_schema(title: str, fields: list[Any]) -> dict[str, Any]:
                 prop["minLength" if name == "minlength" else "maxLength"] = int(float(config))
             elif name in ("min", "max"):
                 prop["minimum" if name == "min" else "maximum"] = float(config)
+        if getattr(field, "identifying", False):
+            # Held apart from the record and the process (the case's sealed subject identifiers); shown on reveal.
+            prop["x-identifying"] = True
         properties[field.id] = prop
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

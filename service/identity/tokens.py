@@ -9,11 +9,12 @@ import uuid
 
 from sqlmodel import Session, select
 
+from service.access.policy import oversight_roles_of
 from service.access.principal import Principal
 from service.audit.log import record
 from service.db.types import utcnow
 from service.errors import NotFound, Unauthenticated
-from service.models import Agency, ApiToken, User
+from service.models import Agency, ApiToken, Partnership, User
 
 TOKEN_PREFIX = "lif_"
 
@@ -59,13 +60,14 @@ def authenticate(session: Session, token: str | None) -> Principal:
     if not token:
         raise Unauthenticated("send 'Authorization: Bearer <token>'; create one with `lif token create`")
     row = session.exec(
-        select(ApiToken, User)
+        select(ApiToken, User, Partnership.data_protection)
         .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
+        .join(Partnership, Partnership.id == User.partnership_id)  # type: ignore[arg-type]
         .where(ApiToken.token_hash == hash_token(token))
     ).first()
     if row is None:
         raise Unauthenticated("the bearer token is not recognised")
-    api_token, user = row
+    api_token, user, policy = row
     now = utcnow()
     if api_token.revoked_at is not None or (api_token.expires_at is not None and api_token.expires_at <= now):
         raise Unauthenticated("the bearer token has expired or been revoked")
@@ -82,4 +84,5 @@ def authenticate(session: Session, token: str | None) -> Principal:
         roles=frozenset(user.roles),
         agency_code=agency_code,
         machine=api_token.scope == "agency",
+        oversight=api_token.scope != "agency" and bool(set(user.roles) & oversight_roles_of(policy)),
     )

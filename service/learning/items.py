@@ -10,13 +10,14 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from service.access import need_to_know
 from service.access.owned import owned_or_404
 from service.access.principal import Principal
-from service.actions.access import require_manager, visible_case
+from service.actions.access import require_manager, review_case
 from service.actions.themes import resolve_codes
 from service.audit.log import record
 from service.db.types import utcnow
-from service.errors import InvalidInput
+from service.errors import InvalidInput, NotFound
 from service.identity.directory import require_agencies
 from service.learning.vocabulary import KINDS, SOURCE_TYPES, TRAINING_LEVELS
 from service.models import (
@@ -80,12 +81,12 @@ def create_learning_item(
     """Record a learning item and start its loop (the business manager plans the dissemination)."""
     require_manager(principal, "recording learning")
     _check_words(kind, source_type, principles, audience_levels)
-    source_case = visible_case(session, principal, source_case_id) if source_case_id else None
+    source_case = review_case(session, principal, source_case_id) if source_case_id else None
     if source_recommendation_id is not None:
         recommendation = owned_or_404(
             session, Recommendation, source_recommendation_id, principal.partnership_id, "recommendation"
         )
-        source_case = source_case or visible_case(session, principal, recommendation.case_id)
+        source_case = source_case or review_case(session, principal, recommendation.case_id)
     theme_rows = resolve_codes(session, principal, themes, "themes")
     agencies = list(dict.fromkeys(audience_agencies))
     require_agencies(session, principal.partnership_id, agencies, field="audience_agencies")
@@ -119,6 +120,7 @@ def create_learning_item(
         data={"learning_item_id": str(item.id), "title": title, "source_type": source_type},
         actor=principal,
         opened_from=(source_case, "learning_identified") if source_case else None,
+        parent_case_id=source_case.id if source_case else None,
     )
     record(
         session,
@@ -134,7 +136,10 @@ def create_learning_item(
 
 def get_learning_item(session: Session, principal: Principal, item_id: uuid.UUID) -> LearningItemView:
     """One learning item with its stage history and the dissemination, cascade, embedding and evaluation records."""
-    item = owned_or_404(session, LearningItem, item_id, principal.partnership_id, "learning item")
+    owned_or_404(session, LearningItem, item_id, principal.partnership_id, "learning item")
+    item = session.exec(select(LearningItem).where(LearningItem.id == item_id, _visible(principal))).first()
+    if item is None:
+        raise NotFound(f"there is no learning item {item_id}")
     view = _view(session, item)
     view.visits = list(
         session.exec(
@@ -179,7 +184,9 @@ def stage_report(session: Session, principal: Principal, *, group_by: str) -> li
     """Per theme or source: how many items sit in each stage, for how long, and how long stages took so far."""
     if group_by not in ("theme", "source_type"):
         raise InvalidInput("unknown grouping", [{"field": "group_by", "message": "use 'theme' or 'source_type'"}])
-    items = session.exec(select(LearningItem).where(LearningItem.partnership_id == principal.partnership_id)).all()
+    items = session.exec(
+        select(LearningItem).where(LearningItem.partnership_id == principal.partnership_id, _visible(principal))
+    ).all()
     groups = _groups(session, principal, list(items), group_by)
     visits = session.exec(
         select(LearningStageVisit).where(
@@ -214,6 +221,12 @@ def stage_report(session: Session, principal: Principal, *, group_by: str) -> li
     ]
 
 
+def _visible(principal: Principal) -> Any:
+    # A learning item is seen by whoever sees its own case: its source review's people and the agencies it cascades
+    # to (the case's involved agencies), so learning drawn from a review never reveals the review to others.
+    return need_to_know.case_clause(principal, LearningItem.case_id)
+
+
 def _filtered(
     principal: Principal,
     *,
@@ -222,7 +235,7 @@ def _filtered(
     source_type: str | None,
     source_case_id: uuid.UUID | None,
 ) -> Any:
-    query = select(LearningItem).where(LearningItem.partnership_id == principal.partnership_id)
+    query = select(LearningItem).where(LearningItem.partnership_id == principal.partnership_id, _visible(principal))
     if stage:
         query = query.where(LearningItem.stage == stage)
     if source_type:

@@ -10,8 +10,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from service import engine
+from service.access import need_to_know
 from service.access.principal import Principal
-from service.access.roles import CASE_MANAGERS, Role
+from service.access.roles import Role
+from service.audit.access import AccessKind, record_access
 from service.audit.log import record
 from service.db.types import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
@@ -81,6 +83,9 @@ def list_tasks(
 def get_task(session: Session, principal: Principal, task_id: uuid.UUID) -> TaskView:
     """One task with its form schema (404 when the caller may not see it) and any answers brought forward."""
     view = _view(session, _visible_task(session, principal, task_id))
+    record_access(
+        session, principal, kind=AccessKind.TASK, object_type="task", object_id=view.task.id, case_id=view.task.case_id
+    )
     if view.prefill == "previous" and view.task.state == "open":
         view.suggested_data = _previous_answers(session, view.task, view.prefill_match)
     return view
@@ -190,11 +195,10 @@ def complete(
 
 
 def _visible(principal: Principal) -> Any:
-    query = select(HumanTask).where(HumanTask.partnership_id == principal.partnership_id)
-    if principal.agency_code and not principal.roles & CASE_MANAGERS:
-        # Agency staff see their own agency's work only (need to know).
-        query = query.where(HumanTask.agency_code == principal.agency_code)
-    return query
+    # Need to know: every task of a case seen fully; on a case that involves their agency, the agency's own tasks.
+    return select(HumanTask).where(
+        HumanTask.partnership_id == principal.partnership_id, need_to_know.task_clause(principal)
+    )
 
 
 def _visible_task(session: Session, principal: Principal, task_id: uuid.UUID) -> HumanTask:

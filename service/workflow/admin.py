@@ -11,16 +11,16 @@ from sqlmodel import Session, col, select
 
 from service import engine
 from service.access.principal import Principal
-from service.access.roles import Role
+from service.audit.access import AccessKind
 from service.audit.log import record
 from service.db.types import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput
 from service.models import AuditEvent, Case, HumanTask, ProcessDefinition, ProcessInstance, Timer
 from service.processes import registry
-from service.workflow.queries import get_instance
+from service.workflow.queries import INSTANCE_ADMINS, get_instance, instance_to_manage
 from service.workflow.stepper import lock_instance, migrate_to
 
-ADMINS = frozenset({Role.PROCESS_OWNER, Role.PARTNERSHIP_ADMIN})
+ADMINS = INSTANCE_ADMINS
 
 
 @dataclass
@@ -36,8 +36,8 @@ class PlannedMigration:
 
 def plan(session: Session, principal: Principal, instance_id: uuid.UUID, target_id: uuid.UUID) -> PlannedMigration:
     """What moving this instance to the target version would change, and whether it is safe."""
+    instance = instance_to_manage(session, principal, instance_id)
     _check(principal)
-    instance = get_instance(session, principal, instance_id)
     source, target = _versions(session, principal, instance, target_id)
     state = _copy(instance.state)
     result = engine.plan_migration(registry.loaded(session, source.id), registry.loaded(session, target.id), state)
@@ -102,8 +102,9 @@ def resume(session: Session, principal: Principal, instance_id: uuid.UUID, reaso
 
 def terminate(session: Session, principal: Principal, instance_id: uuid.UUID, reason: str) -> ProcessInstance:
     """End an instance for good: open tasks and timers are cancelled and the case is closed."""
-    instance = lock_instance(session, principal.partnership_id, instance_id)
+    instance_to_manage(session, principal, instance_id)
     _check(principal)
+    instance = lock_instance(session, principal.partnership_id, instance_id)
     if instance.status in ("completed", "terminated"):
         raise Conflict(f"the process instance is already {instance.status}")
     now = utcnow()
@@ -129,7 +130,7 @@ def terminate(session: Session, principal: Principal, instance_id: uuid.UUID, re
 
 def history(session: Session, principal: Principal, instance_id: uuid.UUID) -> list[AuditEvent]:
     """Every recorded step of an instance, its case and its tasks, oldest first, with who and when."""
-    instance = get_instance(session, principal, instance_id)
+    instance = get_instance(session, principal, instance_id, read=AccessKind.HISTORY)
     task_ids = [str(t) for t in session.exec(select(HumanTask.id).where(HumanTask.instance_id == instance.id)).all()]
     objects = [str(instance.id), str(instance.case_id), *task_ids]
     return list(
@@ -161,6 +162,7 @@ def _versions(
 
 
 def _locked(session: Session, principal: Principal, instance_id: uuid.UUID, *, expected: str) -> ProcessInstance:
+    instance_to_manage(session, principal, instance_id)
     _check(principal)
     instance = lock_instance(session, principal.partnership_id, instance_id)
     if instance.status != expected:

@@ -7,6 +7,7 @@ import uuid
 from sqlmodel import Session, col, select
 
 from service.access.principal import Principal
+from service.audit.access import AccessKind
 from service.db.types import utcnow
 from service.errors import Conflict
 from service.models import HumanTask, ProcessDefinition
@@ -23,7 +24,7 @@ def definition_svg(session: Session, principal: Principal, definition_id: uuid.U
 
 def instance_svg(session: Session, principal: Principal, instance_id: uuid.UUID) -> str:
     """The instance's diagram with completed, active and overdue elements marked."""
-    instance = get_instance(session, principal, instance_id)
+    instance = get_instance(session, principal, instance_id, read=AccessKind.DIAGRAM)
     row = session.get(ProcessDefinition, instance.definition_id)
     assert row is not None
     overdue = session.exec(

@@ -10,19 +10,21 @@ import uuid
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from service import engine
+from service.access.policy import CaseRole
 from service.access.principal import Principal
 from service.audit.log import record
 from service.db.types import utcnow
 from service.errors import Conflict, InvalidInput
 from service.identity.directory import require_agencies
-from service.models import Case, CaseLink, Partnership, ProcessInstance
+from service.models import Case, CaseAgency, CaseLink, CaseMember, CaseSubject, Partnership, ProcessInstance
 from service.outbox.emit import emit_case_event
 from service.outbox.events import EventType
 from service.processes import registry
 from service.processes.settings import settings_for
+from service.sealing import seal_json
 from service.workflow.stepper import create_instance
 
 
@@ -38,11 +40,16 @@ def open_case(
     actor: Principal | None,
     opened_from: tuple[Case, str] | None = None,
     from_post_cases: bool = False,
+    parent_case_id: uuid.UUID | None = None,
+    members: list[tuple[uuid.UUID, str]] | None = None,
 ) -> tuple[Case, ProcessInstance]:
     """Validate the start data, number the case, start its lifecycle on the newest version; audit and emit.
 
-    ``opened_from`` is the (case, relation) whose process opened this one: both are linked.
-    ``from_post_cases`` refuses case types that open with their own record (``openedBy``, e.g. an action).
+    ``opened_from`` is the (case, relation) whose process opened this one: both are linked, and the opener's
+    members carry over. ``from_post_cases`` refuses case types that open with their own record (``openedBy``,
+    e.g. an action). ``parent_case_id`` is the case whose need-to-know this one follows (an action's review).
+    ``members`` are (user id, case role) pairs already checked by the caller; the person opening it leads it.
+    The start form's ``identifying`` answers are sealed apart from the case; the process never sees them.
     """
     definition_row = registry.latest_definition(session, case_type, partnership_id)
     definition = registry.loaded(session, definition_row.id)
@@ -58,6 +65,9 @@ def open_case(
         require_agencies(session, partnership_id, [data["owner_agency"]], field="data.owner_agency")
     partnership = session.get(Partnership, partnership_id)
     assert partnership is not None
+    _check_kind(partnership, case_type, definition)
+    identifiers = {k: data[k] for k in definition.identifying_fields if data.get(k) not in (None, "")}
+    data = {k: v for k, v in data.items() if k not in definition.identifying_fields}
     number = _next_case_number(session, partnership_id)
     case = Case(
         partnership_id=partnership_id,
@@ -69,9 +79,33 @@ def open_case(
         created_by_id=actor.user_id if actor else None,
         stages=[],
         record={},
+        access_scope=definition.case_access,
+        parent_case_id=parent_case_id,
     )
     session.add(case)
     session.flush()
+    _enrol(session, case, actor=actor, members=members or [], opened_from=opened_from[0] if opened_from else None)
+    if not identifiers and opened_from is not None:
+        # A linked case is about the same person: it holds the opener's sealed identifiers too.
+        inherited = session.get(CaseSubject, opened_from[0].id)
+        if inherited is not None:
+            session.add(
+                CaseSubject(
+                    case_id=case.id,
+                    partnership_id=partnership_id,
+                    fields=list(inherited.fields),
+                    sealed=inherited.sealed,
+                )
+            )
+    if identifiers:
+        session.add(
+            CaseSubject(
+                case_id=case.id,
+                partnership_id=partnership_id,
+                fields=sorted(identifiers),
+                sealed=seal_json(identifiers),
+            )
+        )
     if opened_from is not None:
         parent, relation = opened_from
         session.add(
@@ -132,6 +166,52 @@ def open_linked_cases(
                 "nothing was changed",
                 exc.errors,
             ) from None
+
+
+def _check_kind(partnership: Partnership, case_type: str, definition: engine.LoadedDefinition) -> None:
+    kinds = definition.partnership_kinds
+    if kinds and partnership.kind != "joint" and partnership.kind not in kinds:
+        raise InvalidInput(
+            f"a {partnership.kind} partnership cannot open '{case_type}' cases",
+            [
+                {
+                    "field": "case_type",
+                    "message": f"'{case_type}' serves {', '.join(kinds)} partnerships (or a joint one); "
+                    "GET /api/v1/case-types lists the types yours can open",
+                }
+            ],
+        )
+
+
+def _enrol(
+    session: Session,
+    case: Case,
+    *,
+    actor: Principal | None,
+    members: list[tuple[uuid.UUID, str]],
+    opened_from: Case | None,
+) -> None:
+    """Record the involved agencies and the members (the opener leads; a linked case keeps its opener's people)."""
+    for code in dict.fromkeys(case.involved_agencies):
+        session.add(CaseAgency(case_id=case.id, agency_code=code, partnership_id=case.partnership_id))
+    people: dict[uuid.UUID, str] = {}
+    if opened_from is not None:
+        for member in session.exec(select(CaseMember).where(CaseMember.case_id == opened_from.id)).all():
+            people[member.user_id] = member.case_role
+    if actor is not None and not actor.machine:
+        people[actor.user_id] = CaseRole.LEAD.value
+    for user_id, role in members:
+        people.setdefault(user_id, role)
+    for user_id, role in people.items():
+        session.add(
+            CaseMember(
+                partnership_id=case.partnership_id,
+                case_id=case.id,
+                user_id=user_id,
+                case_role=role,
+                added_by_id=actor.user_id if actor else None,
+            )
+        )
 
 
 def _next_case_number(session: Session, partnership_id: uuid.UUID) -> int:

@@ -17,6 +17,7 @@ def _open(api: Api, case_type: str, data: dict[str, Any]) -> str:
     response = api.as_("business_manager").post(
         "/api/v1/cases",
         json={
+            "members": api.review_team(),
             "case_type": case_type,
             "title": "Audit",
             "subject_pseudonym": "Partner agencies",

@@ -16,6 +16,7 @@ def _open(api: Api, *, agencies: list[str], planned_meeting_date: str) -> dict[s
     response = api.as_("business_manager").post(
         "/api/v1/cases",
         json={
+            "members": api.review_team(),
             "case_type": CASE_TYPE,
             "title": "Neglect of adolescents audit",
             "subject_pseudonym": "Audit sample",

@@ -17,6 +17,7 @@ def _open(api: Api, kind: str, issued_at: str, agencies: list[str] = AGENCIES) -
     response = api.as_("business_manager").post(
         "/api/v1/cases",
         json={
+            "members": api.review_team(),
             "case_type": CASE_TYPE,
             "title": f"{kind} audit {issued_at[:4]}",
             "subject_pseudonym": "Partner agencies",
@@ -224,6 +225,7 @@ def test_adult_self_assessment_recent_issue_is_on_time(api: Api) -> None:
     refused = api.as_("business_manager").post(
         "/api/v1/cases",
         json={
+            "members": api.review_team(),
             "case_type": CASE_TYPE,
             "title": "x",
             "subject_pseudonym": "x",

@@ -14,6 +14,7 @@ def _open(api: Api, owner: str) -> dict[str, Any]:
     response = api.as_("business_manager").post(
         "/api/v1/cases",
         json={
+            "members": api.review_team(),
             "case_type": CASE_TYPE,
             "title": f"{owner} audit of strategy discussions",
             "subject_pseudonym": "Audit sample",

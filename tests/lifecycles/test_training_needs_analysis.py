@@ -16,6 +16,7 @@ def _open(api: Api, tna_year: str, issued_at: str, agencies: list[str] = AGENCIE
     response = api.as_("business_manager").post(
         "/api/v1/cases",
         json={
+            "members": api.review_team(),
             "case_type": CASE_TYPE,
             "title": f"Training needs analysis {tna_year}",
             "subject_pseudonym": "Partner agencies",
