@@ -185,6 +185,7 @@ def count_rows(url: str) -> dict[str, Any]:
         ).scalar_one()
         timers = session.execute(text("SELECT count(*) FROM timer")).scalar_one()
         audit = session.execute(text("SELECT count(*) FROM audit_event")).scalar_one()
+        access = session.execute(text("SELECT count(*) FROM access_event")).scalar_one()
     return {
         "cases": int(cases),
         "instances": int(instances),
@@ -193,6 +194,7 @@ def count_rows(url: str) -> dict[str, Any]:
         "open_business_manager_tasks": int(open_bm),
         "timers": int(timers),
         "audit_events": int(audit),
+        "access_events": int(access),
     }
 
 
@@ -471,6 +473,39 @@ class HttpBench:
         return elapsed
 
 
+def run_access_log(url: str, samples: int, warmup: int) -> dict[str, float]:
+    """What the access log adds to a logged read: one entry written in its own short write transaction.
+
+    That is exactly the work the request boundary does after a read (api/deps.py); the read itself is
+    measured over HTTP as get_case. Measured in-process against the same database, server stopped.
+    """
+    import uuid as uuid_module
+
+    from service.audit.access import write_entries
+    from service.db.engine import write_engine
+    from service.db.types import utcnow
+
+    partnership = uuid_module.uuid4()
+    times: list[float] = []
+    for i in range(warmup + samples):
+        entry = {
+            "partnership_id": partnership,
+            "at": utcnow(),
+            "actor_id": None,
+            "actor_label": "bench",
+            "kind": "case.read",
+            "object_type": "case",
+            "object_id": str(uuid_module.uuid4()),
+            "case_id": None,
+        }
+        started = time.perf_counter()
+        with write_engine(url).begin() as connection:
+            write_entries(connection, [entry], correlation_id="bench")
+        if i >= warmup:
+            times.append((time.perf_counter() - started) * 1000.0)
+    return summarise(times)
+
+
 def run_http(
     base_url: str, token: str, *, samples: int, warmup: int, preloaded_case_ids: list[str], rng: random.Random
 ) -> dict[str, dict[str, float]]:
@@ -652,6 +687,14 @@ def print_summary(report: dict[str, Any]) -> None:
     )
     if backend != "sqlite":
         log("  (the targets are stated for SQLite; this run is on " + backend + ")")
+    access = report.get("access_log")
+    if access:
+        share = access["p50"] / http["get_case"]["p50"] if http["get_case"]["p50"] else float("nan")
+        log(
+            f"  access log: each logged read (get_case) also writes one entry in its own transaction: "
+            f"p50 {access['p50']:.2f} ms, p99 {access['p99']:.2f} ms ({share:.0%} of get_case p50); "
+            f"entries written during the run: {report['after']['counts'].get('access_events', 0):,}"
+        )
 
 
 # --------------------------------------------------------------------------------------------- main
@@ -822,6 +865,7 @@ def main(argv: list[str] | None = None) -> int:
             server = None
             print_stats_table("", [(HTTP_LABELS[name], s) for name, s in report["http"].items()])
             report["after"] = {"counts": count_rows(url)}
+            report["access_log"] = run_access_log(url, args.samples, args.warmup)
             print_summary(report)
             report["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             if args.json:

@@ -33,6 +33,7 @@ USERS = [
     (Role.PARTNERSHIP_CHAIR, "Chris Hale", "chair@northshire.example", None),
     (Role.PARTNERSHIP_ADMIN, "Pat Adams", "admin@northshire.example", None),
     (Role.PROCESS_OWNER, "Owen Price", "process.owner@northshire.example", None),
+    (Role.DATA_PROTECTION_OFFICER, "Dana Okafor", "dpo@northshire.example", None),
 ]
 
 

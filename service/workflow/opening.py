@@ -55,6 +55,9 @@ def open_case(
     definition = registry.loaded(session, definition_row.id)
     if from_post_cases and definition.opened_by:
         raise Conflict(f"a '{case_type}' case opens with its own record, through {definition.opened_by}")
+    partnership = session.get(Partnership, partnership_id)
+    assert partnership is not None
+    _check_kind(partnership, case_type, definition)
     errors = engine.validate_submission(definition.start_form_schema, data)
     if errors:
         raise InvalidInput(
@@ -63,9 +66,6 @@ def open_case(
         )
     if isinstance(data.get("owner_agency"), str):  # convention: a case owned by one agency names a real one
         require_agencies(session, partnership_id, [data["owner_agency"]], field="data.owner_agency")
-    partnership = session.get(Partnership, partnership_id)
-    assert partnership is not None
-    _check_kind(partnership, case_type, definition)
     identifiers = {k: data[k] for k in definition.identifying_fields if data.get(k) not in (None, "")}
     data = {k: v for k, v in data.items() if k not in definition.identifying_fields}
     number = _next_case_number(session, partnership_id)
@@ -85,8 +85,9 @@ def open_case(
     session.add(case)
     session.flush()
     _enrol(session, case, actor=actor, members=members or [], opened_from=opened_from[0] if opened_from else None)
-    if not identifiers and opened_from is not None:
-        # A linked case is about the same person: it holds the opener's sealed identifiers too.
+    if not identifiers and opened_from is not None and parent_case_id is None:
+        # A linked review (a rapid review from a child death review) is about the same person: it holds the
+        # opener's sealed identifiers too. A record kept for another case (an action) is about no one.
         inherited = session.get(CaseSubject, opened_from[0].id)
         if inherited is not None:
             session.add(
