@@ -44,6 +44,7 @@ def me(principal: AgencyPrincipalDep) -> MeRead:
         roles=sorted(principal.roles),
         agency=principal.agency_code,
         machine=principal.machine,
+        oversight=principal.oversight,
     )
 
 

@@ -50,6 +50,11 @@ class MeRead(BaseModel):
     roles: list[str]
     agency: str | None
     machine: bool = Field(description="True for a partner system's agency-scoped machine token.")
+    oversight: bool = Field(
+        default=False,
+        description="True when one of your roles is a partnership oversight role: you see every case. Otherwise "
+        "you see the cases you are a member of, and your agency's part of the cases that involve it.",
+    )
 
 
 class AuditEventRead(BaseModel):

@@ -271,6 +271,8 @@ def test_members_are_added_and_removed_by_the_business_manager_and_audited(api: 
 
 def test_oversight_roles_are_the_partnerships_choice(api: Api, world: dict[str, Any], db_url: str) -> None:
     chair = api.as_("partnership_chair")
+    assert chair.get("/api/v1/me").json()["oversight"] is True
+    assert api.as_("case_review_group_member").get("/api/v1/me").json()["oversight"] is False
     assert chair.get(f"/api/v1/cases/{world['case']['id']}").json()["access"] == "full"
     with get_engine(db_url).begin() as conn:
         conn.execute(text("""UPDATE partnership SET data_protection = '{"oversight_roles": ["business_manager"]}'"""))

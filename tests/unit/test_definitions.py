@@ -122,3 +122,39 @@ def test_case_openers_are_read_and_unsafe_opener_data_is_refused() -> None:
         _load_cdr(CDR.replace(data.encode(), b'__import__("os")'))
     assert [p.element_id for p in refused.value.problems] == [element]
     assert "opensCase.data" in refused.value.problems[0].message
+
+
+def _with_process_properties(properties: str) -> bytes:
+    xml = PROBE.replace(
+        b"<bpmn:definitions ", b'<bpmn:definitions xmlns:camunda="http://camunda.org/schema/1.0/bpmn" ', 1
+    )
+    return xml.replace(
+        b'<bpmn:process id="loop_probe" name="Loop probe" isExecutable="true">',
+        b'<bpmn:process id="loop_probe" name="Loop probe" isExecutable="true"><bpmn:extensionElements>'
+        b"<camunda:properties>" + properties.encode() + b"</camunda:properties></bpmn:extensionElements>",
+    )
+
+
+def test_need_to_know_properties_are_read_and_unknown_values_refused() -> None:
+    loaded = _load(
+        _with_process_properties(
+            '<camunda:property name="partnershipKinds" value="children, adults"/>'
+            '<camunda:property name="caseAccess" value="partnership"/>'
+        )
+    )
+    assert loaded.partnership_kinds == ("children", "adults") and loaded.case_access == "partnership"
+    problems = _problems(
+        _with_process_properties(
+            '<camunda:property name="partnershipKinds" value="childrens"/>'
+            '<camunda:property name="caseAccess" value="everyone"/>'
+        )
+    )
+    messages = " ".join(p.message for p in problems)
+    assert "'childrens', which is not a kind of partnership" in messages and "caseAccess 'everyone'" in messages
+
+
+def test_identifying_start_fields_are_marked_in_the_schema() -> None:
+    cspr = engine.load_definition((REPO_ROOT / "bpmn" / "cspr.bpmn").read_bytes(), process_id="cspr", source="cspr")
+    assert "subject_name" in cspr.identifying_fields and "aware_at" not in cspr.identifying_fields
+    assert cspr.start_form_schema["properties"]["subject_name"]["x-identifying"] is True
+    assert "x-identifying" not in cspr.start_form_schema["properties"]["aware_at"]
