@@ -21,6 +21,8 @@ from service.engine.functions import to_date, to_date_or_none
 from service.models import Action, Case, ProcessInstance
 from service.outbox.emit import emit
 from service.outbox.events import EventType
+from service.workflow.after_step import PROJECTIONS, StepDone, after_step
+from service.workflow.stepper import lock_instance, step
 
 ACTION_CASE_TYPE = "action"
 PLAN_CLOSED_MESSAGE = "action_plan_closed"
@@ -77,9 +79,6 @@ def close_plan_if_done(session: Session, review_case_id: uuid.UUID) -> None:
     ).first()
     if instance is None or PLAN_CLOSED_MESSAGE not in (instance.waiting_messages or []):
         return
-    # Imported here: the stepper calls this module while applying a step (mutual recursion).
-    from service.workflow.stepper import lock_instance, step
-
     locked = lock_instance(session, instance.partnership_id, instance.id)
     step(session, instance=locked, action=lambda d, s: engine.deliver_message(d, s, PLAN_CLOSED_MESSAGE, {}))
     review = session.get(Case, review_case_id)
@@ -115,3 +114,12 @@ def action_event_data(action: Action, case_reference: str) -> dict[str, Any]:
         "due_date": action.due_date.isoformat(),
         "links": {"action": f"/api/v1/actions/{action.id}"},
     }
+
+
+@after_step(PROJECTIONS)
+def _after_step(session: Session, done: StepDone) -> None:
+    # An action's row follows its lifecycle; a review now waiting for its plan to close, with no work left, closes.
+    if done.case.case_type == ACTION_CASE_TYPE:
+        sync_action(session, done.case, done.snapshot)
+    elif PLAN_CLOSED_MESSAGE in done.snapshot.waiting_messages and PLAN_CLOSED_MESSAGE not in done.was_waiting:
+        close_plan_if_done(session, done.case.id)

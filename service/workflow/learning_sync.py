@@ -15,6 +15,7 @@ from service.db.types import utcnow
 from service.models import Case, LearningItem, LearningStageVisit
 from service.outbox.emit import emit
 from service.outbox.events import EventType
+from service.workflow.after_step import PROJECTIONS, StepDone, after_step
 
 LEARNING_CASE_TYPE = "learning_item"
 CASCADE_TASK = "Task_ConfirmCascade"
@@ -75,3 +76,9 @@ def _request_cascades(session: Session, item: LearningItem, case: Case, snapshot
             },
         )
     item.cascade_requested = requested
+
+
+@after_step(PROJECTIONS)
+def _after_step(session: Session, done: StepDone) -> None:
+    if done.case.case_type == LEARNING_CASE_TYPE:
+        sync_learning_item(session, done.case, done.snapshot)

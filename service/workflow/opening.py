@@ -25,6 +25,7 @@ from service.outbox.events import EventType
 from service.processes import registry
 from service.processes.settings import settings_for
 from service.sealing import seal_json
+from service.workflow.after_step import OPEN_LINKED_CASES, StepDone, after_step
 from service.workflow.stepper import create_instance
 
 
@@ -167,6 +168,16 @@ def open_linked_cases(
                 "nothing was changed",
                 exc.errors,
             ) from None
+
+
+@after_step(OPEN_LINKED_CASES)
+def _open_what_the_step_asked_for(session: Session, done: StepDone) -> None:
+    definition, snapshot = done.definition, done.snapshot
+    openers = [
+        e for e in snapshot.completed_element_ids if e in definition.case_openers and e not in done.passed_before
+    ]
+    if openers:
+        open_linked_cases(session, case=done.case, definition=definition, passed=openers, variables=snapshot.variables)
 
 
 def _check_kind(partnership: Partnership, case_type: str, definition: engine.LoadedDefinition) -> None:

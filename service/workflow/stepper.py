@@ -26,6 +26,7 @@ from service.models import Case, HumanTask, ProcessInstance, Timer
 from service.outbox.emit import emit_case_event, emit_task_event
 from service.outbox.events import EventType
 from service.processes import registry
+from service.workflow.after_step import StepDone, run_after_step
 
 EngineAction = Callable[[engine.LoadedDefinition, dict[str, Any]], engine.Snapshot]
 
@@ -193,10 +194,16 @@ def _apply(
         )
     session.add(case)
     # Last, so a step these start (a linked case, the review's plan closing) sees this one fully applied.
-    # Imported here: those steps come back through this module (mutual recursion).
-    from service.workflow.projections import after_step
-
-    after_step(session, case, definition, snapshot, passed_before=passed_before, was_waiting=before_waiting)
+    run_after_step(
+        session,
+        StepDone(
+            case=case,
+            definition=definition,
+            snapshot=snapshot,
+            passed_before=frozenset(passed_before),
+            was_waiting=frozenset(before_waiting),
+        ),
+    )
 
 
 def _project_tasks(
