@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
+from sqlmodel import select
 
-from tests.conftest import Api
+from service.db.session import unit_of_work
+from service.demo import DEMO_KEY
+from service.identity import directory
+from service.identity.tokens import create_token
+from service.models import Partnership
+from tests.conftest import Api, unique
 
 # Which demo token does each lane's work (agency tasks use the agency's own lead).
 ROLE_TOKEN = {
@@ -42,12 +48,23 @@ def open_tasks(api: Api, case_id: str, element_id: str | None = None) -> list[di
     return [t for t in items if element_id is None or t["element_id"] == element_id]
 
 
-def complete(api: Api, case_id: str, element_id: str, answers: dict[str, Any], *, agency: str | None = None) -> None:
-    """Complete the one open task of ``element_id`` (for ``agency``), checking answers against its schema."""
+def complete(
+    api: Api,
+    case_id: str,
+    element_id: str,
+    answers: dict[str, Any],
+    *,
+    agency: str | None = None,
+    as_: str | None = None,
+) -> None:
+    """Complete the one open task of ``element_id`` (for ``agency``), checking answers against its schema.
+
+    The demo user of the task's role does it, unless ``as_`` names another token.
+    """
     candidates = [t for t in open_tasks(api, case_id, element_id) if agency is None or t["agency"] == agency]
     assert len(candidates) == 1, f"expected one open {element_id} ({agency}), got {candidates}"
     task = candidates[0]
-    token = f"agency_safeguarding_lead:{task['agency']}" if task["agency"] else ROLE_TOKEN[task["role"]]
+    token = as_ or (f"agency_safeguarding_lead:{task['agency']}" if task["agency"] else ROLE_TOKEN[task["role"]])
     client = api.as_(token)
     detail = client.get(f"/api/v1/tasks/{task['id']}")
     assert detail.status_code == 200, detail.text
@@ -154,3 +171,49 @@ def ended_at(api: Api, case_id: str) -> list[str]:
     instance = api.as_("business_manager").get(f"/api/v1/process-instances/{case['instance_id']}")
     assert instance.status_code == 200, instance.text
     return [e for e in instance.json()["completed_element_ids"] if e.startswith("EndEvent_")]
+
+
+def add_person(api: Api, db_url: str, *roles: str) -> str:
+    """Another person in the demo partnership holding ``roles``; returns their key in ``api.tokens``."""
+    with unit_of_work(url=db_url) as session:
+        partnership = session.exec(select(Partnership).where(Partnership.key == DEMO_KEY)).one()
+        user = directory.add_user(
+            session,
+            partnership_id=partnership.id,
+            name=f"Holder of {' and '.join(roles)}",
+            email=f"{unique()}@northshire.example",
+            roles=list(roles),
+        )
+        key = f"person:{user.id}"
+        api.tokens[key] = create_token(session, user_id=user.id, name="test")
+    return key
+
+
+Step = tuple[str, dict[str, Any]]
+
+
+def second_person_check(
+    api: Api,
+    db_url: str,
+    case_id: str,
+    prepare: Step,
+    check: Step,
+    *,
+    roles: tuple[str, ...] = ("business_manager", "partnership_chair"),
+) -> str:
+    """Four eyes: a person holding ``roles`` does ``prepare`` and is refused ``check`` (403); someone else does it.
+
+    ``prepare`` and ``check`` are (element id, answers). Returns the preparer's token key.
+    """
+    preparer = add_person(api, db_url, *roles)
+    complete(api, case_id, *prepare, as_=preparer)
+    (task,) = open_tasks(api, case_id, check[0])
+    own = api.as_(preparer)
+    assert own.get(f"/api/v1/tasks/{task['id']}").json()["checks_work_of"] == prepare[0]
+    for action, body in (("claim", None), ("complete", {"data": check[1]})):
+        refused = own.post(f"/api/v1/tasks/{task['id']}/{action}", json=body)
+        assert refused.status_code == 403, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert "second-person check" in refused.json()["detail"] and "which you completed" in refused.json()["detail"]
+    complete(api, case_id, *check)  # the demo user of the check's role: another person
+    return preparer

@@ -30,6 +30,7 @@ def _read(view: TaskView, response: Response) -> TaskRead:
         data=view.task.data,
         suggested_data=view.suggested_data,
         complete_via=view.complete_via,
+        checks_work_of=view.checks_work_of,
     )
 
 

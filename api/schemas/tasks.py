@@ -47,6 +47,11 @@ class TaskRead(TaskSummary):
     complete_via: str | None = Field(
         default=None, description="When set, this task is completed through that endpoint, not /complete."
     )
+    checks_work_of: str | None = Field(
+        default=None,
+        description="When set, this task is a second-person check of that task (its BPMN element id): whoever "
+        "completed it may not claim or complete this one (403), even when they hold this task's role too.",
+    )
 
 
 class TaskCompletion(BaseModel):

@@ -16,7 +16,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from service.engine import expressions, forms
-from service.engine.openers import CaseOpener, case_openers, opener_problems
+from service.engine.openers import CaseOpener, case_openers, element_properties, opener_problems
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -61,6 +61,7 @@ class UserTaskInfo:
     prefill: str | None = None  # "previous": offer the agency's answers from its previous case of this type
     prefill_match: str | None = None  # ``prefillMatch``: only from a previous case where this variable was equal
     complete_via: str | None = None  # the API that completes this task (its own checks run there), if not /complete
+    checks_work_of: str | None = None  # ``checksWorkOf``: the user task whose completer may not do this one
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,7 @@ def _xml_problems(tree: etree._ElementTree, process_id: str, known_roles: frozen
         problems.extend(_clock_problems(process))
         problems.extend(_access_problems(process))
         problems.extend(Problem(message, element_id) for element_id, message in opener_problems(process))
+        problems.extend(_checks_work_of_problems(process))
         start_fields = _start_form_fields(process)
         problems.extend(Problem(p, "start form") for p in forms.field_problems(start_fields))
     return problems
@@ -385,6 +387,28 @@ def _lane_problems(root: etree._Element, known_roles: frozenset[str] | None) -> 
     return problems
 
 
+def _checks_work_of_problems(process: etree._Element) -> list[Problem]:
+    """A second-person check (``checksWorkOf``) must name another user task of this diagram."""
+    user_tasks = {task.get("id") for task in process.iter(f"{{{BPMN_NS}}}userTask")}
+    problems: list[Problem] = []
+    for element in process.iter():
+        named = element_properties(element).get("checksWorkOf")
+        if named is None:
+            continue
+        named = named.strip()
+        if element.tag != f"{{{BPMN_NS}}}userTask":
+            problems.append(_at(element, "checksWorkOf belongs on a user task: the check a second person does"))
+            continue
+        wrong = "this task itself" if named == element.get("id") else None
+        if named not in user_tasks:
+            wrong = f"'{named}', which is not a user task of this diagram"
+        if wrong:
+            problems.append(
+                _at(element, f"checksWorkOf names {wrong}; name the task whose completer must not do this check")
+            )
+    return problems
+
+
 def _user_task_info(task_spec: Any) -> tuple[UserTaskInfo, list[Problem]]:
     extensions = task_spec.extensions or {}
     fields = task_spec.form.fields if task_spec.form else []
@@ -402,6 +426,7 @@ def _user_task_info(task_spec: Any) -> tuple[UserTaskInfo, list[Problem]]:
         prefill=extensions.get("prefill") or None,
         prefill_match=extensions.get("prefillMatch") or None,
         complete_via=extensions.get("completeVia") or None,
+        checks_work_of=(extensions.get("checksWorkOf") or "").strip() or None,
     )
     if info.prefill not in (None, "previous"):
         problems.append(Problem(f"prefill '{info.prefill}' is not known; use 'previous'", element_id, name))

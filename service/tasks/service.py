@@ -22,6 +22,7 @@ from service.outbox.emit import emit_task_event
 from service.outbox.events import EventType
 from service.pagination import Page, paginate
 from service.processes import registry
+from service.tasks import four_eyes
 from service.workflow.stepper import lock_instance, step
 
 TASK_STATES = ("open", "completed", "cancelled")
@@ -50,6 +51,7 @@ class TaskView:
     prefill: str | None = None
     prefill_match: str | None = None
     suggested_data: dict[str, Any] | None = None
+    checks_work_of: str | None = None
 
 
 def list_tasks(
@@ -97,6 +99,7 @@ def claim(session: Session, principal: Principal, task_id: uuid.UUID, *, if_matc
     _check_version(task, if_match)
     _check_open(task)
     _check_may_do(principal, task)
+    four_eyes.refuse_own_work(session, principal, task, four_eyes.user_task_info(session, task))
     if task.assignee_id not in (None, principal.user_id):
         raise Conflict("the task is already claimed by someone else; they must unclaim it first")
     if task.assignee_id is None:
@@ -140,6 +143,7 @@ def complete(
     """
     task = _visible_task(session, principal, task_id)
     _check_may_do(principal, task)
+    four_eyes.refuse_own_work(session, principal, task, four_eyes.user_task_info(session, task))
     instance = lock_instance(session, principal.partnership_id, task.instance_id)
     refreshed = task
     if session.get_bind().dialect.name != "sqlite":
@@ -221,6 +225,7 @@ def _view(session: Session, task: HumanTask) -> TaskView:
         complete_via=info.complete_via if info else None,
         prefill=info.prefill if info else None,
         prefill_match=info.prefill_match if info else None,
+        checks_work_of=info.checks_work_of if info else None,
     )
     return view
 

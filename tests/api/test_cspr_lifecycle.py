@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from service.engine.functions import add_days, today
 from tests.conftest import Api
-from tests.helpers import clock, complete, get_case, open_case, open_tasks, run_rapid_review
+from tests.helpers import clock, complete, get_case, open_case, open_tasks, run_rapid_review, second_person_check
 
 AGENCIES = ["police", "health", "la"]
 
 
-def test_local_review_from_notification_to_publication_over_easter(api: Api) -> None:
+def test_local_review_from_notification_to_publication_over_easter(api: Api, db_url: str) -> None:
     # Thursday 2 April 2026: Good Friday (3 April) and Easter Monday (6 April) are not working days.
     case = open_case(api, aware_at="2026-04-02", agencies=AGENCIES)
     case_id = case["id"]
@@ -131,6 +131,11 @@ def test_local_review_from_notification_to_publication_over_easter(api: Api) -> 
         "Task_DecideOnPublication",
         {"publication_decision": "publish", "publication_decision_rationale": "public interest"},
     )
+    # Nothing goes to the Panel, Secretary of State or Ofsted before the redaction has had a second person's check:
+    # the business manager redacts, the partnership chair checks, and someone holding both roles is refused.
+    assert not open_tasks(api, case_id, "Task_SendReportBeforePublication")
+    redact = ("Task_PrepareRedactedReport", {"redacted_report_reference": "final-redacted"})
+    second_person_check(api, db_url, case_id, redact, ("Task_CheckRedaction", {"redaction_checked": True}))
     # Sent on Thursday 1 October for Monday 5 October: under 7 working days, so publication is rescheduled.
     complete(
         api,
@@ -173,6 +178,7 @@ def test_local_review_from_notification_to_publication_over_easter(api: Api) -> 
     record = case["record"]
     assert record["methodology"] == "silp" and record["reviewer_name"] == "J. Doe"
     assert record["published_at"] == "2026-10-20" and record["recommendation_count"] == 2
+    assert record["redacted_report_reference"] == "final-redacted" and record["redaction_checked"] is True
     instance = api.as_("business_manager").get(f"/api/v1/process-instances/{instance_id}").json()
     assert instance["status"] == "completed" and instance["active_element_ids"] == []
 
@@ -239,6 +245,12 @@ def test_report_not_published_records_why(api: Api) -> None:
         complete(api, case_id, element, answers)
     case = get_case(api, case_id)
     assert "publication" not in [c["key"] for c in case["clocks"]]  # no publication clock once declined
+    # The report the Panel and Secretary of State receive is the redacted one, checked by the chair.
+    assert not open_tasks(api, case_id, "Task_SendFinalReportToPanelAndSecretaryOfState")
+    complete(api, case_id, "Task_PrepareRedactedReport", {"redacted_report_reference": "f-redacted"})
+    check = open_tasks(api, case_id, "Task_CheckRedaction")
+    assert [(t["role"], t["stage"]) for t in check] == [("partnership_chair", "Publication")]
+    complete(api, case_id, "Task_CheckRedaction", {"redaction_checked": True})
     complete(
         api,
         case_id,

@@ -10,7 +10,7 @@ from sqlmodel import select
 from service.db.session import unit_of_work
 from service.models import Partnership
 from tests.conftest import Api
-from tests.helpers import clock, complete, deliver, ended_at, get_case, open_review, open_tasks
+from tests.helpers import clock, complete, deliver, ended_at, get_case, open_review, open_tasks, second_person_check
 
 AGENCIES = ["police", "health", "probation"]
 POLICE_NOTIFICATION = {"referral_source": "police_notification"}
@@ -75,16 +75,11 @@ def provide_imrs(api: Api, case_id: str, on: str) -> None:
 
 def publish(api: Api, case_id: str, on: str) -> None:
     complete(api, case_id, "Task_PrepareAnonymisedReport", {"anonymised_report_reference": "DHR-anon-v1"})
-    complete(
-        api,
-        case_id,
-        "Task_CheckAnonymisation",
-        {"anonymisation_checked": True, "anonymisation_checked_by": "C. Reeves"},
-    )
+    complete(api, case_id, "Task_CheckAnonymisation", {"anonymisation_checked": True})
     complete(api, case_id, "Task_PublishReport", {"published_at": on})
 
 
-def test_review_held_returned_by_the_qa_panel_once_then_published_and_action_plan_closed(api: Api) -> None:
+def test_review_held_returned_by_the_qa_panel_once_then_published_and_action_plan_closed(api: Api, db_url: str) -> None:
     # Police notification on Tuesday 3 March 2026: one calendar month is Friday 3 April 2026, Good Friday.
     # Month clocks are calendar months: the bank holiday does not move the due date.
     case = open_review(api, "dhr", referral_date="2026-03-03", agencies=AGENCIES, data=POLICE_NOTIFICATION)
@@ -155,26 +150,16 @@ def test_review_held_returned_by_the_qa_panel_once_then_published_and_action_pla
     )
     assert get_case(api, case_id)["stages"] == ["Publication"]
 
-    # The second person finds the report still identifies the children: it goes back to be corrected.
-    complete(api, case_id, "Task_PrepareAnonymisedReport", {"anonymised_report_reference": "DHR-anon-v1"})
-    complete(
-        api,
-        case_id,
-        "Task_CheckAnonymisation",
-        {
-            "anonymisation_checked": False,
-            "anonymisation_checked_by": "C. Reeves",
-            "anonymisation_issues": "school named",
-        },
-    )
+    # Whoever anonymised the report may not check it, even holding the panel member's role too. The second
+    # person finds it still identifies the children: it goes back to be corrected.
+    anonymise = ("Task_PrepareAnonymisedReport", {"anonymised_report_reference": "DHR-anon-v1"})
+    not_safe = ("Task_CheckAnonymisation", {"anonymisation_checked": False, "anonymisation_issues": "school named"})
+    both_roles = ("business_manager", "case_review_group_member")
+    first_preparer = second_person_check(api, db_url, case_id, anonymise, not_safe, roles=both_roles)
     assert not open_tasks(api, case_id, "Task_PublishReport")
     complete(api, case_id, "Task_PrepareAnonymisedReport", {"anonymised_report_reference": "DHR-anon-v2"})
-    complete(
-        api,
-        case_id,
-        "Task_CheckAnonymisation",
-        {"anonymisation_checked": True, "anonymisation_checked_by": "C. Reeves"},
-    )
+    # Only the latest preparation counts: the first preparer did not correct it, so may check it now.
+    complete(api, case_id, "Task_CheckAnonymisation", {"anonymisation_checked": True}, as_=first_preparer)
     complete(
         api, case_id, "Task_PublishReport", {"published_at": "2026-11-27", "publication_url": "https://example.org/d"}
     )
@@ -200,6 +185,7 @@ def test_review_held_returned_by_the_qa_panel_once_then_published_and_action_pla
     assert record["resubmitted_to_home_office_at"] == "2026-11-02"
     assert record["qa_outcome"] == "approved" and record["qa_outcome_at"] == "2026-11-20"
     assert record["anonymisation_checked"] is True and record["published_at"] == "2026-11-27"
+    assert record["anonymised_report_reference"] == "DHR-anon-v2" and "anonymisation_checked_by" not in record
 
 
 def test_no_dhr_informs_the_home_office_and_closes(api: Api) -> None:

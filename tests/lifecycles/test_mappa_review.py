@@ -10,7 +10,7 @@ from sqlmodel import select
 from service.db.session import unit_of_work
 from service.models import Partnership
 from tests.conftest import Api
-from tests.helpers import clock, complete, deliver, ended_at, get_case, open_review, open_tasks
+from tests.helpers import clock, complete, deliver, ended_at, get_case, open_review, open_tasks, second_person_check
 
 AGENCIES = ["police", "probation", "health"]
 SFO = {"referral_source": "serious_incident_notification"}
@@ -73,7 +73,7 @@ def prepare_review(api: Api, case_id: str, *, on: str) -> None:
     )
 
 
-def test_board_returns_the_report_once_then_approves_it_for_publication(api: Api) -> None:
+def test_board_returns_the_report_once_then_approves_it_for_publication(api: Api, db_url: str) -> None:
     case = open_review(api, "mappa_review", referral_date="2025-10-31", agencies=AGENCIES, data=SFO)
     case_id = case["id"]
     assert case["reference"].startswith("MAPPA-")
@@ -130,6 +130,16 @@ def test_board_returns_the_report_once_then_approves_it_for_publication(api: Api
         "Task_BoardApproval",
         {"board_decision": "approve_for_publication", "board_decision_at": "2026-05-12"},
     )
+    # A redacted report first, checked by another business manager; the first one still names the victim's street.
+    assert not open_tasks(api, case_id, "Task_PublishReport")
+    redact = ("Task_PrepareRedactedReport", {"redacted_report_reference": "MAPPA-redacted-v1"})
+    not_safe = ("Task_CheckRedaction", {"redaction_checked": False, "redaction_issues": "the victim's street is named"})
+    preparer = second_person_check(api, db_url, case_id, redact, not_safe)
+    assert not open_tasks(api, case_id, "Task_PublishReport")
+    complete(
+        api, case_id, "Task_PrepareRedactedReport", {"redacted_report_reference": "MAPPA-redacted-v2"}, as_=preparer
+    )
+    complete(api, case_id, "Task_CheckRedaction", {"redaction_checked": True})
     publish = open_tasks(api, case_id, "Task_PublishReport")
     assert len(publish) == 1 and publish[0]["role"] == "business_manager"
     complete(api, case_id, "Task_PublishReport", {"published_at": "2026-05-26"})  # after the spring bank holiday
@@ -151,6 +161,7 @@ def test_board_returns_the_report_once_then_approves_it_for_publication(api: Api
     assert record["reviewer_name"] == "M. Author" and record["reviewer_declared_affiliations"] == "none"
     assert record["methodology"] == "silp" and record["review_completed_at"] == "2026-05-06"
     assert record["board_decision"] == "approve_for_publication" and record["published_at"] == "2026-05-26"
+    assert record["redacted_report_reference"] == "MAPPA-redacted-v2" and record["redaction_checked"] is True
 
 
 def test_no_review_closes_at_once(api: Api) -> None:

@@ -10,7 +10,7 @@ from sqlmodel import select
 from service.db.session import unit_of_work
 from service.models import Partnership
 from tests.conftest import Api
-from tests.helpers import clock, complete, deliver, ended_at, get_case, open_review, open_tasks
+from tests.helpers import clock, complete, deliver, ended_at, get_case, open_review, open_tasks, second_person_check
 
 AGENCIES = ["police", "health", "asc"]
 ALL_MET = {
@@ -101,7 +101,7 @@ def run_review_to_publication_decision(
     complete(api, case_id, "Task_SubmitFinalReport", {"review_completed_at": final, "recommendation_count": 4})
 
 
-def test_inconsistent_decisions_go_back_then_a_mandatory_sar_runs_to_its_action_plan(api: Api) -> None:
+def test_inconsistent_decisions_go_back_then_a_mandatory_sar_runs_to_its_action_plan(api: Api, db_url: str) -> None:
     case = open_review(api, "sar", referral_date="2025-08-20", agencies=AGENCIES, subject="Adult B")
     case_id = case["id"]
     assert case["reference"].startswith("SAR-")
@@ -208,6 +208,10 @@ def test_inconsistent_decisions_go_back_then_a_mandatory_sar_runs_to_its_action_
         "Task_DecideOnPublication",
         {"publication_decision": "publish", "publication_decision_rationale": "public interest; family agree"},
     )
+    # Nothing is published until a second business manager has checked the redaction.
+    assert not open_tasks(api, case_id, "Task_PublishReport")
+    redact = ("Task_PrepareRedactedReport", {"redacted_report_reference": "SAR-redacted-v1"})
+    second_person_check(api, db_url, case_id, redact, ("Task_CheckRedaction", {"redaction_checked": True}))
     complete(
         api, case_id, "Task_PublishReport", {"published_at": "2026-03-16", "publication_url": "https://example.org/sar"}
     )
@@ -232,6 +236,7 @@ def test_inconsistent_decisions_go_back_then_a_mandatory_sar_runs_to_its_action_
     assert record["reviewer_declared_affiliations"] == "none"
     assert record["review_completed_at"] == "2026-02-27" and record["recommendation_count"] == 4
     assert record["published_at"] == "2026-03-16" and record["has_actions"] is True
+    assert record["redacted_report_reference"] == "SAR-redacted-v1" and record["redaction_checked"] is True
 
 
 def test_not_a_sar_informs_the_referrer_and_closes(api: Api) -> None:

@@ -26,6 +26,16 @@ def rename_task(xml: bytes, element_id: str, name: str) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
 
+def set_task_property(xml: bytes, element_id: str, name: str, value: str) -> bytes:
+    """Change one of a task's camunda:properties, as the modeler's properties panel does."""
+    root = etree.fromstring(xml)
+    prop = root.find(
+        f".//*[@id='{element_id}']/bpmn:extensionElements/camunda:properties/camunda:property[@name='{name}']", NS
+    )
+    prop.set("value", value)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
 def add_approval_branch(xml: bytes) -> bytes:
     """After 'Agree terms of reference', the chair approves: approved goes on, rejected goes back."""
     root = etree.fromstring(xml)

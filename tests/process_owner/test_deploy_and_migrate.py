@@ -92,6 +92,29 @@ def test_broken_uploads_are_refused_with_every_problem_named_and_nothing_changes
     assert _cspr_versions(api) == before
 
 
+def test_a_second_person_check_of_an_unknown_task_is_refused_at_validation_and_at_deploy(api: Api) -> None:
+    edited = edits.set_task_property(edits.CSPR, "Task_CheckRedaction", "checksWorkOf", "Task_Nope")
+    expected = {
+        "severity": "error",
+        "element_id": "Task_CheckRedaction",
+        "element_name": "Check the redaction (second person)",
+        "message": "checksWorkOf names 'Task_Nope', which is not a user task of this diagram; "
+        "name the task whose completer must not do this check",
+    }
+    report = (
+        api.as_("process_owner")
+        .post("/api/v1/process-definitions/validate", files={"file": ("cspr.bpmn", edited, "application/xml")})
+        .json()
+    )
+    assert report["valid"] is False
+    found = [p for p in report["problems"] if p["element_id"] == "Task_CheckRedaction"]
+    assert [{k: v for k, v in p.items() if k != "line"} for p in found] == [expected] and found[0]["line"]
+    refused = _deploy(api, edited)
+    assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    assert [p for p in refused.json()["problems"] if p["element_id"] == "Task_CheckRedaction"] == found
+    assert [v["version"] for v in _cspr_versions(api)] == [1]
+
+
 def test_validation_is_a_dry_run_with_warnings(api: Api) -> None:
     edited = edits.CSPR.replace(b'name="Scope the review"', b'name=""')
     report = (

@@ -25,6 +25,7 @@ LOCAL_REVIEW = {
     },
     "Task_QualityAssureDraft": [{"qa_outcome": "revisions_needed"}, {"qa_outcome": "approved"}],
     "Task_DecideOnPublication": {"publication_decision": "publish", "publication_decision_rationale": "yes"},
+    "Task_CheckRedaction": {"redaction_checked": True},
     "Task_SendReportBeforePublication": {"report_sent_at": "2026-10-01", "planned_publication_date": "2026-10-20"},
     "Task_PublishReport": {"published_at": "2026-10-20", "publication_url": "https://example.org/r"},
 }
@@ -55,6 +56,7 @@ def test_simulating_the_cspr_returns_the_local_review_path_with_its_clocks(api: 
         "Task_HoldRapidReviewMeeting",
         "Task_ScopeReview",
         "Task_ReviseDraftReport",
+        "Task_CheckRedaction",
         "Task_PublishReport",
         "Task_RecordRecommendations",
     ]

@@ -158,3 +158,50 @@ def test_identifying_start_fields_are_marked_in_the_schema() -> None:
     assert "subject_name" in cspr.identifying_fields and "aware_at" not in cspr.identifying_fields
     assert cspr.start_form_schema["properties"]["subject_name"]["x-identifying"] is True
     assert "x-identifying" not in cspr.start_form_schema["properties"]["aware_at"]
+
+
+DHR = (REPO_ROOT / "bpmn" / "dhr.bpmn").read_bytes()
+CHECKS_PREPARER = b'name="checksWorkOf" value="Task_PrepareAnonymisedReport"'
+
+
+def test_a_second_person_check_names_the_task_whose_completer_it_excludes() -> None:
+    definition = engine.load_definition(DHR, process_id="dhr", source="dhr.bpmn", known_roles=ALL_ROLES)
+    assert definition.user_tasks["Task_CheckAnonymisation"].checks_work_of == "Task_PrepareAnonymisedReport"
+    assert definition.user_tasks["Task_PrepareAnonymisedReport"].checks_work_of is None
+
+
+@pytest.mark.parametrize(
+    ("named", "wrong"),
+    [
+        (b"Task_Nope", "'Task_Nope', which is not a user task of this diagram"),
+        (b"Gateway_AnonymisationChecked", "'Gateway_AnonymisationChecked', which is not a user task of this diagram"),
+        (b"Task_CheckAnonymisation", "this task itself"),
+    ],
+)
+def test_a_second_person_check_of_anything_but_another_user_task_is_refused(named: bytes, wrong: str) -> None:
+    assert DHR.count(CHECKS_PREPARER) == 1
+    xml = DHR.replace(CHECKS_PREPARER, b'name="checksWorkOf" value="' + named + b'"')
+    with pytest.raises(engine.DefinitionInvalid) as refused:
+        engine.load_definition(xml, process_id="dhr", source="dhr.bpmn", known_roles=ALL_ROLES)
+    assert [(p.element_id, p.message, p.severity) for p in refused.value.problems] == [
+        (
+            "Task_CheckAnonymisation",
+            f"checksWorkOf names {wrong}; name the task whose completer must not do this check",
+            "error",
+        )
+    ]
+    assert refused.value.problems[0].line
+
+
+def test_a_second_person_check_belongs_on_a_user_task() -> None:
+    gateway = b'<bpmn:exclusiveGateway id="Gateway_HasActions" name="Any actions?" default="Flow_HasActions">'
+    xml = DHR.replace(
+        gateway,
+        gateway + b"<bpmn:extensionElements><camunda:properties><camunda:property " + CHECKS_PREPARER + b"/>"
+        b"</camunda:properties></bpmn:extensionElements>",
+    )
+    with pytest.raises(engine.DefinitionInvalid) as refused:
+        engine.load_definition(xml, process_id="dhr", source="dhr.bpmn", known_roles=ALL_ROLES)
+    assert [(p.element_id, p.message) for p in refused.value.problems] == [
+        ("Gateway_HasActions", "checksWorkOf belongs on a user task: the check a second person does")
+    ]

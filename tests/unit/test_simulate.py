@@ -34,6 +34,7 @@ LOCAL_REVIEW: dict[str, Any] = {
     "Task_AppointIndependentReviewer": {"reviewer_name": "A. Reviewer", "reviewer_declaration_signed": True},
     "Task_QualityAssureDraft": {"qa_outcome": "approved"},
     "Task_DecideOnPublication": {"publication_decision": "publish", "publication_decision_rationale": "Public"},
+    "Task_CheckRedaction": {"redaction_checked": True},
     "Task_SendReportBeforePublication": {"report_sent_at": "2026-10-01", "planned_publication_date": "2026-10-20"},
     "Task_PublishReport": {"published_at": "2026-10-20", "publication_url": "https://example.org/cspr"},
 }
@@ -68,6 +69,9 @@ def test_the_local_review_path_runs_to_the_end_with_its_clocks(cspr: engine.Load
             "Task_NotifyPanel",
             "Task_HoldRapidReviewMeeting",
             "Task_ScopeReview",
+            "Task_PrepareRedactedReport",
+            "Task_CheckRedaction",
+            "Task_SendReportBeforePublication",
             "Task_PublishReport",
             "Task_RecordRecommendations",
         ],
