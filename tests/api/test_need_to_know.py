@@ -184,8 +184,11 @@ def test_every_read_endpoint_hides_the_case_from_the_uninvolved_and_shows_an_age
     }
     endpoints = _read_endpoints(api)
     assert len(endpoints) > 40  # the walk really covers the API
+    for agency in ("education", "police"):  # partner systems' machine tokens probe too
+        issued = _post(api, "partnership_admin", f"/api/v1/agencies/{agency}/machine-tokens", {"name": "system"})
+        api.tokens[f"machine:{agency}"] = issued["token"]
     probed = 0
-    for role in (*UNINVOLVED, INVOLVED):
+    for role in (*UNINVOLVED, "machine:education", INVOLVED, "machine:police"):
         client = api.as_(role)
         for path, op in endpoints:
             if path.startswith("/health") or path == "/openapi.json":
@@ -198,20 +201,24 @@ def test_every_read_endpoint_hides_the_case_from_the_uninvolved_and_shows_an_age
                 for asked in re.findall(r"[0-9a-f-]{36}", url):  # a 404 may name what was asked for
                     body = body.replace(asked, "")
                 leaked = [name for name, value in markers.items() if value in body]
-                if role == INVOLVED:
+                if role in (INVOLVED, "machine:police"):
                     # police is involved in the CSPR: it may see the case's summary, its own action and evidence,
                     # and the recommendation its action answers; never health's part, the subject or the SAR.
                     leaked = [n for n in leaked if n not in ("case id", "case reference", "case title", "instance id")]
                     leaked = [n for n in leaked if n not in ("recommendation", "evidence file")]
                 assert not leaked, f"{role} GET {url} ({response.status_code}) shows {leaked}"
                 params = re.findall(r"\{(\w+)\}", path)
-                if params and all(p in real for p in params) and role != INVOLVED:
+                if params and all(p in real for p in params) and role not in (INVOLVED, "machine:police"):
                     # An object one may not see answers exactly as one that does not exist.
                     fake = re.sub(
                         r"\{(\w+)\}", lambda m: "education" if m.group(1) == "agency_code" else str(uuid.uuid4()), path
                     )
                     assert response.status_code == client.get(fake).status_code, f"{role} GET {url}"
     assert probed > 150
+    for role in UNINVOLVED:  # nothing of this partnership's cases reaches them: every list is empty
+        for url in ("/api/v1/cases", "/api/v1/tasks", "/api/v1/actions", "/api/v1/recommendations"):
+            response = api.as_(role).get(url)
+            assert response.status_code == 200 and response.json()["items"] == [], (role, url)
 
 
 def test_an_involved_agency_sees_its_part_only(api: Api, world: dict[str, Any]) -> None:
