@@ -23,6 +23,8 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 _NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
 _RESERVED_IDS = {"Start", "End"}  # SpiffWorkflow silently breaks on these element ids
 _VALIDATOR = BpmnValidator()
+# What a whole case can be kept as (the ``recordClass`` process property); retention rules are per class.
+CASE_RECORD_CLASSES = ("review_case", "audit_return", "training_record")
 # A bare upper-case word starting with P or R is a mistyped ISO duration/cycle, not a variable name.
 _LOOKS_LIKE_ISO = re.compile(r"^(R\d*/)?P[0-9A-Z.,]*$")
 
@@ -97,6 +99,9 @@ class LoadedDefinition:
     reference_prefix: str = ""
     legal_mandate: str | None = None  # the ``legalMandate`` process property: the default legal basis
     opened_by: str | None = None  # ``openedBy``: the feature endpoint that opens this case type (not POST /cases)
+    record_class: str = "review_case"  # ``recordClass``: which retention rule a closed case of this type follows
+    # String literals the diagram's own scripts write (e.g. a legal mandate): text of the diagram, not of a person.
+    script_constants: frozenset[str] = frozenset()
 
 
 def content_hash(xml: bytes) -> str:
@@ -163,6 +168,13 @@ def load_definition(
         reference_prefix=_process_properties(process).get("referencePrefix", "").strip() or process_id.upper(),
         legal_mandate=_process_properties(process).get("legalMandate") or None,
         opened_by=_process_properties(process).get("openedBy") or None,
+        record_class=_process_properties(process).get("recordClass") or "review_case",
+        script_constants=frozenset().union(
+            *(
+                expressions.string_constants(node.text or "")
+                for node in process.iterfind(".//bpmn:scriptTask/bpmn:script", _NS)
+            )
+        ),
     )
     form_problems: list[Problem] = []
     for task_spec in [
@@ -207,6 +219,14 @@ def _xml_problems(tree: etree._ElementTree, process_id: str, known_roles: frozen
     process = root.find(f"bpmn:process[@id='{process_id}']", _NS)
     if process is not None:
         problems.extend(_clock_problems(process))
+        record_class = _process_properties(process).get("recordClass")
+        if record_class is not None and record_class not in CASE_RECORD_CLASSES:
+            problems.append(
+                Problem(
+                    f"recordClass '{record_class}' is not known; use one of: {', '.join(CASE_RECORD_CLASSES)}",
+                    process.get("id"),
+                )
+            )
         problems.extend(Problem(message, element_id) for element_id, message in opener_problems(process))
         start_fields = _start_form_fields(process)
         problems.extend(Problem(p, "start form") for p in forms.field_problems(start_fields))
