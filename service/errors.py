@@ -38,6 +38,12 @@ class Conflict(DomainError):
     status, title, slug = 409, "Conflict", "conflict"
 
 
+class Gone(DomainError):
+    """The thing existed but its content was removed for good (e.g. disposed at the end of its retention)."""
+
+    status, title, slug = 410, "Gone", "gone"
+
+
 class PreconditionFailed(DomainError):
     status, title, slug = 412, "Precondition failed", "precondition-failed"
 
