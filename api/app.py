@@ -14,6 +14,7 @@ from api.routers import (
     action_plans,
     audits,
     cases,
+    data_protection,
     definitions,
     health,
     learning,
@@ -87,6 +88,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
                 "name": "training",
                 "description": "Courses, trainees, refreshers, training events, selection and evaluation.",
             },
+            {
+                "name": "data protection",
+                "description": "Retention per record class, legal holds, disposal (dry run, runs, the disposal log).",
+            },
             {"name": "webhooks", "description": "Signed, guaranteed delivery of events to partner systems."},
             {"name": "identity", "description": "Who you are, machine tokens, the audit log."},
             {"name": "health", "description": "Probes (no authentication)."},
@@ -116,6 +121,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         audits.router,
         training.router,
         partnership.router,
+        data_protection.router,
         webhooks.router,
     ):
         app.include_router(router)
