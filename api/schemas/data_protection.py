@@ -1,6 +1,9 @@
-"""Data protection: the partnership's settings."""
+"""Data protection: the partnership's settings and legal holds."""
 
 from __future__ import annotations
+
+import datetime as dt
+import uuid
 
 from pydantic import BaseModel, Field
 
@@ -25,3 +28,26 @@ class DataProtectionRead(BaseModel):
         description="Per record class: review_case, agency_submission, evidence_file, training_record, audit_return, "
         "access_log. PATCH a class with years and/or from_event."
     )
+
+
+class LegalHoldReason(BaseModel):
+    """Why a hold is placed (litigation, an inquiry, a complaint...) or lifted."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class LegalHoldDetail(BaseModel):
+    """A legal hold in force."""
+
+    reason: str
+    placed_at: dt.datetime
+    placed_by: uuid.UUID | None = Field(description="The user who placed it.")
+    placed_by_name: str | None
+
+
+class LegalHoldRead(BaseModel):
+    """A case and its legal hold (null when there is none)."""
+
+    case_id: uuid.UUID
+    reference: str
+    legal_hold: LegalHoldDetail | None

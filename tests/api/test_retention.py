@@ -1,4 +1,4 @@
-"""Data protection over HTTP, on the real database: the partnership's settings."""
+"""Data protection over HTTP, on the real database: the partnership's settings and legal holds."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from service.db.session import unit_of_work
 from service.identity import directory
 from service.identity.tokens import create_token
 from service.models import Partnership
+from tests.api.test_action_plans import _review
 from tests.conftest import Api
 
 
@@ -62,3 +63,22 @@ def test_data_protection_settings_are_validated_stored_as_set_and_audited(api: A
     assert [e["detail"] for e in audit.json()["items"]] == [
         {"retention": {"review_case": {"years": 15, "from_event": "subject_25th_birthday"}}}
     ]
+
+
+def test_who_may_place_change_and_lift_a_legal_hold(api: Api, dpo: str) -> None:
+    case = _review(api)
+    hold = f"/api/v1/cases/{case['id']}/legal-hold"
+    for role in ("case_review_group_member", "agency_safeguarding_lead:police", "process_owner"):
+        refused = api.as_(role).request("PUT", hold, json={"reason": "litigation"})
+        assert refused.status_code == 403 and refused.headers["content-type"].startswith("application/problem+json")
+    elsewhere = api.as_("other").request("PUT", hold, json={"reason": "litigation"})
+    assert elsewhere.status_code == 404 and elsewhere.headers["content-type"].startswith("application/problem+json")
+    assert api.as_(dpo).request("PUT", hold, json={"reason": ""}).status_code == 422
+    placed = api.as_("partnership_admin").request("PUT", hold, json={"reason": "Claim filed"})
+    assert placed.status_code == 200 and placed.json()["legal_hold"]["placed_by_name"] == "Pat Adams"
+    changed = api.as_(dpo).request("PUT", hold, json={"reason": "Claim filed; disclosure ordered"})
+    assert changed.json()["legal_hold"]["placed_by_name"] == "Pat Adams"  # who placed it and when stay
+    assert changed.json()["legal_hold"]["reason"] == "Claim filed; disclosure ordered"
+    assert api.as_(dpo).delete(hold).status_code == 422  # a reason is needed
+    assert api.as_(dpo).delete(hold, params={"reason": "Claim settled"}).json()["legal_hold"] is None
+    assert api.as_(dpo).delete(hold, params={"reason": "again"}).status_code == 409
