@@ -1,24 +1,32 @@
-"""Data protection: the partnership's settings (need-to-know, retention per record class) and legal holds."""
+"""Data protection: the partnership's settings, legal holds, and disposal (dry run, runs, the disposal log)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 
-from api.deps import PrincipalDep, SessionDep
-from api.schemas.common import PROBLEM_RESPONSES
+from api.deps import LimitDep, PrincipalDep, SessionDep
+from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.data_protection import (
     DataProtectionRead,
+    DisposalEntryRead,
+    DisposalPlanRead,
+    DisposalRunCreate,
+    DisposalRunRead,
+    DueItemRead,
     LegalHoldDetail,
     LegalHoldRead,
     LegalHoldReason,
     RetentionRuleRead,
 )
-from service.dataprotection import holds
+from service.actions.evidence_store import EvidenceStore
+from service.dataprotection import holds, runs
 from service.dataprotection import settings as dp_settings
 from service.dataprotection.holds import HoldView
+from service.dataprotection.retention import DueItem
 from service.dataprotection.settings import DataProtectionView
 from service.errors import InvalidInput
 
@@ -49,6 +57,10 @@ def _hold(view: HoldView) -> LegalHoldRead:
             placed_by_name=view.placed_by_name,
         )
     return LegalHoldRead(case_id=case.id, reference=case.reference, legal_hold=detail)
+
+
+def _items(items: list[DueItem]) -> list[DueItemRead]:
+    return [DueItemRead.model_validate(item, from_attributes=True) for item in items]
 
 
 @router.get("/partnership/data-protection")
@@ -96,3 +108,42 @@ def lift_legal_hold(
     if given is None:
         raise InvalidInput("say why the hold is lifted", [{"field": "reason", "message": "give a reason"}])
     return _hold(holds.lift_hold(session, principal=principal, case_id=case_id, reason=given))
+
+
+@router.get("/data-protection/disposal/due")
+def disposal_due(
+    session: SessionDep,
+    principal: PrincipalDep,
+    as_of: Annotated[dt.date | None, Query(description="Count periods to this day (default today).")] = None,
+) -> DisposalPlanRead:
+    """The dry run: what a disposal run on ``as_of`` would dispose of, and the rule that makes each item due."""
+    items = runs.dry_run(session, principal=principal, as_of=as_of)
+    return DisposalPlanRead(as_of=as_of or runs.today(), counts=runs.count_by_class(items), items=_items(items))
+
+
+@router.post("/data-protection/disposal/runs", status_code=201)
+def run_disposal(
+    request: Request, session: SessionDep, principal: PrincipalDep, body: DisposalRunCreate | None = None
+) -> DisposalRunRead:
+    """Dispose of what is due now (irreversible; audited). Every item goes into the disposal log."""
+    store: EvidenceStore = request.app.state.evidence_store
+    done = runs.run_now(session, principal=principal, as_of=body.as_of if body else None, store=store)
+    return DisposalRunRead(
+        run_id=done.run_id, as_of=done.as_of, counts=runs.count_by_class(done.items), items=_items(done.items)
+    )
+
+
+@router.get("/data-protection/disposal/log")
+def disposal_log(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: LimitDep,
+    run_id: uuid.UUID | None = None,
+    cursor: str | None = None,
+) -> Page[DisposalEntryRead]:
+    """What was disposed of, when, under which rule, newest first: classes, ids and rules, never personal data."""
+    page = runs.disposal_log(session, principal=principal, run_id=run_id, cursor=cursor, limit=limit)
+    return Page[DisposalEntryRead](
+        items=[DisposalEntryRead.model_validate(e, from_attributes=True) for e in page.items],
+        next_cursor=page.next_cursor,
+    )

@@ -1,4 +1,4 @@
-"""Data protection: the partnership's settings and legal holds."""
+"""Data protection: settings, legal holds, the disposal dry run, runs and the disposal log."""
 
 from __future__ import annotations
 
@@ -51,3 +51,49 @@ class LegalHoldRead(BaseModel):
     case_id: uuid.UUID
     reference: str
     legal_hold: LegalHoldDetail | None
+
+
+class DueItemRead(BaseModel):
+    """One thing due for disposal and why: never any personal data."""
+
+    record_class: str
+    object_type: str = Field(description="case, task, evidence, trainee, or access_events (a range of log rows)")
+    object_id: str
+    case_id: uuid.UUID | None
+    case_reference: str | None
+    rule: str = Field(description="e.g. '15 years after case_closed'")
+    starts_on: dt.date = Field(description="The day the period started (never before the case closed).")
+    due_on: dt.date
+
+
+class DisposalPlanRead(BaseModel):
+    """The dry run: what a run on ``as_of`` would dispose of."""
+
+    as_of: dt.date
+    counts: dict[str, int]
+    items: list[DueItemRead]
+
+
+class DisposalRunCreate(BaseModel):
+    """Run disposal now, counting retention periods to ``as_of`` (default today)."""
+
+    as_of: dt.date | None = None
+
+
+class DisposalRunRead(DisposalPlanRead):
+    """A finished run: what it disposed of (also in the disposal log under ``run_id``)."""
+
+    run_id: uuid.UUID
+
+
+class DisposalEntryRead(BaseModel):
+    """One entry of the append-only disposal log."""
+
+    id: int
+    run_id: uuid.UUID
+    record_class: str
+    object_type: str
+    object_id: str
+    rule: str
+    due_on: dt.date
+    disposed_at: dt.datetime
