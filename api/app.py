@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             loaded = registry.sync_bundled(session, settings.bpmn_dir)
         log.info("loaded %d process definition(s) from %s", len(loaded), settings.bpmn_dir)
         app.state.definitions_loaded = True
-        worker = start_in_thread(url=settings.database_url) if run_worker else None
+        worker = start_in_thread(url=settings.database_url, evidence_dir=settings.evidence_dir) if run_worker else None
         try:
             yield
         finally:

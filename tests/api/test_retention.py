@@ -17,14 +17,17 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from service.access.policy import RECORD_CLASSES
-from service.config import Settings
+from service.cli import main
+from service.config import Settings, get_settings
 from service.dataprotection.runs import today
 from service.db.session import unit_of_work
 from service.identity import directory
 from service.identity.tokens import create_token
+from service.jobs.disposal import dispose_all
 from service.models import AccessEvent, CaseSubject, Partnership
 from service.sealing import seal_json
 from tests.api.test_action_plans import PDF, _act, _recommend, _review
+from tests.api.test_audit_summaries import _section11_with_three_returns, _tna_with_three_returns
 from tests.api.test_training import _external, _trainee
 from tests.conftest import Api
 from tests.helpers import complete, get_case, open_review
@@ -364,6 +367,47 @@ def test_only_data_protection_officers_and_admins_see_and_run_disposal(api: Api,
     run = api.as_("partnership_admin").post("/api/v1/data-protection/disposal/runs")
     assert run.status_code == 201 and run.json()["items"] == [] and run.json()["as_of"] == TODAY.isoformat()
     assert api.as_("other").get("/api/v1/data-protection/disposal/log").json()["items"] == []
+
+
+def test_audits_are_disposed_as_audit_returns_by_the_cli_once_and_their_summaries_still_build(
+    api: Api, dpo: str, db_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    s11, tna = _section11_with_three_returns(api), _tna_with_three_returns(api)
+    coverage = api.as_("business_manager").get(f"/api/v1/audits/{tna}/training-coverage").json()
+    for case_id in (s11, tna):  # ended early by the admin: closed, so retention runs from today
+        instance = get_case(api, case_id)["instance_id"]
+        ended = api.as_("partnership_admin").post(
+            f"/api/v1/process-instances/{instance}/terminate", json={"reason": "audit withdrawn"}
+        )
+        assert ended.status_code == 200, ended.text
+    monkeypatch.setenv("LIF_DATABASE_URL", db_url)
+    monkeypatch.setenv("LIF_EVIDENCE_DIR", str(settings.evidence_dir))
+    get_settings.cache_clear()
+    seven = _years_ahead(7)
+    assert main(["dispose", "--dry-run", "--as-of", seven]) == 0
+    assert "northshire: 2 item(s) due\n  audit_return         2\n" in capsys.readouterr().out
+    assert get_case(api, s11)["title"] == "Audit"  # a dry run changes nothing
+    assert main(["dispose", "--as-of", seven]) == 0
+    out = capsys.readouterr().out
+    assert "northshire: 2 item(s) disposed of" in out and "total: 2 item(s) disposed of" in out
+    # Another worker running the same day finds nothing left: nothing is disposed of or logged twice.
+    assert dispose_all(as_of=dt.date.fromisoformat(seven), url=db_url, evidence_dir=settings.evidence_dir) == {}
+    log = api.as_(dpo).get("/api/v1/data-protection/disposal/log").json()["items"]
+    assert sorted((e["record_class"], e["object_id"]) for e in log) == sorted(
+        [("audit_return", s11), ("audit_return", tna)]
+    )
+
+    assert get_case(api, s11)["title"] == "Disposed section11_audit case"
+    matrix = api.as_("case_review_group_member").get(f"/api/v1/audits/{s11}/self-assessment")
+    assert matrix.status_code == 200, matrix.text
+    counts = {s["number"]: s["counts"] for s in matrix.json()["standards"]}
+    assert counts[2] == {"met": 1, "partly_met": 1, "not_met": 1}  # ratings are options of the form: kept
+    police = next(a for a in matrix.json()["agencies"] if a["agency"] == "police")
+    assert {r["narrative"] for r in police["ratings"]} == {None}  # narratives are free text: gone
+    after = api.as_("business_manager").get(f"/api/v1/audits/{tna}/training-coverage")
+    assert after.status_code == 200, after.text
+    # Every count stays; the year's label was free text ("2026-27"), so it goes (its dates stay in the record).
+    assert after.json() == {**coverage, "tna_year": None}
 
 
 def test_trainees_are_anonymised_six_years_after_their_latest_training(api: Api, dpo: str) -> None:
