@@ -15,6 +15,7 @@ from api.routers import (
     action_plans,
     audits,
     cases,
+    data_protection,
     definitions,
     health,
     learning,
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             loaded = registry.sync_bundled(session, settings.bpmn_dir)
         log.info("loaded %d process definition(s) from %s", len(loaded), settings.bpmn_dir)
         app.state.definitions_loaded = True
-        worker = start_in_thread(url=settings.database_url) if run_worker else None
+        worker = start_in_thread(url=settings.database_url, evidence_dir=settings.evidence_dir) if run_worker else None
         try:
             yield
         finally:
@@ -87,6 +88,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
             {
                 "name": "training",
                 "description": "Courses, trainees, refreshers, training events, selection and evaluation.",
+            },
+            {
+                "name": "data protection",
+                "description": "Retention per record class, legal holds, disposal (dry run, runs, the disposal log).",
             },
             {"name": "webhooks", "description": "Signed, guaranteed delivery of events to partner systems."},
             {"name": "identity", "description": "Who you are, machine tokens, the audit log."},
@@ -117,6 +122,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         audits.router,
         training.router,
         partnership.router,
+        data_protection.router,
         webhooks.router,
         access_log.router,
     ):

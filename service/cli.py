@@ -1,8 +1,9 @@
-"""The `lif` command: serve, worker, migrate, demo, token, partnership/agency/user, draw."""
+"""The `lif` command: serve, worker, migrate, demo, token, partnership/agency/user, draw, dispose."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import signal
@@ -65,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
     draw.add_argument("files", nargs="+", type=Path, help=".bpmn files")
     draw.add_argument("--out", type=Path, required=True, help="folder for the .svg files")
 
+    dispose = commands.add_parser("dispose", help="dispose of what has reached the end of its retention, everywhere")
+    dispose.add_argument(
+        "--as-of", type=_date, default=None, help="count retention periods to this day, YYYY-MM-DD (default today)"
+    )
+    dispose.add_argument("--dry-run", action="store_true", help="only list the counts of what is due; change nothing")
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # SpiffWorkflow logs every task state change at INFO, and Alembic its plugins: noise for an operator.
@@ -80,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         "agency": _directory,
         "user": _directory,
         "draw": _draw,
+        "dispose": _dispose,
     }
     return handler[args.command](args)
 
@@ -224,6 +232,31 @@ def _draw(args: argparse.Namespace) -> int:
         target.write_text(render_svg(path.read_bytes()), encoding="utf-8")
         print(f"[{number}/{len(args.files)}] {path} -> {target}")
     return 0
+
+
+def _dispose(args: argparse.Namespace) -> int:
+    from service.dataprotection.runs import today
+    from service.jobs.disposal import dispose_all
+
+    as_of = args.as_of or today()
+    verb = "due" if args.dry_run else "disposed of"
+    print(f"{'dry run: ' if args.dry_run else ''}retention counted to {as_of.isoformat()} ({_safe_url()})")
+
+    def progress(key: str, counts: dict[str, int]) -> None:
+        print(f"{key}: {sum(counts.values())} item(s) {verb}", flush=True)
+        for name, count in counts.items():
+            print(f"  {name:20} {count}", flush=True)
+
+    totals = dispose_all(as_of=as_of, dry_run=args.dry_run, progress=progress)
+    print(f"total: {sum(totals.values())} item(s) {verb}")
+    return 0
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date written YYYY-MM-DD") from None
 
 
 def _safe_url() -> str:

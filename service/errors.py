@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import ValidationError
+
 
 class DomainError(Exception):
     """Base class. ``commit`` asks the boundary to keep changes made before raising (e.g. marking failure)."""
@@ -36,6 +38,12 @@ class Conflict(DomainError):
     status, title, slug = 409, "Conflict", "conflict"
 
 
+class Gone(DomainError):
+    """The thing existed but its content was removed for good (e.g. disposed at the end of its retention)."""
+
+    status, title, slug = 410, "Gone", "gone"
+
+
 class PreconditionFailed(DomainError):
     status, title, slug = 412, "Precondition failed", "precondition-failed"
 
@@ -48,6 +56,11 @@ class InvalidInput(DomainError):
     def __init__(self, detail: str, errors: list[dict[str, str]], **kwargs: Any):
         super().__init__(detail, extra={"errors": errors}, **kwargs)
         self.errors = errors
+
+    @classmethod
+    def from_validation(cls, detail: str, exc: ValidationError) -> InvalidInput:
+        """One error per field pydantic refused, named by its dotted path (e.g. ``retention.review_case.years``)."""
+        return cls(detail, [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()])
 
 
 class InstanceFailed(DomainError):

@@ -68,3 +68,15 @@ def paginate(
     last = rows[-1] if rows else None
     next_cursor = encode_cursor(last.created_at, last.id) if more and last is not None else None
     return Page(items=rows, next_cursor=next_cursor)
+
+
+def paginate_by_id(session: Any, query: SelectOfScalar[T], *, id_col: Any, cursor: str | None, limit: int) -> Page[T]:
+    """Newest first by an integer id (append-only logs); the cursor is the last id seen."""
+    if cursor:
+        if not cursor.isdigit():
+            raise InvalidInput("the cursor is not valid", [{"field": "cursor", "message": "pass back next_cursor"}])
+        query = query.where(id_col < int(cursor))
+    rows = list(session.exec(query.order_by(id_col.desc()).limit(limit + 1)).all())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(items=rows, next_cursor=str(rows[-1].id) if more and rows else None)

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from api.deps import PrincipalDep, SessionDep
 from api.routers.processes import definition_read
-from api.schemas.common import PROBLEM_RESPONSES
+from api.schemas.common import GONE_RESPONSES, PROBLEM_RESPONSES
 from api.schemas.definitions import (
     BatchMigration,
     DeploymentRead,
@@ -116,7 +116,7 @@ async def deploy_definition(
     )
 
 
-@router.post("/process-instances/{instance_id}/migration-plan")
+@router.post("/process-instances/{instance_id}/migration-plan", responses=GONE_RESPONSES)
 def migration_plan(
     instance_id: uuid.UUID, body: MigrationTarget, session: SessionDep, principal: PrincipalDep
 ) -> MigrationPlanRead:
@@ -124,7 +124,7 @@ def migration_plan(
     return _plan(admin.plan(session, principal, instance_id, body.target_definition_id))
 
 
-@router.post("/process-instances/{instance_id}/migrate")
+@router.post("/process-instances/{instance_id}/migrate", responses=GONE_RESPONSES)
 def migrate_instance(
     instance_id: uuid.UUID, body: MigrationTarget, session: SessionDep, principal: PrincipalDep
 ) -> MigrationPlanRead:

@@ -45,3 +45,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
     422: {**_PROBLEM, "description": "Invalid input; see errors[]"},
     500: {**_PROBLEM, "description": "Unexpected error; quote correlation_id"},
 }
+# For endpoints that can meet something disposed of at the end of its retention.
+GONE_RESPONSES: dict[int | str, dict[str, object]] = {
+    410: {**_PROBLEM, "description": "Disposed of at the end of its retention"}
+}

@@ -13,7 +13,7 @@ from service.actions.access import manages, visible_action
 from service.actions.evidence_store import EvidenceRejected, EvidenceStore
 from service.audit.access import AccessKind, record_access
 from service.audit.log import record
-from service.errors import Conflict, Forbidden, InvalidInput
+from service.errors import Conflict, Forbidden, Gone, InvalidInput
 from service.models import Action, Evidence
 from service.workflow.action_sync import CLOSED_STATUSES
 
@@ -78,6 +78,8 @@ def download_evidence(session: Session, principal: Principal, store: EvidenceSto
     """The file's bytes, if the caller may see its action; the read is logged (special-category data)."""
     evidence = owned_or_404(session, Evidence, evidence_id, principal.partnership_id, "evidence")
     action = visible_action(session, principal, evidence.action_id)
+    if evidence.disposed_at is not None:
+        raise Gone(f"this evidence file was disposed of on {evidence.disposed_at.date()} at the end of its retention")
     try:
         data = store.get(evidence.sha256)
     except FileNotFoundError:

@@ -83,6 +83,18 @@ class EvidenceStore:
             raise FileNotFoundError(f"evidence {sha256} is corrupt on disk")
         return data
 
+    def remove(self, sha256: str) -> bool:
+        """Delete a stored file for good (disposal); True if it was there. The caller checks nothing still uses it."""
+        try:
+            self._path(sha256).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+    def has(self, sha256: str) -> bool:
+        """True while the file is on disk."""
+        return self._path(sha256).exists()
+
     def _path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256
 

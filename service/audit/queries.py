@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from service.access.principal import Principal
-from service.errors import Forbidden, InvalidInput
+from service.errors import Forbidden
 from service.models import AuditEvent
-from service.pagination import Page
+from service.pagination import Page, paginate_by_id
 
 READERS = frozenset({"partnership_admin", "business_manager"})
 
@@ -29,11 +29,4 @@ def list_events(
         query = query.where(AuditEvent.object_id == object_id)
     if action:
         query = query.where(AuditEvent.action == action)
-    if cursor:
-        if not cursor.isdigit():
-            raise InvalidInput("the cursor is not valid", [{"field": "cursor", "message": "pass back next_cursor"}])
-        query = query.where(col(AuditEvent.id) < int(cursor))
-    rows = list(session.exec(query.order_by(col(AuditEvent.id).desc()).limit(limit + 1)).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=rows, next_cursor=str(rows[-1].id) if more and rows else None)
+    return paginate_by_id(session, query, id_col=col(AuditEvent.id), cursor=cursor, limit=limit)

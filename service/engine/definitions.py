@@ -23,6 +23,8 @@ CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
 _NS = {"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}
 _RESERVED_IDS = {"Start", "End"}  # SpiffWorkflow silently breaks on these element ids
 _VALIDATOR = BpmnValidator()
+# What a whole case can be kept as (the ``recordClass`` process property); retention rules are per class.
+CASE_RECORD_CLASSES = ("review_case", "audit_return", "training_record")
 # A bare upper-case word starting with P or R is a mistyped ISO duration/cycle, not a variable name.
 _LOOKS_LIKE_ISO = re.compile(r"^(R\d*/)?P[0-9A-Z.,]*$")
 
@@ -102,6 +104,9 @@ class LoadedDefinition:
     partnership_kinds: tuple[str, ...] = ()
     case_access: str = "need_to_know"  # ``caseAccess``: need_to_know, or partnership (everyone in it sees it)
     identifying_fields: tuple[str, ...] = ()  # start-form fields marked ``identifying``: sealed, never in the process
+    record_class: str = "review_case"  # ``recordClass``: which retention rule a closed case of this type follows
+    # String literals the diagram's own scripts write (e.g. a legal mandate): text of the diagram, not of a person.
+    script_constants: frozenset[str] = frozenset()
 
 
 def content_hash(xml: bytes) -> str:
@@ -171,6 +176,13 @@ def load_definition(
         partnership_kinds=_partnership_kinds(process),
         case_access=_process_properties(process).get("caseAccess", "").strip() or "need_to_know",
         identifying_fields=tuple(f.id for f in _start_form_fields(process) if f.identifying),
+        record_class=_process_properties(process).get("recordClass") or "review_case",
+        script_constants=frozenset().union(
+            *(
+                expressions.string_constants(node.text or "")
+                for node in process.iterfind(".//bpmn:scriptTask/bpmn:script", _NS)
+            )
+        ),
     )
     form_problems: list[Problem] = []
     for task_spec in [
@@ -216,6 +228,14 @@ def _xml_problems(tree: etree._ElementTree, process_id: str, known_roles: frozen
     if process is not None:
         problems.extend(_clock_problems(process))
         problems.extend(_access_problems(process))
+        record_class = _process_properties(process).get("recordClass")
+        if record_class is not None and record_class not in CASE_RECORD_CLASSES:
+            problems.append(
+                Problem(
+                    f"recordClass '{record_class}' is not known; use one of: {', '.join(CASE_RECORD_CLASSES)}",
+                    process.get("id"),
+                )
+            )
         problems.extend(Problem(message, element_id) for element_id, message in opener_problems(process))
         problems.extend(_checks_work_of_problems(process))
         start_fields = _start_form_fields(process)

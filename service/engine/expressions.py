@@ -134,6 +134,14 @@ def check(source: str, *, mode: str = "eval") -> None:
     _parse(normalise(source), mode)
 
 
+def string_constants(source: str, *, mode: str = "exec") -> frozenset[str]:
+    """The string literals an (allowed) script or expression writes, e.g. a legal mandate a script sets."""
+    tree = _parse(normalise(source), mode)
+    return frozenset(
+        node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+    )
+
+
 @lru_cache(maxsize=4096)
 def _parse(source: str, mode: str) -> ast.AST:
     try:

@@ -1,18 +1,23 @@
 """The background worker loop: `lif worker`, or a thread inside `lif serve`.
 
 Each pass fires due timers, sends due webhook deliveries, and (every few seconds) looks for tasks that
-became due soon or overdue. Every piece commits on its own, so one failure never blocks the others.
+became due soon or overdue; once a day (the first pass of each day, Europe/London) it disposes of what has
+reached the end of its retention. Every piece commits on its own, so one failure never blocks the others.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from service.config import get_settings
+from service.dataprotection.runs import today
 from service.db.session import unit_of_work
+from service.jobs.disposal import dispose_all
 from service.jobs.timers import fire_due_timers
 from service.tasks import deadlines
 from service.webhooks.delivery import deliver_due
@@ -21,12 +26,25 @@ log = logging.getLogger(__name__)
 DEADLINE_SCAN_SECONDS = 5.0
 
 
-def run(stop: threading.Event, *, url: str | None = None, poll_seconds: float | None = None) -> None:
+def run(
+    stop: threading.Event,
+    *,
+    url: str | None = None,
+    poll_seconds: float | None = None,
+    evidence_dir: Path | None = None,
+) -> None:
     """Work until ``stop`` is set. A failed pass is logged and retried, never fatal."""
     interval = poll_seconds or get_settings().worker_poll_seconds
     log.info("worker started (polling every %.2fs)", interval)
     last_scan = 0.0
+    last_disposal: dt.date | None = None  # per worker: another worker's run the same day finds nothing left
     while not stop.is_set():
+        if last_disposal != (day := today()):
+            last_disposal = day
+            try:
+                dispose_all(as_of=day, url=url, evidence_dir=evidence_dir)
+            except Exception:
+                log.exception("daily disposal failed; retrying tomorrow")
         busy = False
         jobs: list[tuple[str, Callable[[], int]]] = [
             ("timers", lambda: fire_due_timers(url=url)),
@@ -52,9 +70,12 @@ def run(stop: threading.Event, *, url: str | None = None, poll_seconds: float | 
     log.info("worker stopped")
 
 
-def start_in_thread(*, url: str | None = None) -> tuple[threading.Thread, threading.Event]:
+def start_in_thread(
+    *, url: str | None = None, evidence_dir: Path | None = None
+) -> tuple[threading.Thread, threading.Event]:
     """Run the worker beside the API in a daemon thread."""
     stop = threading.Event()
-    thread = threading.Thread(target=run, args=(stop,), kwargs={"url": url}, name="lif-worker", daemon=True)
+    kwargs = {"url": url, "evidence_dir": evidence_dir}
+    thread = threading.Thread(target=run, args=(stop,), kwargs=kwargs, name="lif-worker", daemon=True)
     thread.start()
     return thread, stop

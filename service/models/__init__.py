@@ -6,7 +6,7 @@ from service.db.types import configure_metadata
 
 configure_metadata(SQLModel.metadata)
 
-from service.models.access_log import AccessEvent, DisposalEntry  # noqa: E402
+from service.models.access_log import AccessEvent, DisposalEntry, DisposalPermit  # noqa: E402
 from service.models.action_plan import (  # noqa: E402
     Action,
     Evidence,
@@ -54,6 +54,7 @@ __all__ = [
     "Course",
     "CourseChange",
     "DisposalEntry",
+    "DisposalPermit",
     "Evidence",
     "HumanTask",
     "IdempotencyRecord",

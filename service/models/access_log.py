@@ -1,4 +1,9 @@
-"""The access log and the disposal log: both append-only (database triggers refuse UPDATE and DELETE)."""
+"""The access log and the disposal log: both append-only (database triggers refuse UPDATE and DELETE).
+
+The one exception is the disposal job removing access-log rows past their retention: it holds a
+``disposal_permit`` row for the length of its own transaction, and the DELETE trigger lets a DELETE through
+only while a permit exists (migration 0010). UPDATE is always refused.
+"""
 
 from __future__ import annotations
 
@@ -52,3 +57,12 @@ class DisposalEntry(SQLModel, table=True):
     rule: str = Field(max_length=200)
     due_on: dt.date
     disposed_at: dt.datetime = created_field()
+
+
+class DisposalPermit(SQLModel, table=True):
+    """Held by a disposal run inside its transaction while it deletes access-log rows past their retention."""
+
+    __tablename__ = "disposal_permit"
+
+    run_id: uuid.UUID = Field(primary_key=True)
+    created_at: dt.datetime = created_field()

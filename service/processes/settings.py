@@ -133,10 +133,7 @@ def update_settings(session: Session, principal: Principal, changes: dict[str, A
     try:
         updated = PartnershipSettings.model_validate(merged)
     except ValidationError as exc:
-        raise InvalidInput(
-            "some settings are not valid",
-            [{"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()],
-        ) from None
+        raise InvalidInput.from_validation("some settings are not valid", exc) from None
     if updated.action_recheck_months != sorted(set(updated.action_recheck_months)):
         raise InvalidInput(
             "re-check months must increase",

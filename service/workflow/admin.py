@@ -17,6 +17,7 @@ from service.db.types import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput
 from service.models import AuditEvent, Case, HumanTask, ProcessDefinition, ProcessInstance, Timer
 from service.processes import registry
+from service.workflow.disposed import refuse_if_disposed
 from service.workflow.queries import INSTANCE_ADMINS, get_instance, instance_to_manage
 from service.workflow.stepper import lock_instance, migrate_to
 
@@ -38,6 +39,7 @@ def plan(session: Session, principal: Principal, instance_id: uuid.UUID, target_
     """What moving this instance to the target version would change, and whether it is safe."""
     instance = instance_to_manage(session, principal, instance_id)
     _check(principal)
+    refuse_if_disposed(instance)
     source, target = _versions(session, principal, instance, target_id)
     state = _copy(instance.state)
     result = engine.plan_migration(registry.loaded(session, source.id), registry.loaded(session, target.id), state)

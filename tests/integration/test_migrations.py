@@ -1,7 +1,9 @@
-"""The schema comes only from Alembic, matches the models exactly, and the audit log is append-only."""
+"""The schema comes only from Alembic, matches the models exactly, and the audit, access and disposal logs are
+append-only (the access log gives way only to a disposal run's permit)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 import pytest
@@ -15,6 +17,7 @@ import service.models  # noqa: F401
 from service.audit.log import record
 from service.db.engine import get_engine
 from service.db.session import unit_of_work
+from service.models import AccessEvent, DisposalEntry, DisposalPermit
 
 
 def test_migrations_match_the_models(db_url: str) -> None:
@@ -55,3 +58,67 @@ def test_the_audit_log_refuses_updates_and_deletes(db_url: str, statement: str) 
         session.execute(text(statement))
     with unit_of_work(write=False, url=db_url) as session:
         assert session.execute(text("SELECT summary FROM audit_event")).scalars().all() == ["original"]
+
+
+def _disposal_entry(db_url: str) -> None:
+    with unit_of_work(url=db_url) as session:
+        session.add(
+            DisposalEntry(
+                partnership_id=uuid.uuid4(),
+                run_id=uuid.uuid4(),
+                record_class="access_log",
+                object_type="access_events",
+                object_id="1..1",
+                rule="6 years after recorded",
+                due_on=dt.date(2032, 1, 1),
+            )
+        )
+
+
+def _access_event(db_url: str) -> None:
+    with unit_of_work(url=db_url) as session:
+        session.add(
+            AccessEvent(
+                partnership_id=uuid.uuid4(), actor_label="someone", kind="case.read", object_type="case", object_id="x"
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE access_event SET kind = 'edited'",
+        "DELETE FROM access_event",
+        "UPDATE disposal_log SET rule = 'x'",
+        "DELETE FROM disposal_log",
+    ],
+)
+def test_the_access_and_disposal_logs_refuse_updates_and_deletes(db_url: str, statement: str) -> None:
+    _access_event(db_url)
+    _disposal_entry(db_url)
+    with pytest.raises(DatabaseError, match="append-only"), unit_of_work(url=db_url) as session:
+        session.execute(text(statement))
+    with unit_of_work(write=False, url=db_url) as session:
+        assert session.execute(text("SELECT kind FROM access_event")).scalars().all() == ["case.read"]
+        assert session.execute(text("SELECT rule FROM disposal_log")).scalars().all() == ["6 years after recorded"]
+
+
+def test_a_disposal_permit_lets_an_access_log_delete_through_inside_its_own_transaction_only(db_url: str) -> None:
+    _access_event(db_url)
+    _disposal_entry(db_url)
+    with pytest.raises(DatabaseError, match="append-only"), unit_of_work(url=db_url) as session:
+        session.add(DisposalPermit(run_id=uuid.uuid4()))
+        session.flush()
+        session.execute(text("UPDATE access_event SET kind = 'edited'"))  # UPDATE: never, permit or not
+    with pytest.raises(DatabaseError, match="append-only"), unit_of_work(url=db_url) as session:
+        session.add(DisposalPermit(run_id=uuid.uuid4()))
+        session.flush()
+        session.execute(text("DELETE FROM disposal_log"))  # the disposal log itself: never
+    with unit_of_work(url=db_url) as session:
+        session.add(DisposalPermit(run_id=uuid.uuid4()))
+        session.flush()
+        assert session.execute(text("DELETE FROM access_event")).rowcount == 1  # type: ignore[attr-defined]
+        session.execute(text("DELETE FROM disposal_permit"))
+    _access_event(db_url)
+    with pytest.raises(DatabaseError, match="append-only"), unit_of_work(url=db_url) as session:
+        session.execute(text("DELETE FROM access_event"))  # the permit went with its transaction

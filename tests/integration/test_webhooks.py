@@ -203,11 +203,16 @@ def test_a_worker_killed_mid_delivery_loses_nothing(
     assert webhook_id in receiver.started
 
 
-def test_rotation_signs_with_both_secrets_during_the_overlap_then_only_the_new(
-    api: Api, receiver: rx.Receiver, worker: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def two_second_overlap(fast_webhooks: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Set before the worker starts (see disable_after_a_second).
     monkeypatch.setenv("LIF_WEBHOOK_SECRET_OVERLAP_HOURS", str(2 / 3600))  # two seconds
     get_settings.cache_clear()
+
+
+def test_rotation_signs_with_both_secrets_during_the_overlap_then_only_the_new(
+    api: Api, receiver: rx.Receiver, two_second_overlap: None, worker: None
+) -> None:
     created = _subscribe(api, "partnership_admin", receiver, "/rot", ["case.opened"])
     old = created["secret"]
     rotated = (
@@ -227,11 +232,16 @@ def test_rotation_signs_with_both_secrets_during_the_overlap_then_only_the_new(
     assert after[0].verified_with == [new]
 
 
-def test_an_always_failing_endpoint_is_disabled_the_admin_is_told_and_replay_delivers_the_backlog(
-    api: Api, receiver: rx.Receiver, worker: None, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def disable_after_a_second(fast_webhooks: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Set before the worker starts: a worker thread reading settings while a test changes them can cache stale ones.
     monkeypatch.setenv("LIF_WEBHOOK_DISABLE_AFTER_SECONDS", "1")
     get_settings.cache_clear()
+
+
+def test_an_always_failing_endpoint_is_disabled_the_admin_is_told_and_replay_delivers_the_backlog(
+    api: Api, receiver: rx.Receiver, disable_after_a_second: None, worker: None
+) -> None:
     since = utcnow() - dt.timedelta(seconds=1)
     created = _subscribe(api, "partnership_admin", receiver, "/down", ["task.created"])
     sub_url = f"/api/v1/webhooks/subscriptions/{created['subscription']['id']}"

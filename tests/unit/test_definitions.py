@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from service import engine
+from service.access.policy import RECORD_CLASSES
 from service.access.roles import ALL_ROLES
 from service.config import REPO_ROOT
+from service.engine.definitions import CASE_RECORD_CLASSES
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 PROBE = (FIXTURES / "loop_probe.bpmn").read_bytes()
@@ -204,4 +206,34 @@ def test_a_second_person_check_belongs_on_a_user_task() -> None:
         engine.load_definition(xml, process_id="dhr", source="dhr.bpmn", known_roles=ALL_ROLES)
     assert [(p.element_id, p.message) for p in refused.value.problems] == [
         ("Gateway_HasActions", "checksWorkOf belongs on a user task: the check a second person does")
+    ]
+
+
+def test_audits_and_training_declare_their_record_class_and_everything_else_is_a_review() -> None:
+    classes = {
+        path.stem: engine.load_definition(path.read_bytes(), process_id=path.stem, source=path.name).record_class
+        for path in sorted((REPO_ROOT / "bpmn").glob("*.bpmn"))
+    }
+    assert {name for name, record_class in classes.items() if record_class == "audit_return"} == {
+        "section11_audit",
+        "single_agency_audit",
+        "macfa",
+        "training_needs_analysis",
+    }
+    assert classes["training_event"] == "training_record"
+    assert classes["action"] == classes["learning_item"] == classes["cspr"] == "review_case"
+    assert set(CASE_RECORD_CLASSES) <= set(RECORD_CLASSES)
+
+
+def test_an_unknown_record_class_is_refused_with_the_process_named() -> None:
+    xml = PROBE.replace(b"xmlns:xsi=", b'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi=', 1).replace(
+        b'isExecutable="true">',
+        b'isExecutable="true"><bpmn:extensionElements><camunda:properties>'
+        b'<camunda:property name="recordClass" value="forever"/></camunda:properties></bpmn:extensionElements>',
+        1,
+    )
+    with pytest.raises(engine.DefinitionInvalid) as refused:
+        engine.load_definition(xml, process_id="loop_probe", source="probe.bpmn", known_roles=ALL_ROLES)
+    assert [(p.element_id, p.message.split(";")[0]) for p in refused.value.problems] == [
+        ("loop_probe", "recordClass 'forever' is not known")
     ]

@@ -1,0 +1,99 @@
+"""Data protection: settings, legal holds, the disposal dry run, runs and the disposal log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from pydantic import BaseModel, Field
+
+
+class RetentionRuleRead(BaseModel):
+    """One record class's retention: keep ``years`` after ``from_event``."""
+
+    years: int
+    from_event: str = Field(
+        description="case_closed, subject_18th_birthday, subject_25th_birthday, publication, recorded"
+    )
+    default: bool = Field(description="True while the partnership keeps the service's default for this class.")
+    source: str = Field(description="Where the default comes from (none is fixed by statute).")
+
+
+class DataProtectionRead(BaseModel):
+    """The partnership's data-protection settings, defaults filled in."""
+
+    oversight_roles: list[str] = Field(description="Partnership-wide roles that see every case.")
+    reveal_case_roles: list[str] = Field(description="Case roles whose members may reveal a subject's identifiers.")
+    retention: dict[str, RetentionRuleRead] = Field(
+        description="Per record class: review_case, agency_submission, evidence_file, training_record, audit_return, "
+        "access_log. PATCH a class with years and/or from_event."
+    )
+
+
+class LegalHoldReason(BaseModel):
+    """Why a hold is placed (litigation, an inquiry, a complaint...) or lifted."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class LegalHoldDetail(BaseModel):
+    """A legal hold in force."""
+
+    reason: str
+    placed_at: dt.datetime
+    placed_by: uuid.UUID | None = Field(description="The user who placed it.")
+    placed_by_name: str | None
+
+
+class LegalHoldRead(BaseModel):
+    """A case and its legal hold (null when there is none)."""
+
+    case_id: uuid.UUID
+    reference: str
+    legal_hold: LegalHoldDetail | None
+
+
+class DueItemRead(BaseModel):
+    """One thing due for disposal and why: never any personal data."""
+
+    record_class: str
+    object_type: str = Field(description="case, task, evidence, trainee, or access_events (a range of log rows)")
+    object_id: str
+    case_id: uuid.UUID | None
+    case_reference: str | None
+    rule: str = Field(description="e.g. '15 years after case_closed'")
+    starts_on: dt.date = Field(description="The day the period started (never before the case closed).")
+    due_on: dt.date
+
+
+class DisposalPlanRead(BaseModel):
+    """The dry run: what a run on ``as_of`` would dispose of."""
+
+    as_of: dt.date
+    counts: dict[str, int]
+    items: list[DueItemRead]
+
+
+class DisposalRunCreate(BaseModel):
+    """Run disposal now, counting retention periods to ``as_of`` (default today)."""
+
+    as_of: dt.date | None = None
+
+
+class DisposalRunRead(DisposalPlanRead):
+    """A finished run: what it disposed of (also in the disposal log under ``run_id``)."""
+
+    run_id: uuid.UUID
+
+
+class DisposalEntryRead(BaseModel):
+    """One entry of the append-only disposal log."""
+
+    id: int
+    run_id: uuid.UUID
+    record_class: str
+    object_type: str
+    object_id: str
+    rule: str
+    due_on: dt.date
+    disposed_at: dt.datetime
