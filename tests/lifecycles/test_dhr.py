@@ -73,13 +73,30 @@ def provide_imrs(api: Api, case_id: str, on: str) -> None:
         )
 
 
-def publish(api: Api, case_id: str, on: str) -> None:
-    complete(api, case_id, "Task_PrepareAnonymisedReport", {"anonymised_report_reference": "DHR-anon-v1"})
+SENDING = ("Task_SubmitToHomeOffice", "Task_ResubmitToHomeOffice", "Task_PublishReport")
+
+
+def nothing_leaves(api: Api, case_id: str) -> None:
+    """Nothing is being sent to the Home Office or published: no submission, resubmission or publication is open."""
+    assert not [t["element_id"] for t in open_tasks(api, case_id) if t["element_id"] in SENDING]
+
+
+def anonymise(api: Api, case_id: str, reference: str) -> None:
+    """The business manager prepares the anonymised report and a panel member (another person) checks it safe."""
+    complete(api, case_id, "Task_PrepareAnonymisedReport", {"anonymised_report_reference": reference})
+    nothing_leaves(api, case_id)
     complete(api, case_id, "Task_CheckAnonymisation", {"anonymisation_checked": True})
-    complete(api, case_id, "Task_PublishReport", {"published_at": on})
 
 
-def test_review_held_returned_by_the_qa_panel_once_then_published_and_action_plan_closed(api: Api, db_url: str) -> None:
+def form_of(api: Api, case_id: str, element_id: str) -> tuple[str, dict[str, Any]]:
+    """The name and form fields of the one open task of ``element_id``."""
+    (task,) = open_tasks(api, case_id, element_id)
+    detail = api.as_("business_manager").get(f"/api/v1/tasks/{task['id']}")
+    assert detail.status_code == 200, detail.text
+    return task["name"], detail.json()["form_schema"]["properties"]
+
+
+def test_review_held_anonymised_and_checked_before_each_submission_then_published(api: Api, db_url: str) -> None:
     # Police notification on Tuesday 3 March 2026: one calendar month is Friday 3 April 2026, Good Friday.
     # Month clocks are calendar months: the bank holiday does not move the due date.
     case = open_review(api, "dhr", referral_date="2026-03-03", agencies=AGENCIES, data=POLICE_NOTIFICATION)
@@ -114,6 +131,33 @@ def test_review_held_returned_by_the_qa_panel_once_then_published_and_action_pla
         "Task_WriteOverviewReport",
         {"review_completed_at": "2026-09-25", "recommendation_count": 6, "overview_report_reference": "OR-1"},
     )
+    # Nothing goes to the Home Office before it is anonymised and a second person has checked the anonymisation.
+    case = get_case(api, case_id)
+    assert case["stages"] == ["Anonymisation"]
+    assert clock(case, "completion")["met_on"] is None
+    nothing_leaves(api, case_id)
+    prepare = open_tasks(api, case_id, "Task_PrepareAnonymisedReport")
+    assert [(t["role"], t["stage"]) for t in prepare] == [("business_manager", "Anonymisation")]
+    # Whoever anonymised the report may not check it, even holding the panel member's role too. The second
+    # person finds it still identifies the children: it goes back to be corrected, and still nothing is sent.
+    anonymise_v1 = ("Task_PrepareAnonymisedReport", {"anonymised_report_reference": "DHR-anon-v1"})
+    not_safe = ("Task_CheckAnonymisation", {"anonymisation_checked": False, "anonymisation_issues": "school named"})
+    both_roles = ("business_manager", "case_review_group_member")
+    first_preparer = second_person_check(api, db_url, case_id, anonymise_v1, not_safe, roles=both_roles)
+    nothing_leaves(api, case_id)
+    assert len(open_tasks(api, case_id, "Task_PrepareAnonymisedReport")) == 1
+    complete(api, case_id, "Task_PrepareAnonymisedReport", {"anonymised_report_reference": "DHR-anon-v2"})
+    nothing_leaves(api, case_id)
+    # Only the latest preparation counts: the first preparer did not correct it, so may check it now.
+    complete(api, case_id, "Task_CheckAnonymisation", {"anonymisation_checked": True}, as_=first_preparer)
+
+    # The submission sends the anonymised report it was checked as, and asks for no other reference.
+    assert not open_tasks(api, case_id, "Task_ResubmitToHomeOffice")
+    name, fields = form_of(api, case_id, "Task_SubmitToHomeOffice")
+    assert "anonymised report" in name
+    assert list(fields) == ["submitted_to_home_office_at"]
+    assert "anonymised report" in fields["submitted_to_home_office_at"]["title"]
+    assert get_case(api, case_id)["record"]["anonymised_report_reference"] == "DHR-anon-v2"
     complete(api, case_id, "Task_SubmitToHomeOffice", {"submitted_to_home_office_at": "2026-09-30"})
     case = get_case(api, case_id)
     assert clock(case, "completion") == {
@@ -125,7 +169,8 @@ def test_review_held_returned_by_the_qa_panel_once_then_published_and_action_pla
     }
     assert case["stages"] == ["Home Office quality assurance"]
 
-    # The QA Panel returns the report once: the reviewer revises, the business manager resubmits.
+    # The QA Panel returns the report once: the reviewer revises, the revision is anonymised and checked by a
+    # second person again, and only then does the business manager resubmit it.
     complete(
         api,
         case_id,
@@ -141,7 +186,20 @@ def test_review_held_returned_by_the_qa_panel_once_then_published_and_action_pla
         "Task_ReviseReport",
         {"revised_report_at": "2026-10-28", "revision_summary": "coercive control section added"},
     )
+    assert get_case(api, case_id)["stages"] == ["Anonymisation"]
+    nothing_leaves(api, case_id)
+    anonymise_revision = ("Task_PrepareAnonymisedReport", {"anonymised_report_reference": "DHR-anon-v3"})
+    safe = ("Task_CheckAnonymisation", {"anonymisation_checked": True})
+    second_person_check(api, db_url, case_id, anonymise_revision, safe, roles=both_roles)
+    assert not open_tasks(api, case_id, "Task_SubmitToHomeOffice")  # a revision is resubmitted, not submitted anew
+    name, fields = form_of(api, case_id, "Task_ResubmitToHomeOffice")
+    assert "anonymised report" in name
+    assert list(fields) == ["resubmitted_to_home_office_at"]
+    assert "anonymised report" in fields["resubmitted_to_home_office_at"]["title"]
     complete(api, case_id, "Task_ResubmitToHomeOffice", {"resubmitted_to_home_office_at": "2026-11-02"})
+    assert clock(get_case(api, case_id), "completion")["met_on"] == "2026-09-30"  # the resubmission does not move it
+
+    # Approved: the anonymised report the Panel approved is published, without anonymising it again.
     complete(
         api,
         case_id,
@@ -149,17 +207,10 @@ def test_review_held_returned_by_the_qa_panel_once_then_published_and_action_pla
         {"qa_outcome": "approved", "qa_outcome_at": "2026-11-20", "qa_feedback": "approved"},
     )
     assert get_case(api, case_id)["stages"] == ["Publication"]
-
-    # Whoever anonymised the report may not check it, even holding the panel member's role too. The second
-    # person finds it still identifies the children: it goes back to be corrected.
-    anonymise = ("Task_PrepareAnonymisedReport", {"anonymised_report_reference": "DHR-anon-v1"})
-    not_safe = ("Task_CheckAnonymisation", {"anonymisation_checked": False, "anonymisation_issues": "school named"})
-    both_roles = ("business_manager", "case_review_group_member")
-    first_preparer = second_person_check(api, db_url, case_id, anonymise, not_safe, roles=both_roles)
-    assert not open_tasks(api, case_id, "Task_PublishReport")
-    complete(api, case_id, "Task_PrepareAnonymisedReport", {"anonymised_report_reference": "DHR-anon-v2"})
-    # Only the latest preparation counts: the first preparer did not correct it, so may check it now.
-    complete(api, case_id, "Task_CheckAnonymisation", {"anonymisation_checked": True}, as_=first_preparer)
+    assert not open_tasks(api, case_id, "Task_PrepareAnonymisedReport")
+    assert not open_tasks(api, case_id, "Task_CheckAnonymisation")
+    name, fields = form_of(api, case_id, "Task_PublishReport")
+    assert "anonymised report" in name and "anonymised report" in fields["published_at"]["title"]
     complete(
         api, case_id, "Task_PublishReport", {"published_at": "2026-11-27", "publication_url": "https://example.org/d"}
     )
@@ -185,7 +236,7 @@ def test_review_held_returned_by_the_qa_panel_once_then_published_and_action_pla
     assert record["resubmitted_to_home_office_at"] == "2026-11-02"
     assert record["qa_outcome"] == "approved" and record["qa_outcome_at"] == "2026-11-20"
     assert record["anonymisation_checked"] is True and record["published_at"] == "2026-11-27"
-    assert record["anonymised_report_reference"] == "DHR-anon-v2" and "anonymisation_checked_by" not in record
+    assert record["anonymised_report_reference"] == "DHR-anon-v3" and "anonymisation_checked_by" not in record
 
 
 def test_no_dhr_informs_the_home_office_and_closes(api: Api) -> None:
@@ -224,15 +275,20 @@ def test_approved_first_time_with_no_actions_and_no_escalation_when_nothing_is_d
     provide_imrs(api, case_id, today)
     assert not open_tasks(api, case_id, "Task_EscalateDhrCompletionOverdue")  # six months away
     complete(api, case_id, "Task_WriteOverviewReport", {"review_completed_at": today, "recommendation_count": 2})
+    nothing_leaves(api, case_id)
+    anonymise(api, case_id, "DHR-anon-v1")
     complete(api, case_id, "Task_SubmitToHomeOffice", {"submitted_to_home_office_at": today})
     complete(api, case_id, "Task_RecordQaOutcome", {"qa_outcome": "approved", "qa_outcome_at": today})
     assert not open_tasks(api, case_id, "Task_ReviseReport")
-    publish(api, case_id, today)
+    assert not open_tasks(api, case_id, "Task_PrepareAnonymisedReport")  # checked before it was submitted
+    complete(api, case_id, "Task_PublishReport", {"published_at": today})
     complete(api, case_id, "Task_AgreeActionPlan", {"action_plan_agreed_at": today, "has_actions": False})
     assert ended_at(api, case_id) == ["EndEvent_NoActions"]
     case = get_case(api, case_id)
     assert {c["key"]: c["status"] for c in case["clocks"]} == {"decision": "met", "completion": "met"}
     assert "resubmitted_to_home_office_at" not in case["record"]
+    assert case["record"]["anonymised_report_reference"] == "DHR-anon-v1"
+    assert case["record"]["anonymisation_checked"] is True
 
 
 def test_clocks_follow_the_partnership_settings(api: Api, db_url: str) -> None:
