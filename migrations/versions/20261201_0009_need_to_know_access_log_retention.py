@@ -36,7 +36,8 @@ def upgrade() -> None:
     sa.Column('object_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('case_id', sa.Uuid(), nullable=True),
     sa.Column('correlation_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_event'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_event')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('access_event', schema=None) as batch_op:
         batch_op.create_index('ix_access_event_partnership_id_actor_id_at', ['partnership_id', 'actor_id', 'at'], unique=False)
@@ -52,7 +53,8 @@ def upgrade() -> None:
     sa.Column('rule', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=False),
     sa.Column('disposed_at', service.db.types.UtcDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_disposal_log'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disposal_log')),
+    sqlite_autoincrement=True,
     )
     with op.batch_alter_table('disposal_log', schema=None) as batch_op:
         batch_op.create_index('ix_disposal_log_partnership_id_id', ['partnership_id', 'id'], unique=False)

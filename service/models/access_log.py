@@ -27,6 +27,8 @@ class AccessEvent(SQLModel, table=True):
     __table_args__ = (
         Index("ix_access_event_partnership_id_case_id_id", "partnership_id", "case_id", "id"),
         Index("ix_access_event_partnership_id_actor_id_at", "partnership_id", "actor_id", "at"),
+        # Ids only grow, even after disposal deletes the newest rows: "newer" always means a larger id.
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, sa_column=_serial())
@@ -46,7 +48,10 @@ class DisposalEntry(SQLModel, table=True):
     """What a disposal run removed or anonymised: never any personal data, only classes, ids and rules."""
 
     __tablename__ = "disposal_log"
-    __table_args__ = (Index("ix_disposal_log_partnership_id_id", "partnership_id", "id"),)
+    __table_args__ = (
+        Index("ix_disposal_log_partnership_id_id", "partnership_id", "id"),
+        {"sqlite_autoincrement": True},
+    )
 
     id: int | None = Field(default=None, sa_column=_serial())
     partnership_id: uuid.UUID
