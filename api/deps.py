@@ -10,9 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from service.access.principal import Principal
-from service.audit.access import take_pending, write_entries
+from service.audit.access import commit_after_read, take_pending, write_entries
 from service.config import get_settings
-from service.db.engine import write_engine
 from service.db.session import open_session
 from service.errors import DomainError, Forbidden, PreconditionFailed
 from service.identity.tokens import authenticate
@@ -31,15 +30,14 @@ def _unit_of_work(request: Request, *, write: bool) -> Iterator[Session]:
     try:
         yield session
         # Every look at personal data is logged before the response leaves: in the request's transaction when it
-        # writes, else in a short write of its own (WAL readers never block it). No log, no response.
+        # writes, else right after the read (service/audit/access.py). No log, no response.
         looks = take_pending(session)
         correlation_id = getattr(request.state, "correlation_id", "")
         if write:
             write_entries(session.connection(), looks, correlation_id=correlation_id)
             session.commit()
         elif looks:
-            with write_engine(url).begin() as connection:
-                write_entries(connection, looks, correlation_id=correlation_id)
+            commit_after_read(session, looks, correlation_id=correlation_id)
     except DomainError as exc:
         if exc.commit:
             session.commit()

@@ -474,15 +474,16 @@ class HttpBench:
 
 
 def run_access_log(url: str, samples: int, warmup: int) -> dict[str, float]:
-    """What the access log adds to a logged read: one entry written in its own short write transaction.
+    """What the access log adds to a logged read: writing and committing its one entry after the read.
 
-    That is exactly the work the request boundary does after a read (api/deps.py); the read itself is
-    measured over HTTP as get_case. Measured in-process against the same database, server stopped.
+    That is exactly what the request boundary does after a read (api/deps.py → commit_after_read): on SQLite a
+    short write transaction of its own, on PostgreSQL the read's own transaction, committed. The read itself
+    is measured over HTTP as get_case. In-process, same database, server stopped.
     """
     import uuid as uuid_module
 
-    from service.audit.access import write_entries
-    from service.db.engine import write_engine
+    from service.audit.access import commit_after_read
+    from service.db.session import open_session
     from service.db.types import utcnow
 
     partnership = uuid_module.uuid4()
@@ -498,11 +499,16 @@ def run_access_log(url: str, samples: int, warmup: int) -> dict[str, float]:
             "object_id": str(uuid_module.uuid4()),
             "case_id": None,
         }
-        started = time.perf_counter()
-        with write_engine(url).begin() as connection:
-            write_entries(connection, [entry], correlation_id="bench")
+        session = open_session(write=False, url=url)
+        try:
+            session.execute(text("SELECT 1"))  # the read's transaction is open, as in a request
+            started = time.perf_counter()
+            commit_after_read(session, [entry], correlation_id="bench")
+            elapsed = (time.perf_counter() - started) * 1000.0
+        finally:
+            session.close()
         if i >= warmup:
-            times.append((time.perf_counter() - started) * 1000.0)
+            times.append(elapsed)
     return summarise(times)
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, insert
 from sqlmodel import Session
 
 from service.access.principal import Principal
+from service.db.engine import WRITE
 from service.db.types import utcnow
 from service.models import AccessEvent
 
@@ -74,3 +75,19 @@ def write_entries(connection: Connection, entries: list[dict[str, Any]], *, corr
             insert(AccessEvent.__table__),  # type: ignore[attr-defined]
             [{**entry, "correlation_id": correlation_id[:64]} for entry in entries],
         )
+
+
+def commit_after_read(session: Session, entries: list[dict[str, Any]], *, correlation_id: str) -> None:
+    """Write the looks a read request took, and commit them, before its response leaves.
+
+    SQLite: in a short write transaction of its own (upgrading the read snapshot to a writer could be refused;
+    WAL readers never block this writer). PostgreSQL: in the request's own transaction, committed durably
+    (measured: turning synchronous_commit off saved nothing here, so an entry is never traded for speed).
+    """
+    bind = session.get_bind()
+    if bind.dialect.name == "sqlite":
+        with bind.engine.execution_options(**{WRITE: True}).begin() as connection:
+            write_entries(connection, entries, correlation_id=correlation_id)
+        return
+    write_entries(session.connection(), entries, correlation_id=correlation_id)
+    session.commit()
