@@ -10,7 +10,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
 from service.access.principal import Principal
-from service.audit.access import commit_after_read, take_pending, write_entries
+from service.audit.access import take_pending, write_after_read, write_entries
 from service.config import get_settings
 from service.db.session import open_session
 from service.errors import DomainError, Forbidden, PreconditionFailed
@@ -36,8 +36,8 @@ def _unit_of_work(request: Request, *, write: bool) -> Iterator[Session]:
         if write:
             write_entries(session.connection(), looks, correlation_id=correlation_id)
             session.commit()
-        elif looks:
-            commit_after_read(session, looks, correlation_id=correlation_id)
+        elif looks and write_after_read(session, looks, correlation_id=correlation_id):
+            session.commit()
     except DomainError as exc:
         if exc.commit:
             session.commit()

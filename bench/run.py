@@ -476,13 +476,13 @@ class HttpBench:
 def run_access_log(url: str, samples: int, warmup: int) -> dict[str, float]:
     """What the access log adds to a logged read: writing and committing its one entry after the read.
 
-    That is exactly what the request boundary does after a read (api/deps.py → commit_after_read): on SQLite a
-    short write transaction of its own, on PostgreSQL the read's own transaction, committed. The read itself
-    is measured over HTTP as get_case. In-process, same database, server stopped.
+    That is exactly what the request boundary does after a read (api/deps.py: write_after_read, then commit):
+    on SQLite a short write transaction of its own, on PostgreSQL the read's own transaction, committed. The
+    read itself is measured over HTTP as get_case. In-process, same database, server stopped.
     """
     import uuid as uuid_module
 
-    from service.audit.access import commit_after_read
+    from service.audit.access import write_after_read
     from service.db.session import open_session
     from service.db.types import utcnow
 
@@ -503,7 +503,8 @@ def run_access_log(url: str, samples: int, warmup: int) -> dict[str, float]:
         try:
             session.execute(text("SELECT 1"))  # the read's transaction is open, as in a request
             started = time.perf_counter()
-            commit_after_read(session, [entry], correlation_id="bench")
+            if write_after_read(session, [entry], correlation_id="bench"):
+                session.commit()
             elapsed = (time.perf_counter() - started) * 1000.0
         finally:
             session.close()

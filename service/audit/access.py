@@ -77,17 +77,18 @@ def write_entries(connection: Connection, entries: list[dict[str, Any]], *, corr
         )
 
 
-def commit_after_read(session: Session, entries: list[dict[str, Any]], *, correlation_id: str) -> None:
-    """Write the looks a read request took, and commit them, before its response leaves.
+def write_after_read(session: Session, entries: list[dict[str, Any]], *, correlation_id: str) -> bool:
+    """Write the looks a read request took; True when the caller must then commit ``session`` (the boundary does).
 
-    SQLite: in a short write transaction of its own (upgrading the read snapshot to a writer could be refused;
-    WAL readers never block this writer). PostgreSQL: in the request's own transaction, committed durably
-    (measured: turning synchronous_commit off saved nothing here, so an entry is never traded for speed).
+    SQLite: in a short write transaction of its own, committed as it closes (upgrading the read snapshot to a
+    writer could be refused; WAL readers never block this writer). PostgreSQL: in the request's own
+    transaction, which the boundary commits durably (turning synchronous_commit off measured no faster here,
+    so an entry is never traded for speed).
     """
     bind = session.get_bind()
     if bind.dialect.name == "sqlite":
         with bind.engine.execution_options(**{WRITE: True}).begin() as connection:
             write_entries(connection, entries, correlation_id=correlation_id)
-        return
+        return False
     write_entries(session.connection(), entries, correlation_id=correlation_id)
-    session.commit()
+    return True
