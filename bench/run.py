@@ -698,7 +698,7 @@ def print_summary(report: dict[str, Any]) -> None:
     if access:
         share = access["p50"] / http["get_case"]["p50"] if http["get_case"]["p50"] else float("nan")
         log(
-            f"  access log: each logged read (get_case) also writes one entry in its own transaction: "
+            f"  access log: each logged read (get_case) also writes and commits one entry: "
             f"p50 {access['p50']:.2f} ms, p99 {access['p99']:.2f} ms ({share:.0%} of get_case p50); "
             f"entries written during the run: {report['after']['counts'].get('access_events', 0):,}"
         )
