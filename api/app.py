@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request, Response
 
 from api import errors, webhook_docs
+from api.body_limit import BodyLimit
 from api.routers import (
     access_log,
     action_plans,
@@ -30,6 +31,7 @@ from service.config import Settings, get_settings
 from service.db.session import unit_of_work
 from service.jobs.worker import start_in_thread
 from service.processes import registry
+from service.processes.upload import MAX_DIAGRAM_BYTES
 
 log = logging.getLogger("lif.api")
 
@@ -102,6 +104,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     app.state.definitions_loaded = False
     app.state.evidence_store = EvidenceStore(settings.evidence_dir, max_bytes=settings.evidence_max_bytes)
     errors.install(app)
+    # Registered before the correlation id middleware, so it runs inside it and its 413 carries the id.
+    app.add_middleware(BodyLimit, upload_limit=max(MAX_DIAGRAM_BYTES, settings.evidence_max_bytes))
 
     @app.middleware("http")
     async def correlation_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

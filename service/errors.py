@@ -67,3 +67,9 @@ class InstanceFailed(DomainError):
     """The process instance could not continue and has been marked failed."""
 
     status, title, slug = 409, "Process instance failed", "instance-failed"
+
+
+class PayloadTooLarge(DomainError):
+    """The request body is larger than the endpoint accepts; nothing was read or changed."""
+
+    status, title, slug = 413, "Payload too large", "payload-too-large"

@@ -31,19 +31,20 @@ from service.errors import InvalidInput
 from service.models import ProcessInstance
 from service.processes import simulation
 from service.processes.deploy import deploy, problem_dicts
+from service.processes.upload import MAX_DIAGRAM_BYTES
 from service.processes.validation import validate
 from service.workflow import admin, diagrams, queries
 from service.workflow.admin import PlannedMigration
 
 router = APIRouter(prefix="/api/v1", tags=["process owners"], responses=PROBLEM_RESPONSES)
-MAX_UPLOAD = 5 * 1024 * 1024
+MAX_UPLOAD = MAX_DIAGRAM_BYTES
 BpmnFile = Annotated[UploadFile, File(description="A .bpmn file saved by Camunda Modeler or bpmn.io.")]
 
 
 async def _read(upload: UploadFile) -> bytes:
     data = await upload.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
-        raise InvalidInput("the file is too large", [{"field": "file", "message": "at most 5 MiB"}])
+        raise InvalidInput("the file is too large", [{"field": "file", "message": "at most 5 MiB"}])  # see upload.py
     if not data.strip():
         raise InvalidInput("the file is empty", [{"field": "file", "message": "upload a .bpmn file"}])
     return data

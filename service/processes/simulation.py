@@ -39,7 +39,7 @@ def run(
             "say what to simulate", [{"field": "definition_id", "message": "give definition_id or bpmn_xml, not both"}]
         )
     if xml is not None:
-        report = validate(xml.encode("utf-8"), filename="simulation.bpmn")
+        report = validate(xml.encode("utf-8"), filename="simulation.bpmn", field="bpmn_xml")
         if report.definition is None:
             raise DiagramInvalid("the diagram has errors", extra={"problems": problem_dicts(report.problems)})
         definition, source = report.definition, xml.encode("utf-8")

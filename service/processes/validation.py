@@ -10,6 +10,7 @@ from service import engine
 from service.access.roles import ALL_ROLES
 from service.engine.reachability import unreachable_elements
 from service.processes import lint
+from service.processes.upload import check_diagram
 
 
 @dataclass
@@ -33,8 +34,11 @@ class Report:
         return not self.errors
 
 
-def validate(xml: bytes, *, filename: str, process_key: str | None = None) -> Report:
-    """Run every check we have and collect all findings (the engine stops at its first failing stage)."""
+def validate(xml: bytes, *, filename: str, process_key: str | None = None, field: str = "file") -> Report:
+    """Run every check we have and collect all findings (the engine stops at its first failing stage).
+
+    A file too large, not UTF-8, or with too many or too deeply nested elements is refused (422) before that."""
+    check_diagram(xml, field=field)
     root = lint.parse(xml)
     key = process_key or (_executable_process_id(root) if root is not None else None)
     report = Report(process_key=key)

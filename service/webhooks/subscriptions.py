@@ -15,7 +15,7 @@ from service.audit.log import record
 from service.config import get_settings
 from service.db.types import utcnow
 from service.errors import Forbidden, InvalidInput, NotFound
-from service.models import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
+from service.models import Agency, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 from service.outbox.emit import emit, forget_subscriptions
 from service.outbox.events import SUBSCRIBABLE, EventType
 from service.webhooks import secrets
@@ -41,6 +41,7 @@ def create(
 ) -> CreatedSubscription:
     """Register an endpoint. Agency staff and machine tokens may only subscribe for their own agency."""
     agency = _scope_for(principal, agency)
+    _check_agency(session, principal, agency)
     _check_event_types(event_types)
     check_endpoint(url)
     secret = secrets.new_secret()
@@ -255,6 +256,20 @@ def _scope_for(principal: Principal, agency: str | None) -> str | None:
             raise Forbidden(f"you can only subscribe for your own agency ({principal.agency_code})")
         return principal.agency_code
     raise Forbidden("webhooks are managed by partnership admins, or by an agency for itself")
+
+
+def _check_agency(session: Session, principal: Principal, agency: str | None) -> None:
+    # A subscription scoped to an unknown agency would be accepted and then never receive anything.
+    if agency is None:
+        return
+    known = session.exec(
+        select(Agency.code).where(Agency.partnership_id == principal.partnership_id).order_by(col(Agency.code))
+    ).all()
+    if agency not in known:
+        raise InvalidInput(
+            f"there is no agency '{agency}' in this partnership",
+            [{"field": "agency", "message": "use one of: " + ", ".join(known) + " (or leave it out for all agencies)"}],
+        )
 
 
 def _check_event_types(event_types: list[str]) -> None:

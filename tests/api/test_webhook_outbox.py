@@ -101,3 +101,16 @@ def test_an_agency_scoped_subscription_gets_only_its_agency(api: Api, db_url: st
     api.as_("business_manager").post(f"/api/v1/tasks/{notify['id']}/complete", json={"data": {"notified_at": today()}})
     bodies = [e.body for e in _events(db_url, "task.created")]
     assert len(bodies) == 1 and '"agency":"health"' in bodies[0]
+
+
+def test_a_subscription_for_an_agency_the_partnership_lacks_is_refused(api: Api) -> None:
+    body = {"url": "http://127.0.0.1:9/hook", "event_types": ["task.created"], "agency": "nosuch"}
+    response = api.as_("partnership_admin").post("/api/v1/webhooks/subscriptions", json=body)
+    assert response.status_code == 422 and response.headers["content-type"] == "application/problem+json"
+    (error,) = response.json()["errors"]
+    assert error["field"] == "agency" and "police" in error["message"]
+    assert "nosuch" in response.json()["detail"]
+    # Another partnership's agency code does not count either: "police" exists there, "health" only here.
+    response = api.as_("other").post("/api/v1/webhooks/subscriptions", json={**body, "agency": "health"})
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "agency"
+    assert api.as_("partnership_admin").get("/api/v1/webhooks/subscriptions").json() == []

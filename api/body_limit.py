@@ -1,0 +1,79 @@
+"""Request body size limits, enforced before anything parses the body (declared or chunked)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import problem
+from service.errors import PayloadTooLarge
+from service.processes.upload import MAX_DIAGRAM_BYTES
+
+MIB = 1024 * 1024
+JSON_LIMIT = 1 * MIB
+# simulate carries a whole diagram in bpmn_xml: the 5 MiB upload limit plus room for JSON escaping and answers.
+SIMULATE_LIMIT = MAX_DIAGRAM_BYTES + MIB
+SIMULATE_PATH = "/api/v1/process-definitions/simulate"
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+class BodyLimit:
+    """Answer 413 problem+json when a body exceeds its endpoint's limit; the app never sees it."""
+
+    def __init__(self, app: ASGIApp, *, upload_limit: int) -> None:
+        self.app = app
+        self.upload_limit = upload_limit + MULTIPART_OVERHEAD
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        limit = self._limit(scope["path"], headers.get(b"content-type", b"").decode("latin-1"))
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send, limit)
+            return
+        # Chunked or honest: read at most limit + 1 bytes, then replay them to the app.
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > limit:
+                await self._refuse(scope, receive, send, limit)
+                return
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    def _limit(self, path: str, content_type: str) -> int:
+        if content_type.startswith("multipart/form-data"):
+            return self.upload_limit
+        return SIMULATE_LIMIT if path == SIMULATE_PATH else JSON_LIMIT
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        kind = "file upload" if limit == self.upload_limit else "request body"
+        size = f"{limit / MIB:.2f}".rstrip("0").rstrip(".")
+        response = problem(
+            Request(scope),
+            PayloadTooLarge.status,
+            PayloadTooLarge.title,
+            f"the {kind} is larger than this endpoint accepts ({size} MiB); send less, nothing was changed",
+            PayloadTooLarge.slug,
+            headers={"Connection": "close"},
+            extra={"limit_bytes": limit},
+        )
+        await response(scope, receive, send)
