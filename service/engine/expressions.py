@@ -20,6 +20,7 @@ from service.engine.functions import FUNCTIONS
 
 MAX_SEQUENCE = 100_000  # guards `"x" * 10**9` and similar memory bombs
 MAX_SOURCE = 10_000  # characters of one expression or script
+MAX_INT_BITS = 14_000  # about 4,200 decimal digits: Python cannot even print (or save) an int much larger
 MAX_DEPTH = 100  # nesting of its syntax tree: Python's parser and our interpreter both recurse
 
 _BIN_OPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
@@ -352,6 +353,13 @@ class _Interpreter:
             for seq, count in ((left, right), (right, left)):
                 if isinstance(seq, str | list | tuple) and isinstance(count, int) and len(seq) * count > MAX_SEQUENCE:
                     raise ExpressionError("result would be too large")
+            # The would-be size of a product, checked before it is computed (``x = x * x`` in a loop).
+            if (
+                isinstance(left, int)
+                and isinstance(right, int)
+                and left.bit_length() + right.bit_length() > MAX_INT_BITS
+            ):
+                raise ExpressionError("the number would be too large")
         try:
             return _bounded(self._op(_BIN_OPS, op)(left, right))
         except (TypeError, ArithmeticError) as exc:

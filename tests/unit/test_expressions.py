@@ -120,3 +120,11 @@ def test_huge_or_deep_expressions_are_refused_cleanly(source: str) -> None:
     with pytest.raises(UnsafeExpression):
         expressions.evaluate(source, {"x": True})
     assert time.monotonic() - started < 2
+
+
+def test_a_script_that_squares_a_number_repeatedly_is_stopped_before_the_number_is_too_large() -> None:
+    script = "n = 10\n" + "n = n * n\n" * 20
+    started = time.monotonic()
+    with pytest.raises(ExpressionError, match="too large"):
+        expressions.execute(script, {})
+    assert time.monotonic() - started < 2
