@@ -33,11 +33,12 @@ def clock_statuses(
         try:
             due = _date_or_none(_safe_eval(clock.due, variables), "its due date")
             met_on = _date_or_none(variables.get(clock.met), f"'{clock.met}'")
+            status = _status(due, met_on, now, due_soon_days)
         except _Unreadable as exc:
             # A stored value that is not a date must never make the case unreadable: show why instead.
             statuses.append(ClockStatus(clock.key, clock.label, None, "unreadable", None, str(exc)))
             continue
-        statuses.append(ClockStatus(clock.key, clock.label, due, _status(due, met_on, now, due_soon_days), met_on))
+        statuses.append(ClockStatus(clock.key, clock.label, due, status, met_on))
     return statuses
 
 
@@ -61,7 +62,11 @@ def _status(due: dt.date | None, met_on: dt.date | None, now: dt.datetime, due_s
         return "not_started"
     if now > dt.datetime.fromisoformat(end_of_day(due)):
         return "overdue"
-    if working_days_between(now.astimezone(LONDON).date(), due) <= due_soon_days:
+    try:
+        left = working_days_between(now.astimezone(LONDON).date(), due)
+    except ValueError:  # a due date decades away (the count is bounded)
+        raise _Unreadable(f"its due date {due.isoformat()} is too far away") from None
+    if left <= due_soon_days:
         return "due_soon"
     return "on_time"
 
