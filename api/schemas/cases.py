@@ -78,8 +78,9 @@ class ClockRead(BaseModel):
     key: str
     name: str
     due_date: dt.date | None
-    status: str = Field(description="not_started | on_time | due_soon | overdue | met | met_late")
+    status: str = Field(description="not_started | on_time | due_soon | overdue | met | met_late | unreadable")
     met_on: dt.date | None
+    reason: str | None = Field(default=None, description="why the clock is unreadable (a stored value is not a date)")
 
 
 class CaseSummary(BaseModel):

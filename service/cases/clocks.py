@@ -17,8 +17,9 @@ class ClockStatus:
     key: str
     name: str
     due_date: dt.date | None
-    status: str  # not_started | on_time | due_soon | overdue | met | met_late
+    status: str  # not_started | on_time | due_soon | overdue | met | met_late | unreadable
     met_on: dt.date | None
+    reason: str | None = None  # why an ``unreadable`` clock could not be read
 
 
 def clock_statuses(
@@ -29,12 +30,29 @@ def clock_statuses(
     for clock in clocks:
         if clock.when and not _safe_eval(clock.when, variables):
             continue
-        due_value = _safe_eval(clock.due, variables)
-        due = to_date(due_value) if due_value else None
-        met_value = variables.get(clock.met)
-        met_on = to_date(met_value) if met_value else None
-        statuses.append(ClockStatus(clock.key, clock.label, due, _status(due, met_on, now, due_soon_days), met_on))
+        try:
+            due = _date_or_none(_safe_eval(clock.due, variables), "its due date")
+            met_on = _date_or_none(variables.get(clock.met), f"'{clock.met}'")
+            status = _status(due, met_on, now, due_soon_days)
+        except _Unreadable as exc:
+            # A stored value that is not a date must never make the case unreadable: show why instead.
+            statuses.append(ClockStatus(clock.key, clock.label, None, "unreadable", None, str(exc)))
+            continue
+        statuses.append(ClockStatus(clock.key, clock.label, due, status, met_on))
     return statuses
+
+
+class _Unreadable(ValueError):
+    pass
+
+
+def _date_or_none(value: Any, what: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return to_date(value)
+    except (TypeError, ValueError, OverflowError):
+        raise _Unreadable(f"{what} holds {str(value)[:40]!r}, which is not a date") from None
 
 
 def _status(due: dt.date | None, met_on: dt.date | None, now: dt.datetime, due_soon_days: int) -> str:
@@ -44,7 +62,11 @@ def _status(due: dt.date | None, met_on: dt.date | None, now: dt.datetime, due_s
         return "not_started"
     if now > dt.datetime.fromisoformat(end_of_day(due)):
         return "overdue"
-    if working_days_between(now.astimezone(LONDON).date(), due) <= due_soon_days:
+    try:
+        left = working_days_between(now.astimezone(LONDON).date(), due)
+    except ValueError:  # a due date decades away (the count is bounded)
+        raise _Unreadable(f"its due date {due.isoformat()} is too far away") from None
+    if left <= due_soon_days:
         return "due_soon"
     return "on_time"
 

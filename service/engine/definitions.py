@@ -15,7 +15,7 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from service.engine import expressions, forms
+from service.engine import expressions, forms, timer_bounds
 from service.engine.openers import CaseOpener, case_openers, element_properties, opener_problems
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -386,7 +386,15 @@ def _iso_problems(owner: etree._Element, node: etree._Element, text: str) -> lis
             TimerEventDefinition.parse_time_or_duration(text)
     except Exception:
         return [_at(owner, f"timer '{text}' is not a valid ISO 8601 date, duration or cycle", line=node.sourceline)]
-    return []
+    problem = timer_bounds.timer_problem(_timer_kind(node, text), text)
+    return [_at(owner, problem, line=node.sourceline)] if problem else []
+
+
+def _timer_kind(node: etree._Element, text: str) -> str:
+    tag = etree.QName(node).localname
+    return {"timeDate": "date", "timeDuration": "duration", "timeCycle": "cycle"}.get(
+        tag, "cycle" if text.upper().startswith("R") else "duration" if text.upper().startswith("P") else "date"
+    )
 
 
 def _lane_problems(root: etree._Element, known_roles: frozenset[str] | None) -> list[Problem]:

@@ -19,6 +19,9 @@ from typing import Any
 from service.engine.functions import FUNCTIONS
 
 MAX_SEQUENCE = 100_000  # guards `"x" * 10**9` and similar memory bombs
+MAX_SOURCE = 10_000  # characters of one expression or script
+MAX_INT_BITS = 14_000  # about 4,200 decimal digits: Python cannot even print (or save) an int much larger
+MAX_DEPTH = 100  # nesting of its syntax tree: Python's parser and our interpreter both recurse
 
 _BIN_OPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
@@ -144,14 +147,24 @@ def string_constants(source: str, *, mode: str = "exec") -> frozenset[str]:
 
 @lru_cache(maxsize=4096)
 def _parse(source: str, mode: str) -> ast.AST:
+    if len(source) > MAX_SOURCE:
+        raise UnsafeExpression(f"longer than {MAX_SOURCE} characters; split it up", source=source[:200])
     try:
         tree = ast.parse(source, mode=mode)
     except SyntaxError as exc:
         raise UnsafeExpression(
             f"not a valid expression: {exc.msg}", source=source, line=exc.lineno, column=exc.offset
         ) from None
-    for node in ast.walk(tree):
+    except (RecursionError, MemoryError):
+        raise UnsafeExpression(f"nested more than {MAX_DEPTH} levels deep", source=source[:200]) from None
+    # Measured without recursion, so a deep tree is refused here instead of overflowing the interpreter.
+    pending: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            raise UnsafeExpression(f"nested more than {MAX_DEPTH} levels deep", source=source[:200])
         _check_node(node, source)
+        pending.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
     return tree
 
 
@@ -340,6 +353,13 @@ class _Interpreter:
             for seq, count in ((left, right), (right, left)):
                 if isinstance(seq, str | list | tuple) and isinstance(count, int) and len(seq) * count > MAX_SEQUENCE:
                     raise ExpressionError("result would be too large")
+            # The would-be size of a product, checked before it is computed (``x = x * x`` in a loop).
+            if (
+                isinstance(left, int)
+                and isinstance(right, int)
+                and left.bit_length() + right.bit_length() > MAX_INT_BITS
+            ):
+                raise ExpressionError("the number would be too large")
         try:
             return _bounded(self._op(_BIN_OPS, op)(left, right))
         except (TypeError, ArithmeticError) as exc:

@@ -16,6 +16,8 @@ import holidays
 from dateutil.relativedelta import relativedelta
 
 LONDON = ZoneInfo("Europe/London")
+MAX_WORKING_DAYS = 3_650  # about fourteen years of working days: checked before counting day by day
+MAX_SPAN_DAYS = 50 * 366  # fifty years between two dates, likewise
 
 
 def to_date(value: Any) -> dt.date:
@@ -55,6 +57,8 @@ def add_working_days(start: Any, days: int) -> str:
     """The date ``days`` working days after ``start`` (the day after ``start`` is the first)."""
     day = to_date(start)
     remaining = int(days)
+    if abs(remaining) > MAX_WORKING_DAYS:
+        raise ValueError(f"at most {MAX_WORKING_DAYS} working days can be added, not {remaining}")
     step = 1 if remaining >= 0 else -1
     while remaining:
         day += dt.timedelta(days=step)
@@ -69,6 +73,8 @@ def working_days_between(start: Any, end: Any) -> int:
     sign = 1
     if last < first:
         first, last, sign = last, first, -1
+    if (last - first).days > MAX_SPAN_DAYS:
+        raise ValueError("working days can be counted across at most fifty years")
     count = sum(1 for n in range(1, (last - first).days + 1) if is_working_day(first + dt.timedelta(days=n)))
     return sign * count
 

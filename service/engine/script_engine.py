@@ -7,8 +7,13 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimerEventDefinition,
+)
 
-from service.engine import expressions
+from service.engine import expressions, timer_bounds
 
 
 class _SafeEnvironment(BasePythonScriptEngineEnvironment):  # type: ignore[misc]
@@ -39,6 +44,24 @@ class SafeScriptEngine(PythonScriptEngine):  # type: ignore[misc]
 
     def validate(self, expression: str) -> None:
         expressions.check(expression)
+
+    def evaluate(self, task: Any, expression: str, external_context: Mapping[str, Any] | None = None) -> Any:
+        """Evaluate; a timer's value is checked against the bounds before SpiffWorkflow computes with it."""
+        value = super().evaluate(task, expression, external_context)
+        event = getattr(task.task_spec, "event_definition", None)
+        if isinstance(event, TimerEventDefinition) and expression == event.expression:
+            kind = (
+                "cycle"
+                if isinstance(event, CycleTimerEventDefinition)
+                else "duration"
+                if isinstance(event, DurationTimerEventDefinition)
+                else "date"
+            )
+            problem = timer_bounds.timer_problem(kind, value)
+            if problem is not None:
+                # An ExpressionError becomes the engine's refused step: nothing is changed or saved.
+                raise expressions.ExpressionError(f"timer '{expression}' refused: {problem}")
+        return value
 
 
 SCRIPT_ENGINE = SafeScriptEngine()

@@ -170,6 +170,7 @@ def test_local_review_from_notification_to_publication_over_easter(api: Api, db_
     assert clock(case, "publication")["status"] == "met"
     assert clock(case, "pre_publication") == {
         "key": "pre_publication",
+        "reason": None,
         "name": clock(case, "pre_publication")["name"],
         "due_date": "2026-10-09",
         "status": "met",

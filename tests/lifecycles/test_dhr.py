@@ -162,6 +162,7 @@ def test_review_held_anonymised_and_checked_before_each_submission_then_publishe
     case = get_case(api, case_id)
     assert clock(case, "completion") == {
         "key": "completion",
+        "reason": None,
         "name": clock(case, "completion")["name"],
         "due_date": "2026-10-02",
         "status": "met",

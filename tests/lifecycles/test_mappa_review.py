@@ -119,6 +119,7 @@ def test_board_returns_the_report_once_then_approves_it_for_publication(api: Api
     # The report became final on Wednesday 6 May, two days after the clock ran out.
     assert clock(case, "completion") == {
         "key": "completion",
+        "reason": None,
         "name": clock(case, "completion")["name"],
         "due_date": "2026-05-04",
         "status": "met_late",

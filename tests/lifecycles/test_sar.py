@@ -188,6 +188,7 @@ def test_inconsistent_decisions_go_back_then_a_mandatory_sar_runs_to_its_action_
     case = get_case(api, case_id)
     assert clock(case, "information") == {
         "key": "information",
+        "reason": None,
         "name": clock(case, "information")["name"],
         "due_date": "2025-10-24",
         "status": "met_late",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from service.engine.functions import today
@@ -190,3 +191,27 @@ def test_suspend_resume_terminate_are_audited(api: Api) -> None:
     summaries = [h["summary"] for h in api.as_("business_manager").get(f"{url}/history").json()]
     assert {"Suspended: court order", "Resumed: order lifted", "Terminated: opened in error"} <= set(summaries)
     assert api.as_("independent_reviewer").post(f"{url}/suspend", json={"reason": "x"}).status_code == 403
+
+
+def test_a_timer_beyond_the_bounds_is_refused_at_validation_and_at_deploy_at_once(api: Api) -> None:
+    timer = b'<bpmn:timeDate xsi:type="bpmn:tFormalExpression">add_working_days(aware_at, 5)</bpmn:timeDate>'
+    for replacement in (
+        b'<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">P99999999Y</bpmn:timeDuration>',
+        b'<bpmn:timeDate xsi:type="bpmn:tFormalExpression">0001-01-01T00:00:00Z</bpmn:timeDate>',
+    ):
+        assert timer in edits.CSPR
+        edited = edits.CSPR.replace(timer, replacement)
+        started = time.monotonic()
+        report = (
+            api.as_("process_owner")
+            .post("/api/v1/process-definitions/validate", files={"file": ("cspr.bpmn", edited, "application/xml")})
+            .json()
+        )
+        refused = _deploy(api, edited)
+        assert time.monotonic() - started < 2
+        assert report["valid"] is False
+        assert [p["element_id"] for p in report["problems"] if p["severity"] == "error"] == [
+            "Timer_PanelNotificationDue"
+        ]
+        assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    assert [v["version"] for v in _cspr_versions(api)] == [1]

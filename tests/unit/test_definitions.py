@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,48 @@ def test_an_unknown_record_class_is_refused_with_the_process_named() -> None:
     assert [(p.element_id, p.message.split(";")[0]) for p in refused.value.problems] == [
         ("loop_probe", "recordClass 'forever' is not known")
     ]
+
+
+TIMER_PROBE = (FIXTURES / "timer_probe.bpmn").read_bytes()
+
+
+def _timer_probe(timer: bytes, tag: bytes = b"timeDuration") -> bytes:
+    original = b"<bpmn:timeDuration>PT2S</bpmn:timeDuration>"
+    return TIMER_PROBE.replace(original, b"<bpmn:%s>%s</bpmn:%s>" % (tag, timer, tag))
+
+
+@pytest.mark.parametrize(
+    ("timer", "tag"),
+    [
+        (b"P99999999Y", b"timeDuration"),
+        (b"P11Y", b"timeDuration"),
+        (b"0001-01-01T00:00:00Z", b"timeDate"),
+        (b"2201-01-01", b"timeDate"),
+        (b"R/PT1H", b"timeCycle"),
+        (b"R1001/PT1H", b"timeCycle"),
+        (b"R5/PT30S", b"timeCycle"),
+    ],
+)
+def test_a_literal_timer_outside_the_bounds_is_refused_at_validation(timer: bytes, tag: bytes) -> None:
+    with pytest.raises(engine.DefinitionInvalid) as refused:
+        engine.load_definition(_timer_probe(timer, tag), process_id="timer_probe", source="t", known_roles=ALL_ROLES)
+    assert [p.element_id for p in refused.value.problems] == ["Timer_Wait"]
+
+
+@pytest.mark.parametrize(("timer", "tag"), [(b"P10Y", b"timeDuration"), (b"R1000/PT1M", b"timeCycle")])
+def test_a_literal_timer_at_the_bounds_loads(timer: bytes, tag: bytes) -> None:
+    engine.load_definition(_timer_probe(timer, tag), process_id="timer_probe", source="t", known_roles=ALL_ROLES)
+
+
+@pytest.mark.parametrize(
+    ("timer", "tag"),
+    [(b"'P' + '99999999' + 'Y'", b"timeDuration"), (b"'0001-01-01T00:00:00Z'", b"timeDate"), (b"'x'", b"timeDate")],
+)
+def test_a_computed_timer_outside_the_bounds_fails_the_step_at_once(timer: bytes, tag: bytes) -> None:
+    definition = engine.load_definition(
+        _timer_probe(timer, tag), process_id="timer_probe", source="t", known_roles=ALL_ROLES
+    )
+    started = time.monotonic()
+    with pytest.raises(engine.EngineError, match="timer"):
+        engine.start(definition, {})
+    assert time.monotonic() - started < 2

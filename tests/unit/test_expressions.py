@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from service.engine import expressions
@@ -98,3 +100,31 @@ def test_iso_timer_literals_are_recognised(text: str) -> None:
 @pytest.mark.parametrize("text", ["P", "PT", "add_days(x, 1)", "due", "5"])
 def test_expressions_are_not_mistaken_for_iso_literals(text: str) -> None:
     assert not expressions.is_iso_literal(text)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "-" * 100_000 + "1",
+        "not " * 50_000 + "x",
+        " + ".join(["1"] * 100_000),
+        "-" * 5_000 + "1",
+        "[" * 150 + "1" + "]" * 150,
+        '"' + "a" * 10_001 + '"',
+    ],
+)
+def test_huge_or_deep_expressions_are_refused_cleanly(source: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(UnsafeExpression):
+        expressions.check(source)
+    with pytest.raises(UnsafeExpression):
+        expressions.evaluate(source, {"x": True})
+    assert time.monotonic() - started < 2
+
+
+def test_a_script_that_squares_a_number_repeatedly_is_stopped_before_the_number_is_too_large() -> None:
+    script = "n = 10\n" + "n = n * n\n" * 20
+    started = time.monotonic()
+    with pytest.raises(ExpressionError, match="too large"):
+        expressions.execute(script, {})
+    assert time.monotonic() - started < 2

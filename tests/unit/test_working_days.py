@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from service.engine.functions import (
@@ -52,3 +54,13 @@ def test_deadlines_are_end_of_day_in_london_across_daylight_saving() -> None:
     assert end_of_day("2026-12-01") == "2026-12-01T23:59:59+00:00"
     assert timer_value("2026-12-01") == "2026-12-01T23:59:59+00:00"
     assert timer_value("PT5M") == "PT5M"
+
+
+def test_working_day_arithmetic_is_bounded_before_it_counts() -> None:
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="at most"):
+        add_working_days("2026-01-01", 2_000_000)
+    with pytest.raises(ValueError, match="at most"):
+        working_days_between("0001-01-01", "8000-01-01")
+    assert time.monotonic() - started < 2
+    assert add_working_days("2026-01-01", -3_650) < "2026-01-01"
