@@ -15,7 +15,7 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from service.engine import expressions, forms, timer_bounds
+from service.engine import case_policy, expressions, forms, timer_bounds
 from service.engine.openers import CaseOpener, case_openers, element_properties, opener_problems
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -173,8 +173,8 @@ def load_definition(
         reference_prefix=_process_properties(process).get("referencePrefix", "").strip() or process_id.upper(),
         legal_mandate=_process_properties(process).get("legalMandate") or None,
         opened_by=_process_properties(process).get("openedBy") or None,
-        partnership_kinds=_partnership_kinds(process),
-        case_access=_process_properties(process).get("caseAccess", "").strip() or "need_to_know",
+        partnership_kinds=case_policy.partnership_kinds(_process_properties(process)),
+        case_access=case_policy.case_access(_process_properties(process)),
         identifying_fields=tuple(f.id for f in _start_form_fields(process) if f.identifying),
         record_class=_process_properties(process).get("recordClass") or "review_case",
         script_constants=frozenset().union(
@@ -227,7 +227,7 @@ def _xml_problems(tree: etree._ElementTree, process_id: str, known_roles: frozen
     process = root.find(f"bpmn:process[@id='{process_id}']", _NS)
     if process is not None:
         problems.extend(_clock_problems(process))
-        problems.extend(_access_problems(process))
+        problems.extend(Problem(m, process.get("id")) for m in case_policy.problems(_process_properties(process)))
         record_class = _process_properties(process).get("recordClass")
         if record_class is not None and record_class not in CASE_RECORD_CLASSES:
             problems.append(
@@ -278,33 +278,6 @@ def _process_properties(process: etree._Element) -> dict[str, str]:
         prop.get("name", ""): prop.get("value", "")
         for prop in process.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", _NS)
     }
-
-
-PARTNERSHIP_KINDS = ("children", "adults", "community_safety", "mappa", "joint")
-CASE_ACCESS = ("need_to_know", "partnership")
-
-
-def _partnership_kinds(process: etree._Element) -> tuple[str, ...]:
-    text = _process_properties(process).get("partnershipKinds", "")
-    return tuple(kind.strip() for kind in text.split(",") if kind.strip())
-
-
-def _access_problems(process: etree._Element) -> list[Problem]:
-    problems = [
-        Problem(
-            f"partnershipKinds names '{kind}', which is not a kind of partnership; use: "
-            + ", ".join(PARTNERSHIP_KINDS),
-            process.get("id"),
-        )
-        for kind in _partnership_kinds(process)
-        if kind not in PARTNERSHIP_KINDS
-    ]
-    access = _process_properties(process).get("caseAccess", "").strip()
-    if access and access not in CASE_ACCESS:
-        problems.append(
-            Problem(f"caseAccess '{access}' is not known; use: " + ", ".join(CASE_ACCESS), process.get("id"))
-        )
-    return problems
 
 
 def _clocks(process: etree._Element) -> list[ClockDefinition]:
