@@ -8,18 +8,9 @@ import uuid
 from sqlmodel import Session, col, select
 
 from service.access.principal import Principal
-from service.access.roles import Role
-from service.errors import Forbidden, InvalidInput
+from service.dataprotection.guard import require_data_protection_role
 from service.models import AccessEvent
-from service.pagination import Page
-
-READERS = frozenset({Role.PARTNERSHIP_ADMIN, Role.DATA_PROTECTION_OFFICER})
-
-
-def require_reader(principal: Principal, doing: str) -> None:
-    """The access log and subject access are for partnership admins and data protection officers."""
-    if principal.machine or not principal.roles & READERS:
-        raise Forbidden(f"{doing} is for partnership admins and data protection officers")
+from service.pagination import Page, paginate_by_id
 
 
 def list_access(
@@ -35,7 +26,7 @@ def list_access(
     limit: int,
 ) -> Page[AccessEvent]:
     """The partnership's access-log entries, newest first, filtered (the cursor is the last id seen)."""
-    require_reader(principal, "the access log")
+    require_data_protection_role(principal, "the access log")
     query = select(AccessEvent).where(AccessEvent.partnership_id == principal.partnership_id)
     if case_id is not None:
         query = query.where(AccessEvent.case_id == case_id)
@@ -47,11 +38,4 @@ def list_access(
         query = query.where(col(AccessEvent.at) >= since)
     if until is not None:
         query = query.where(col(AccessEvent.at) < until)
-    if cursor:
-        if not cursor.isdigit():
-            raise InvalidInput("the cursor is not valid", [{"field": "cursor", "message": "pass back next_cursor"}])
-        query = query.where(col(AccessEvent.id) < int(cursor))
-    rows = list(session.exec(query.order_by(col(AccessEvent.id).desc()).limit(limit + 1)).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(items=rows, next_cursor=str(rows[-1].id) if more and rows else None)
+    return paginate_by_id(session, query, id_col=col(AccessEvent.id), cursor=cursor, limit=limit)

@@ -11,18 +11,17 @@ from dateutil.relativedelta import relativedelta
 from sqlmodel import Session, col, select
 
 from service.access.principal import Principal
-from service.access.roles import Role
 from service.actions.evidence_store import EvidenceStore
 from service.audit.log import Actor, record
 from service.dataprotection.disposal import dispose
+from service.dataprotection.guard import require_data_protection_role
 from service.dataprotection.retention import DueItem, due_for_disposal
 from service.db.types import utcnow
 from service.engine.functions import LONDON
-from service.errors import Forbidden, InvalidInput
+from service.errors import InvalidInput
 from service.models import DisposalEntry
 from service.pagination import Page, paginate_by_id
 
-OPERATORS = frozenset({Role.DATA_PROTECTION_OFFICER, Role.PARTNERSHIP_ADMIN})
 MAX_YEARS_AHEAD = 100
 
 
@@ -101,5 +100,4 @@ def _as_of(as_of: dt.date | None) -> dt.date:
 
 
 def _check(principal: Principal) -> None:
-    if principal.machine or not principal.roles & OPERATORS:
-        raise Forbidden("disposal is for data protection officers and partnership admins")
+    require_data_protection_role(principal, "disposal")

@@ -22,12 +22,11 @@ from service.access.policy import (
     data_protection_for,
 )
 from service.access.principal import Principal
-from service.access.roles import Role
 from service.audit.log import record
+from service.dataprotection.guard import require_data_protection_role
 from service.errors import Forbidden, InvalidInput
 from service.models import Partnership
 
-EDITORS = frozenset({Role.PARTNERSHIP_ADMIN, Role.DATA_PROTECTION_OFFICER})
 # Records that are not a case have only their own date to count from.
 _OWN_DATE_ONLY = {"training_record": ("recorded",), "access_log": ("recorded",)}
 
@@ -60,8 +59,7 @@ def read_data_protection(session: Session, *, principal: Principal) -> DataProte
 
 def update_data_protection(session: Session, *, principal: Principal, changes: dict[str, Any]) -> DataProtectionView:
     """Change some settings (partnership admin or data protection officer); validated and audited."""
-    if principal.machine or not principal.roles & EDITORS:
-        raise Forbidden("changing data-protection settings needs the partnership admin or data protection officer role")
+    require_data_protection_role(principal, "changing data-protection settings")
     partnership = _partnership(session, principal)
     unknown = sorted(set(changes) - set(DataProtectionSettings.model_fields))
     if unknown:

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from service.access.principal import Principal
 from service.audit.access import AccessKind, record_access
 from service.audit.log import record
-from service.dataprotection.access_log import require_reader
+from service.dataprotection.guard import require_data_protection_role
 from service.db.types import utcnow
 from service.errors import InvalidInput, NotFound
 from service.models import (
@@ -34,7 +34,7 @@ def export(
     session: Session, principal: Principal, *, case_id: uuid.UUID | None, identifiers: dict[str, str]
 ) -> dict[str, Any]:
     """The bundle for a subject access request: every case holding this subject, with what each holds. Logged."""
-    require_reader(principal, "subject access")
+    require_data_protection_role(principal, "subject access")
     wanted = _wanted(session, principal, case_id, identifiers)
     matches = [(case_id_, found) for case_id_, found in _subjects(session, principal) if _same(wanted, found)]
     if case_id is not None and all(cid != case_id for cid, _ in matches):
