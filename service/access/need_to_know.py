@@ -148,12 +148,3 @@ def case_or_404(
             "case's members and oversight roles; ask the case's business manager to add you as a member"
         )
     return case, seen
-
-
-def task_visible(session: Session, principal: Principal, task: HumanTask) -> bool:
-    """True when the caller may see this task (its case fully, or its own agency's task on an involved case)."""
-    case = session.get(Case, task.case_id)
-    if case is None:
-        return False
-    seen = level(session, principal, case)
-    return seen is Level.FULL or (seen is Level.AGENCY and task.agency_code == principal.agency_code)

@@ -111,7 +111,7 @@ def create_case(
     )
     if idempotency_key:
         _remember(session, principal, idempotency_key, fingerprint, case.id)
-    return CreatedCase(view=_view(session, principal, case, instance), replayed=False)
+    return CreatedCase(view=_view(session, principal, case, instance, seen=Level.FULL), replayed=False)  # its lead
 
 
 def open_system_case(
@@ -184,9 +184,9 @@ def list_cases(
 
 def get_case(session: Session, principal: Principal, case_id: uuid.UUID) -> CaseView:
     """One case with its clocks and record (an involved agency: its summary and clocks); the read is logged."""
-    case, _ = need_to_know.case_or_404(session, principal, case_id)
+    case, seen = need_to_know.case_or_404(session, principal, case_id)
     record_access(session, principal, kind=AccessKind.CASE, object_type="case", object_id=case.id, case_id=case.id)
-    return _view(session, principal, case, _instance_of(session, case))
+    return _view(session, principal, case, _instance_of(session, case), seen=seen)
 
 
 def deliver_message(
@@ -209,7 +209,7 @@ def deliver_message(
         summary=f"Message '{name}' delivered to case {case.reference}",
         detail={"payload_keys": sorted(payload)},
     )
-    return _view(session, principal, case, instance)
+    return _view(session, principal, case, instance, seen=Level.FULL)
 
 
 def _instance_of(session: Session, case: Case) -> ProcessInstance | None:
@@ -218,8 +218,10 @@ def _instance_of(session: Session, case: Case) -> ProcessInstance | None:
     ).first()
 
 
-def _view(session: Session, principal: Principal, case: Case, instance: ProcessInstance | None) -> CaseView:
-    seen = need_to_know.level(session, principal, case)
+def _view(
+    session: Session, principal: Principal, case: Case, instance: ProcessInstance | None, *, seen: Level | None = None
+) -> CaseView:
+    seen = need_to_know.level(session, principal, case) if seen is None else seen
     clocks: list[ClockStatus] = []
     case_record: dict[str, Any] = {}
     standard: dict[str, Any] | None = None
@@ -249,15 +251,16 @@ def _view(session: Session, principal: Principal, case: Case, instance: ProcessI
         clocks=clocks,
         record=case_record,
         review_record=standard,
-        links=[link for link in _links(session, case) if link.case_id in _visible_ids(session, principal, link)],
+        links=[link for link in _links(session, case) if _sees(session, principal, link.case_id)],
         access=seen,
         identifiers_held=list(subject.fields) if subject else [],
     )
 
 
-def _visible_ids(session: Session, principal: Principal, link: LinkView) -> set[uuid.UUID]:
-    other = session.get(Case, link.case_id)
-    return {link.case_id} if other is not None and need_to_know.level(session, principal, other) else set()
+def _sees(session: Session, principal: Principal, case_id: uuid.UUID) -> bool:
+    # A link to a case the reader may not see would reveal that it exists.
+    other = session.get(Case, case_id)  # already loaded by _links: the identity map answers
+    return other is not None and need_to_know.level(session, principal, other) is not Level.NONE
 
 
 def _links(session: Session, case: Case) -> list[LinkView]:

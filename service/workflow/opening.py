@@ -86,28 +86,9 @@ def open_case(
     session.add(case)
     session.flush()
     _enrol(session, case, actor=actor, members=members or [], opened_from=opened_from[0] if opened_from else None)
-    if not identifiers and opened_from is not None and parent_case_id is None:
-        # A linked review (a rapid review from a child death review) is about the same person: it holds the
-        # opener's sealed identifiers too. A record kept for another case (an action) is about no one.
-        inherited = session.get(CaseSubject, opened_from[0].id)
-        if inherited is not None:
-            session.add(
-                CaseSubject(
-                    case_id=case.id,
-                    partnership_id=partnership_id,
-                    fields=list(inherited.fields),
-                    sealed=inherited.sealed,
-                )
-            )
-    if identifiers:
-        session.add(
-            CaseSubject(
-                case_id=case.id,
-                partnership_id=partnership_id,
-                fields=sorted(identifiers),
-                sealed=seal_json(identifiers),
-            )
-        )
+    subject = _subject(session, case, identifiers, opened_from[0] if opened_from and parent_case_id is None else None)
+    if subject is not None:
+        session.add(subject)
     if opened_from is not None:
         parent, relation = opened_from
         session.add(
@@ -178,6 +159,24 @@ def _open_what_the_step_asked_for(session: Session, done: StepDone) -> None:
     ]
     if openers:
         open_linked_cases(session, case=done.case, definition=definition, passed=openers, variables=snapshot.variables)
+
+
+def _subject(session: Session, case: Case, identifiers: dict[str, Any], linked_from: Case | None) -> CaseSubject | None:
+    """The case's sealed identifiers: those given, or a linked review's opener's (a rapid review opened by a child
+    death review is about the same person; a record kept for another case, such as an action, is about no one)."""
+    if identifiers:
+        return CaseSubject(
+            case_id=case.id,
+            partnership_id=case.partnership_id,
+            fields=sorted(identifiers),
+            sealed=seal_json(identifiers),
+        )
+    inherited = session.get(CaseSubject, linked_from.id) if linked_from is not None else None
+    if inherited is None:
+        return None
+    return CaseSubject(
+        case_id=case.id, partnership_id=case.partnership_id, fields=list(inherited.fields), sealed=inherited.sealed
+    )
 
 
 def _check_kind(partnership: Partnership, case_type: str, definition: engine.LoadedDefinition) -> None:

@@ -23,10 +23,10 @@ def get_instance(
 ) -> ProcessInstance:
     """An instance whose case the caller sees fully (404 if they may not see it); ``read`` logs the look."""
     instance = _owned(session, principal, instance_id)
-    case = session.get(Case, instance.case_id)
-    if case is None or need_to_know.level(session, principal, case) is Level.NONE:
-        raise NotFound(f"there is no process instance {instance_id}")
-    need_to_know.case_or_404(session, principal, case.id, need=Level.FULL, doing="its process")
+    try:
+        case, _ = need_to_know.case_or_404(session, principal, instance.case_id, need=Level.FULL, doing="its process")
+    except NotFound:
+        raise NotFound(f"there is no process instance {instance_id}") from None
     if read:
         record_access(
             session, principal, kind=read, object_type="process_instance", object_id=instance.id, case_id=case.id
