@@ -1,0 +1,99 @@
+"""The benchmark's report: the statistics table and the summary against the engine and the targets."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from bench.support import log
+
+# What the numbers are compared with (ms, p50). The list target assumes >= 100,000 stored tasks.
+TARGETS = {"create_case": 20.0, "complete_task": 15.0, "list_tasks": 20.0}
+LIST_TARGET_TASKS = 100_000
+SPIFFARENA = {"start_instance": 75.0, "complete_task": 70.0}
+
+# --------------------------------------------------------------------------------------------- report
+
+
+HTTP_LABELS = {
+    "create_case": "POST /api/v1/cases",
+    "complete_task": "POST /api/v1/tasks/{id}/complete",
+    "list_tasks": "GET /api/v1/tasks?state=open&role=business_manager&limit=50",
+    "get_case": "GET /api/v1/cases/{id}",
+    "http_floor": "GET /health/live (no database, no auth: HTTP floor)",
+}
+BASELINE_FOR = {"create_case": "start", "complete_task": "complete", "list_tasks": "complete", "get_case": "complete"}
+
+
+def print_stats_table(title: str, rows: list[tuple[str, dict[str, float]]]) -> None:
+    log(title)
+    log(f"  {'operation':<58} {'p50':>8} {'p90':>8} {'p99':>8} {'mean':>8} {'max':>8}   (ms)")
+    for label, s in rows:
+        log(f"  {label:<58} {s['p50']:8.2f} {s['p90']:8.2f} {s['p99']:8.2f} {s['mean']:8.2f} {s['max']:8.2f}")
+
+
+def print_summary(report: dict[str, Any]) -> None:
+    http = report["http"]
+    eng = report["engine"]
+    tasks = report["preload"]["counts"]["tasks"]
+    backend = report["database"]["backend"]
+    log("")
+    log("=" * 110)
+    log(
+        f"SUMMARY  backend={backend}  cases preloaded={report['preload']['counts']['cases']:,}  "
+        f"tasks stored={tasks:,}  samples={report['args']['samples']}  cpus={os.cpu_count()}"
+    )
+    log("=" * 110)
+    log(
+        f"  {'operation':<16} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}   {'engine p50':>10} {'ratio':>7}   "
+        f"{'target p50':>10}  verdict"
+    )
+    for name in ("create_case", "complete_task", "list_tasks", "get_case"):
+        s = http[name]
+        base_name = BASELINE_FOR[name]
+        base = eng[base_name]["p50"]
+        ratio = s["p50"] / base if base > 0 else float("nan")
+        target = TARGETS.get(name)
+        if target is None:
+            verdict, target_text = "(no target)", "-"
+        else:
+            target_text = f"<= {target:.0f}"
+            verdict = "MET" if s["p50"] <= target else "MISSED"
+            if name == "list_tasks" and tasks < LIST_TARGET_TASKS:
+                verdict += f" (target is for >= {LIST_TARGET_TASKS:,} tasks; this run has {tasks:,})"
+        log(
+            f"  {name:<16} {s['p50']:8.2f} {s['p99']:8.2f} {s['mean']:8.2f}   "
+            f"{base:8.2f}{'' if base_name == 'start' else '*':<2} {ratio:6.2f}x   {target_text:>10}  {verdict}"
+        )
+    log("  engine p50: create_case vs engine start+encode; the others vs engine decode+complete+encode (* = for")
+    log("  reference only: list and get do not run the engine).")
+    floor = http.get("http_floor")
+    if floor:
+        log(
+            f"  HTTP floor (GET /health/live: loopback + uvicorn + FastAPI + httpx, no database): "
+            f"p50 {floor['p50']:.2f} ms, p99 {floor['p99']:.2f} ms"
+        )
+    log("")
+    log(
+        f"  engine alone (this machine): start+encode p50 {eng['start']['p50']:.2f} ms, "
+        f"decode+complete+encode p50 {eng['complete']['p50']:.2f} ms"
+    )
+    log(
+        f"  SpiffArena reference:        start ~{SPIFFARENA['start_instance']:.0f} ms, "
+        f"complete ~{SPIFFARENA['complete_task']:.0f} ms (per the brief; not measured here)"
+    )
+    log(
+        f"  targets (SQLite, 2 cores):   complete p50 <= {TARGETS['complete_task']:.0f} ms, create p50 <= "
+        f"{TARGETS['create_case']:.0f} ms, list p50 <= {TARGETS['list_tasks']:.0f} ms with >= "
+        f"{LIST_TARGET_TASKS:,} tasks stored"
+    )
+    if backend != "sqlite":
+        log("  (the targets are stated for SQLite; this run is on " + backend + ")")
+    access = report.get("access_log")
+    if access:
+        share = access["p50"] / http["get_case"]["p50"] if http["get_case"]["p50"] else float("nan")
+        log(
+            f"  access log: each logged read (get_case) also writes and commits one entry: "
+            f"p50 {access['p50']:.2f} ms, p99 {access['p99']:.2f} ms ({share:.0%} of get_case p50); "
+            f"entries written during the run: {report['after']['counts'].get('access_events', 0):,}"
+        )
