@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping, MutableMapping
 from functools import lru_cache
 from typing import Any
 
+from service.engine import budget, estimates
 from service.engine.functions import FUNCTIONS
 
-MAX_SEQUENCE = 100_000  # guards `"x" * 10**9` and similar memory bombs
 MAX_SOURCE = 10_000  # characters of one expression or script
 MAX_INT_BITS = 14_000  # about 4,200 decimal digits: Python cannot even print (or save) an int much larger
 MAX_DEPTH = 100  # nesting of its syntax tree: Python's parser and our interpreter both recurse
@@ -195,6 +195,16 @@ def _check_node(node: ast.AST, source: str) -> None:
                 raise refuse("only 'name = value' or 'name[key] = value' assignments are allowed")
     if isinstance(node, ast.FormattedValue) and node.conversion not in (-1, ord("s")):
         raise refuse("only plain {value} placeholders are allowed in f-strings")
+    if isinstance(node, ast.BinOp) and isinstance(node.left, ast.Constant) and isinstance(node.right, ast.Constant):
+        # Constant operands: the size budget's verdict is known now, so say so at validation, not when run.
+        try:
+            if isinstance(node.op, ast.Mod):
+                estimates.check_format(node.left.value)
+            if isinstance(node.op, ast.Mult):
+                estimates.check_repeat(node.left.value, node.right.value)
+                estimates.check_repeat(node.right.value, node.left.value)
+        except budget.BudgetExceeded as exc:
+            raise refuse(str(exc)) from None
 
 
 def evaluate(source: str, names: Mapping[str, Any], *, unset_is_none: bool = False) -> Any:
@@ -249,10 +259,12 @@ class _Interpreter:
             if not isinstance(container, dict | list):
                 raise ExpressionError("only dictionaries and lists can be assigned into")
             container[self.eval(target.slice)] = value
+            _bounded(container)  # also stops a container being put inside itself (its size never ends)
         else:
             raise self._refused(target)
 
     def eval(self, node: ast.expr) -> Any:
+        budget.check_time()
         if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.Name):
@@ -284,11 +296,13 @@ class _Interpreter:
             return self._call(node)
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
             items = [self.eval(item) for item in node.elts]
-            return {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)](items)
+            return _bounded({ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)](items))
         if isinstance(node, ast.Dict):
             if any(key is None for key in node.keys):
                 raise self._refused(node)
-            return {self.eval(k): self.eval(v) for k, v in zip(node.keys, node.values, strict=True) if k is not None}
+            return _bounded(
+                {self.eval(k): self.eval(v) for k, v in zip(node.keys, node.values, strict=True) if k is not None}
+            )
         if isinstance(node, ast.Subscript):
             return self._subscript(node)
         if isinstance(node, ast.Slice):
@@ -321,11 +335,16 @@ class _Interpreter:
                 raise UnsafeExpression(f"'{node.func.id}' is not an allowed function", source=self.source)
             function: Callable[..., Any] = FUNCTIONS[node.func.id]
         elif isinstance(node.func, ast.Attribute):
-            function = self._attribute(self.eval(node.func.value), node.func.attr)
+            receiver = self.eval(node.func.value)
+            function = self._attribute(receiver, node.func.attr)
         else:
             raise self._refused(node)
         args = [self.eval(arg) for arg in node.args]
         kwargs = {str(k.arg): self.eval(k.value) for k in node.keywords}
+        for value in (*args, *kwargs.values()):
+            budget.check_size(value, "an argument")
+        if isinstance(node.func, ast.Attribute):
+            estimates.check_method(receiver, node.func.attr, args)
         try:
             return _bounded(function(*args, **kwargs))
         except (TypeError, ValueError, KeyError, IndexError, ArithmeticError) as exc:
@@ -349,10 +368,11 @@ class _Interpreter:
             raise ExpressionError(f"{_describe(node)}: no such item ({exc})") from None
 
     def _binary(self, op: ast.operator, left: Any, right: Any) -> Any:
+        if isinstance(op, ast.Mod):
+            estimates.check_format(left)
         if isinstance(op, ast.Mult):
-            for seq, count in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(count, int) and len(seq) * count > MAX_SEQUENCE:
-                    raise ExpressionError("result would be too large")
+            estimates.check_repeat(left, right)
+            estimates.check_repeat(right, left)
             # The would-be size of a product, checked before it is computed (``x = x * x`` in a loop).
             if (
                 isinstance(left, int)
@@ -381,9 +401,7 @@ def _as_load(target: ast.expr) -> ast.expr:
 
 
 def _bounded(value: Any) -> Any:
-    if isinstance(value, str | list | tuple | dict | set) and len(value) > MAX_SEQUENCE:
-        raise ExpressionError("result would be too large")
-    return value
+    return budget.check_size(value)
 
 
 def _describe(node: ast.AST) -> str:

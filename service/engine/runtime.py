@@ -15,7 +15,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from service.engine import serialization
+from service.engine import budget, serialization
 from service.engine.definitions import LoadedDefinition
 from service.engine.expressions import ExpressionError, UnsafeExpression
 from service.engine.script_engine import SCRIPT_ENGINE
@@ -134,8 +134,11 @@ def _load(definition: LoadedDefinition, state: dict[str, Any]) -> BpmnWorkflow:
 
 def _step(workflow: BpmnWorkflow, action: Any) -> Snapshot:
     try:
-        action()
-        _run_until_waiting(workflow)
+        with budget.step():
+            action()
+            _run_until_waiting(workflow)
+    except budget.BudgetExceeded as exc:
+        raise EngineError(f"refused: {exc}") from None
     except (ExpressionError, UnsafeExpression) as exc:
         raise EngineError(f"a diagram expression failed: {exc}") from None
     except SpiffWorkflowException as exc:
@@ -146,6 +149,7 @@ def _step(workflow: BpmnWorkflow, action: Any) -> Snapshot:
 def _depth_guard(task: Any) -> None:
     # Checked after every engine-run task: a runaway script/gateway loop stops here at once, instead of
     # relying on SpiffWorkflow losing sight of deep tasks (its false-completion bug) to end the loop.
+    budget.check_time()
     if task.depth > MAX_DEPTH:
         raise InstanceBroken(
             f"a loop has run too many times at {task.task_spec.bpmn_id or task.task_spec.name}; "

@@ -28,7 +28,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from service.engine import expressions, forms, functions, runtime
+from service.engine import budget, expressions, forms, functions, runtime
 from service.engine.definitions import ClockDefinition, LoadedDefinition, UserTaskInfo
 from service.engine.script_engine import SafeScriptEngine
 
@@ -91,7 +91,10 @@ def simulate(
     ``"message:<name>"`` gives the payload (or a list of payloads) of a message the process waits for.
     ``max_steps`` bounds the flow nodes completed, so a runaway loop stops with a reason instead of hanging.
     """
-    return _Run(definition, answers or {}, start_data, max_steps, fire_boundary_timers).run()
+    # Each simulated step has the runtime's step budget; the whole run has a few steps' worth, so a diagram
+    # whose every step stays just under the limit still cannot keep a request busy for long.
+    with budget.step(SIMULATION_SECONDS):
+        return _Run(definition, answers or {}, start_data, max_steps, fire_boundary_timers).run()
 
 
 def default_answers(schema: dict[str, Any], date: str) -> dict[str, Any]:
@@ -124,6 +127,9 @@ def _placeholder(prop: dict[str, Any], date: str) -> Any:
         return False
     text = "simulated".ljust(int(prop.get("minLength", 0)), "x")
     return text[: prop["maxLength"]] if "maxLength" in prop else text
+
+
+SIMULATION_SECONDS = 3 * budget.STEP_SECONDS
 
 
 class _SimulationScriptEngine(SafeScriptEngine):
@@ -275,10 +281,13 @@ class _Run:
     # Engine plumbing: run automatic steps, record the path, enforce the guards.
     def _act(self, action: Any) -> None:
         try:
-            action()
-            self._run_engine()
+            with budget.step():  # the runtime's budget, per simulated step
+                action()
+                self._run_engine()
         except _Stop:
             raise
+        except budget.BudgetExceeded as exc:
+            raise _Stop(f"refused at element {self.current}: {exc}") from None
         except (expressions.ExpressionError, expressions.UnsafeExpression, SpiffWorkflowException) as exc:
             raise _Stop(_describe_error(exc, self.current)) from None
         except RecursionError:
@@ -297,6 +306,7 @@ class _Run:
         self.current = task.task_spec.bpmn_id or task.task_spec.name
 
     def _completed(self, task: Any) -> None:
+        budget.check_time()
         element_id = task.task_spec.bpmn_id
         if task.state != TaskState.COMPLETED or not element_id:
             return

@@ -28,7 +28,9 @@ def test_a_short_loop_runs_normally(definition: engine.LoadedDefinition) -> None
 def test_a_runaway_loop_fails_instead_of_reporting_false_completion(
     definition: engine.LoadedDefinition, limit: int
 ) -> None:
-    with pytest.raises(engine.InstanceBroken, match="loop"):
+    # Whichever guard comes first on this machine: the loop guard (the instance fails) or the step's time
+    # budget (the step is refused, nothing changed). Never a false completion, never an unbounded step.
+    with pytest.raises(engine.EngineError, match=r"loop|evaluation budget"):
         engine.start(definition, {"limit": limit})
 
 
