@@ -60,15 +60,19 @@ def _any_principal(
     return authenticate(session, credentials.credentials if credentials else None)
 
 
+MACHINE_SCOPE = "a machine token can only use its agency's tasks, actions and webhook subscriptions (and GET /me)"
+
+
 def _person_principal(principal: Annotated[Principal, Depends(_any_principal)]) -> Principal:
     if principal.machine:
-        raise Forbidden("a machine token can only use the task and webhook endpoints of its agency")
+        raise Forbidden(MACHINE_SCOPE)
     return principal
 
 
-# People only (cases, definitions, audit...). Machine tokens are limited to AgencyPrincipalDep routes.
+# People only (cases, definitions, training, audit...). Machine tokens reach AgencyPrincipalDep routes only, which
+# docs/webhooks.md lists (a test holds the two together).
 PrincipalDep = Annotated[Principal, Depends(_person_principal)]
-# People and partner systems' agency-scoped machine tokens (tasks, webhooks, /me).
+# People and partner systems' agency-scoped machine tokens (tasks, actions, webhooks, /me).
 AgencyPrincipalDep = Annotated[Principal, Depends(_any_principal)]
 
 

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter
 
-from api.deps import AgencyPrincipalDep, LimitDep, PrincipalDep, SessionDep
+from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.training import (
     AttendanceCreate,
@@ -164,7 +164,7 @@ def update_course(code: str, body: CourseUpdate, session: SessionDep, principal:
 
 
 @router.post("/trainees", status_code=201)
-def create_trainee(body: TraineeCreate, session: SessionDep, principal: AgencyPrincipalDep) -> TraineeRead:
+def create_trainee(body: TraineeCreate, session: SessionDep, principal: PrincipalDep) -> TraineeRead:
     """Add a trainee (agency leads and their systems: own agency's staff; case managers: any agency's)."""
     trainee = trainees.create_trainee(session, principal, **body.model_dump())
     return TraineeRead.model_validate(trainee, from_attributes=True)
@@ -173,7 +173,7 @@ def create_trainee(body: TraineeCreate, session: SessionDep, principal: AgencyPr
 @router.get("/trainees")
 def list_trainees(
     session: SessionDep,
-    principal: AgencyPrincipalDep,
+    principal: PrincipalDep,
     limit: LimitDep,
     agency: str | None = None,
     cursor: str | None = None,
@@ -186,14 +186,14 @@ def list_trainees(
 
 
 @router.get("/trainees/{trainee_id}")
-def get_trainee(trainee_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep) -> TraineeDetail:
+def get_trainee(trainee_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> TraineeDetail:
     """A trainee with their training records and when each level's refresher is due."""
     return _trainee(trainees.get_trainee(session, principal, trainee_id))
 
 
 @router.post("/trainees/{trainee_id}/training-records", status_code=201)
 def add_training_record(
-    trainee_id: uuid.UUID, body: TrainingRecordCreate, session: SessionDep, principal: AgencyPrincipalDep
+    trainee_id: uuid.UUID, body: TrainingRecordCreate, session: SessionDep, principal: PrincipalDep
 ) -> TraineeDetail:
     """Record external training (counts for refreshers and prerequisites)."""
     return _trainee(trainees.add_external_record(session, principal, trainee_id, **body.model_dump()))
@@ -202,7 +202,7 @@ def add_training_record(
 @router.get("/training/refreshers")
 def list_refreshers(
     session: SessionDep,
-    principal: AgencyPrincipalDep,
+    principal: PrincipalDep,
     limit: LimitDep,
     agency: str | None = None,
     status: str | None = None,
@@ -228,7 +228,7 @@ def create_event(code: str, body: EventCreate, session: SessionDep, principal: P
 @router.get("/training-events")
 def list_events(
     session: SessionDep,
-    principal: AgencyPrincipalDep,
+    principal: PrincipalDep,
     limit: LimitDep,
     course: str | None = None,
     status: str | None = None,
@@ -244,21 +244,21 @@ def list_events(
 
 @router.post("/training-events/{event_id}/nominations/{nomination_id}/withdraw")
 def withdraw_nomination(
-    event_id: uuid.UUID, nomination_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep
+    event_id: uuid.UUID, nomination_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> NominationRead:
     """Withdraw a nomination (its agency or a case manager) until the attendance register is taken."""
     return _nomination(programme.withdraw(session, principal, event_id, nomination_id))
 
 
 @router.get("/training-events/{event_id}")
-def get_event(event_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep) -> EventRead:
+def get_event(event_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> EventRead:
     """An event with its nominations, counts and the four evaluation levels."""
     return _event(events.get_event(session, principal, event_id))
 
 
 @router.post("/training-events/{event_id}/nominations", status_code=201)
 def nominate(
-    event_id: uuid.UUID, body: NominationCreate, session: SessionDep, principal: AgencyPrincipalDep
+    event_id: uuid.UUID, body: NominationCreate, session: SessionDep, principal: PrincipalDep
 ) -> NominationRead:
     """Nominate a trainee while nominations are open (agency leads and systems: own agency's staff)."""
     view = events.nominate(session, principal, event_id, trainee_id=body.trainee_id, target_group=body.target_group)
