@@ -8,9 +8,11 @@ bounded three ways, all checked *before* the work is done where that can be know
   is what comparing, sorting or printing them costs);
 * **depth**: source nesting is capped in :mod:`service.engine.expressions` (``MAX_DEPTH``);
 * **time**: one engine step (start, complete, fire timers, deliver a message, one simulated step) may spend
-  at most ``STEP_SECONDS`` of wall-clock time in the engine. The interpreter checks the clock at every node it
-  evaluates and the runtime after every task the engine completes, so a step over budget stops within one
-  bounded operation of the limit, and the request is refused with nothing changed.
+  at most ``STEP_SECONDS`` of CPU time in the engine: the step's own thread's processor time, not wall-clock
+  time, so a step is charged for the work it does and not for waiting while other requests share the cores.
+  The interpreter checks the clock at every node it evaluates and the runtime after every task the engine
+  completes, so a step over budget stops within one bounded operation of the limit, and the request is
+  refused with nothing changed.
 
 On SQLite an engine step runs under the database write lock (``BEGIN IMMEDIATE``), so the step budget is
 also the longest a refused step can keep another partnership's write waiting. On PostgreSQL the step locks
@@ -48,7 +50,7 @@ def step(seconds: float | None = None) -> Iterator[None]:
     """Run one engine step under a deadline (nested calls keep the outer, earlier one)."""
     limit = STEP_SECONDS if seconds is None else seconds
     outer = _current.get()
-    deadline = _Deadline(time.monotonic() + limit, limit)
+    deadline = _Deadline(time.thread_time() + limit, limit)
     if outer is not None and outer.at <= deadline.at:
         yield
         return
@@ -62,9 +64,9 @@ def step(seconds: float | None = None) -> Iterator[None]:
 def check_time() -> None:
     """Refuse when the current step is over its time budget (a no-op outside a step)."""
     deadline = _current.get()
-    if deadline is not None and time.monotonic() > deadline.at:
+    if deadline is not None and time.thread_time() > deadline.at:
         raise BudgetExceeded(
-            f"the step took longer than its evaluation budget of {deadline.seconds:g} s; "
+            f"the step used more than its evaluation budget of {deadline.seconds:g} s of processor time; "
             "simplify the scripts or conditions it runs"
         )
 

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from service.db.types import UtcDateTime
@@ -18,7 +18,28 @@ class ProcessDefinition(SQLModel, table=True):
 
     __tablename__ = "process_definition"
 
-    __table_args__ = (UniqueConstraint("process_key", "version"),)
+    # Versions count per process key and owner: shared versions among themselves, each partnership's variants
+    # among themselves (a partnership's first variant is v1 whatever others have deployed). NULL is not equal to
+    # NULL in a unique constraint, so the shared numbering needs its own partial index.
+    __table_args__ = (
+        Index(
+            "uq_process_definition_shared_version",
+            "process_key",
+            "version",
+            unique=True,
+            sqlite_where=text("partnership_id IS NULL"),
+            postgresql_where=text("partnership_id IS NULL"),
+        ),
+        Index(
+            "uq_process_definition_partnership_version",
+            "process_key",
+            "partnership_id",
+            "version",
+            unique=True,
+            sqlite_where=text("partnership_id IS NOT NULL"),
+            postgresql_where=text("partnership_id IS NOT NULL"),
+        ),
+    )
 
     id: uuid.UUID = id_field()
     process_key: str = Field(max_length=100, index=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from service.access.principal import Principal
@@ -72,10 +71,9 @@ def deploy(
     ).first()
     if current is not None and current.content_hash == report.definition.content_hash:
         return Deployment(current, created=False, report=report)
-    latest = session.exec(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.process_key == key)).one()
     row = ProcessDefinition(
         process_key=key,
-        version=(latest or 0) + 1,
+        version=registry.next_version(session, key, partnership_id),
         name=report.definition.name,
         content_hash=report.definition.content_hash,
         source=filename,

@@ -43,12 +43,9 @@ def sync_bundled(session: Session, bpmn_dir: Path) -> list[ProcessDefinition]:
             registered.append(existing)
             continue
         loaded = engine.load_definition(xml, process_id=process_key, source=path.name, known_roles=ALL_ROLES)
-        latest = session.exec(
-            select(func.max(ProcessDefinition.version)).where(ProcessDefinition.process_key == process_key)
-        ).one()
         row = ProcessDefinition(
             process_key=process_key,
-            version=(latest or 0) + 1,
+            version=next_version(session, process_key, None),
             name=loaded.name,
             content_hash=digest,
             source=path.name,
@@ -60,6 +57,18 @@ def sync_bundled(session: Session, bpmn_dir: Path) -> list[ProcessDefinition]:
             _cache[row.id] = loaded
         registered.append(row)
     return registered
+
+
+def next_version(session: Session, process_key: str, partnership_id: uuid.UUID | None) -> int:
+    """The next version number of a process for one owner: shared (``None``) or a partnership's own variants."""
+    owner = col(ProcessDefinition.partnership_id)
+    latest = session.exec(
+        select(func.max(ProcessDefinition.version)).where(
+            ProcessDefinition.process_key == process_key,
+            owner.is_(None) if partnership_id is None else owner == partnership_id,
+        )
+    ).one()
+    return (latest or 0) + 1
 
 
 def remember(definition_id: uuid.UUID, definition: engine.LoadedDefinition) -> None:
@@ -107,7 +116,12 @@ def visible_definitions(session: Session, partnership_id: uuid.UUID) -> list[Pro
             .where(
                 (col(ProcessDefinition.partnership_id).is_(None)) | (ProcessDefinition.partnership_id == partnership_id)
             )
-            .order_by(col(ProcessDefinition.process_key), col(ProcessDefinition.version))
+            # Shared versions first, then the partnership's own variants, each numbered from 1.
+            .order_by(
+                col(ProcessDefinition.process_key),
+                col(ProcessDefinition.partnership_id).is_not(None),
+                col(ProcessDefinition.version),
+            )
         ).all()
     )
 

@@ -33,11 +33,12 @@ def test_an_edited_diagram_deploys_new_cases_follow_it_running_ones_finish_on_th
     response = _deploy(api, edited, note="Chair approves ToR; clearer task name")
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body["created"] and body["definition"]["version"] == 2 and not body["definition"]["shared"]
+    # The partnership's first own variant: v1 of its variants (versions count per owner), beside the shared v1.
+    assert body["created"] and body["definition"]["version"] == 1 and not body["definition"]["shared"]
     assert body["change_note"] == "Chair approves ToR; clearer task name"
     again = _deploy(api, edited)
     assert again.status_code == 200 and again.json()["created"] is False and "identical" in again.json()["message"]
-    assert [v["version"] for v in _cspr_versions(api)] == [1, 2]
+    assert [(v["shared"], v["version"]) for v in _cspr_versions(api)] == [(True, 1), (False, 1)]
 
     new = open_case(api, aware_at=today())
     assert open_tasks(api, new["id"], "Task_NotifyPanel")[0]["name"] == "Notify the Panel (CSPR)"
@@ -215,3 +216,28 @@ def test_a_timer_beyond_the_bounds_is_refused_at_validation_and_at_deploy_at_onc
         ]
         assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
     assert [v["version"] for v in _cspr_versions(api)] == [1]
+
+
+def test_version_numbers_count_per_owner(api: Api, db_url: str) -> None:
+    """A partnership's first variant is v1 whatever another partnership has deployed; shared versions count apart."""
+    from sqlmodel import select
+
+    from service.db.session import unit_of_work
+    from service.identity import directory
+    from service.identity.tokens import create_token
+    from service.models import Partnership
+
+    with unit_of_work(url=db_url) as session:
+        elsewhere = session.exec(select(Partnership).where(Partnership.key == "elsewhere")).one()
+        owner = directory.add_user(
+            session, partnership_id=elsewhere.id, name="Other PO", email="po@elsewhere.example", roles=["process_owner"]
+        )
+        api.tokens["other_owner"] = create_token(session, user_id=owner.id, name="test")
+    shared = [d["version"] for d in _cspr_versions(api) if d["shared"]]
+    ours = [_deploy(api, edits.rename_task(edits.CSPR, "Task_ScopeReview", f"Scope it ({n})")) for n in (1, 2)]
+    assert [r.json()["definition"]["version"] for r in ours] == [1, 2], ours[0].text
+    theirs = _deploy(api, edits.rename_task(edits.CSPR, "Task_ScopeReview", "Scope it elsewhere"), who="other_owner")
+    assert theirs.status_code == 201, theirs.text
+    assert theirs.json()["definition"]["version"] == 1
+    listed = [(d["shared"], d["version"]) for d in _cspr_versions(api)]
+    assert listed == [(True, v) for v in shared] + [(False, 1), (False, 2)]
