@@ -22,6 +22,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL. Default: a SQLite file in the working directory. "
         "Production: postgresql+psycopg://user:pass@host/db",
     )
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        default="FULL",
+        description="SQLite only. FULL: a write the service acknowledged survives a power loss or OS crash. "
+        "NORMAL is faster but, in WAL mode, may roll back the latest acknowledged writes after such a crash "
+        "(never after the service itself is killed). See docs/security.md for the measured cost.",
+    )
     environment: Literal["development", "test", "production"] = Field(
         default="development", description="'production' turns off demo helpers and tightens checks."
     )

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from service.config import get_settings
+
 WRITE = "lif_write"  # execution option: this connection will change data
 
 
@@ -21,7 +23,7 @@ def get_engine(url: str) -> Engine:
     """One engine (and pool) per database URL."""
     if is_sqlite(url):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, synchronous=get_settings().sqlite_synchronous)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     return engine
@@ -32,7 +34,7 @@ def write_engine(url: str) -> Engine:
     return get_engine(url).execution_options(**{WRITE: True})
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, *, synchronous: str) -> None:
     # pysqlite's own transaction handling defers BEGIN until the first write, so two requests can both
     # read the same instance and then race to write it. We issue BEGIN ourselves: IMMEDIATE for writers,
     # which serialises engine steps exactly like SELECT ... FOR UPDATE does on PostgreSQL.
@@ -42,7 +44,8 @@ def _configure_sqlite(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        # FULL by default: in WAL mode NORMAL can lose the last commits on power loss though we answered 2xx.
+        cursor.execute(f"PRAGMA synchronous={'NORMAL' if synchronous == 'NORMAL' else 'FULL'}")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 

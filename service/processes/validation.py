@@ -58,10 +58,38 @@ def validate(xml: bytes, *, filename: str, process_key: str | None = None, field
             engine.Problem("no path from a start event reaches this element", element_id, name, None, "warning")
             for element_id, name in unreachable_elements(xml)
         )
+        report.problems.extend(_clock_field_warnings(report.definition))
     if report.errors:
         report.definition = None
     report.problems.sort(key=lambda p: (p.severity != "error", p.line or 0, p.element_id or ""))
     return report
+
+
+def _clock_field_warnings(definition: engine.LoadedDefinition) -> list[engine.Problem]:
+    """A clock is met on a date: warn when its ``met`` variable is a form field of another type.
+
+    A warning, not an error: reads never fail on such a value (the clock shows as unreadable, with the reason),
+    and a script may still set the variable to a date elsewhere.
+    """
+    forms = [(None, "the start form", definition.start_form_schema)] + [
+        (task.element_id, task.name, task.form_schema) for task in definition.user_tasks.values()
+    ]
+    problems = []
+    for clock in definition.clocks:
+        for element_id, name, schema in forms:
+            field = schema.get("properties", {}).get(clock.met)
+            if field is not None and field.get("format") not in ("date", "date-time"):
+                problems.append(
+                    engine.Problem(
+                        f"clock '{clock.key}' is met by '{clock.met}', but {name} asks for it as "
+                        f"{field.get('type', 'text')}, not a date: make it a date field",
+                        element_id,
+                        name,
+                        None,
+                        "warning",
+                    )
+                )
+    return problems
 
 
 def _executable_process_id(root: etree._Element) -> str | None:

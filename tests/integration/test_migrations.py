@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -122,3 +123,19 @@ def test_a_disposal_permit_lets_an_access_log_delete_through_inside_its_own_tran
     _access_event(db_url)
     with pytest.raises(DatabaseError, match="append-only"), unit_of_work(url=db_url) as session:
         session.execute(text("DELETE FROM access_event"))  # the permit went with its transaction
+
+
+def test_sqlite_commits_are_durable_by_default(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """synchronous=FULL unless a deployment chooses NORMAL: in WAL mode NORMAL may lose acknowledged commits."""
+    if not db_url.startswith("sqlite"):
+        pytest.skip("a SQLite setting")
+    from service.config import get_settings
+
+    with get_engine(db_url).connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    monkeypatch.setenv("LIF_SQLITE_SYNCHRONOUS", "NORMAL")
+    get_settings.cache_clear()
+    other = f"sqlite:///{tmp_path / 'normal.db'}"  # a separate engine, configured afresh
+    with get_engine(other).connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    get_engine(other).dispose()

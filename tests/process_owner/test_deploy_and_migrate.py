@@ -117,6 +117,23 @@ def test_a_second_person_check_of_an_unknown_task_is_refused_at_validation_and_a
     assert [v["version"] for v in _cspr_versions(api)] == [1]
 
 
+def test_a_clock_met_by_a_field_that_is_not_a_date_is_a_warning_naming_the_task(api: Api) -> None:
+    edited = edits.CSPR.replace(
+        b'id="notified_at" label="Date the national Panel was notified" type="date"',
+        b'id="notified_at" label="Date the national Panel was notified" type="string"',
+    )
+    assert edited != edits.CSPR
+    report = (
+        api.as_("process_owner")
+        .post("/api/v1/process-definitions/validate", files={"file": ("cspr.bpmn", edited, "application/xml")})
+        .json()
+    )
+    assert report["valid"] is True  # reads cope with any stored value; the modeller is told
+    (warning,) = [p for p in report["problems"] if "clock 'notification'" in p["message"]]
+    assert warning["severity"] == "warning" and warning["element_id"] == "Task_NotifyPanel"
+    assert "not a date" in warning["message"]
+
+
 def test_validation_is_a_dry_run_with_warnings(api: Api) -> None:
     edited = edits.CSPR.replace(b'name="Scope the review"', b'name=""')
     report = (
