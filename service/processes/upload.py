@@ -18,7 +18,7 @@ _SAVE_AS_UTF8 = "save the file as UTF-8 (with or without a byte order mark) and 
 
 
 def check_diagram(xml: bytes, *, field: str = "file") -> None:
-    """Refuse (422 naming ``field``) a diagram that is too big, not UTF-8, or too many or too deep elements."""
+    """Refuse (422 naming ``field``) a diagram too big, not UTF-8, with a DOCTYPE, or too many or too deep elements."""
     if len(xml) > MAX_DIAGRAM_BYTES:
         _refuse(field, "the diagram is too large", f"at most {MAX_DIAGRAM_BYTES // (1024 * 1024)} MiB")
     body = xml.removeprefix(b"\xef\xbb\xbf")
@@ -41,10 +41,13 @@ def _check_shape(xml: bytes, field: str) -> None:
         io.BytesIO(xml), events=("start", "end"), resolve_entities=False, no_network=True, huge_tree=False
     )
     try:
-        for event, _ in events:
+        for event, element in events:
             if event == "end":
                 depth -= 1
                 continue
+            if count == 0 and element.getroottree().docinfo.doctype:
+                # Modelers never write one; entities are never expanded, but say so plainly instead of failing later.
+                _refuse(field, "the diagram has a DOCTYPE", "remove the <!DOCTYPE ...> declaration: BPMN needs none")
             count, depth = count + 1, depth + 1
             if count > MAX_ELEMENTS:
                 _refuse(field, "the diagram has too many elements", f"at most {MAX_ELEMENTS:,} XML elements")

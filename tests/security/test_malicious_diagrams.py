@@ -170,3 +170,22 @@ def test_the_probe_itself_runs_when_harmless(api: Api) -> None:
     )
     assert opened.status_code == 201, opened.text[:500]
     assert budget.STEP_SECONDS < REFUSED_WITHIN  # the promise holds only while the budget is below it
+
+
+def test_entity_tricks_are_refused_before_parsing_the_diagram(api: Api) -> None:
+    """An external entity (reading a server file) and nested entities (a billion laughs) never get expanded."""
+    doctypes = [
+        '<!DOCTYPE d [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>',
+        '<!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+        '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>',
+    ]
+    for doctype in doctypes:
+        xml = diagram(Hostile("entities", script="x = 1")).replace("?>", "?>\n" + doctype, 1)
+        xml = xml.replace("x = 1", "x = '&xxe;'" if "xxe" in doctype else "x = '&d;'")
+        for response in (
+            _upload(api, "/api/v1/process-definitions/validate", xml),
+            _upload(api, "/api/v1/process-definitions", xml, change_note="entities"),
+            _owner(api).post("/api/v1/process-definitions/simulate", json={"bpmn_xml": xml}),
+        ):
+            assert response.status_code == 422, response.text[:300]
+            assert "DOCTYPE" in response.text and "root:" not in response.text
