@@ -66,6 +66,14 @@ def test_answers_sent_without_the_data_wrapper_are_refused_with_where_they_go(ap
     assert done.status_code == 200, done.text
 
 
+def test_the_bare_address_points_to_the_docs(api: Api) -> None:
+    links = api.client.get("/")
+    assert links.status_code == 200
+    assert links.json()["docs"] == "/docs" and links.json()["ready"] == "/health/ready"
+    assert api.client.get(links.json()["docs"]).status_code == 200
+    assert "/" not in api.client.get("/openapi.json").json()["paths"]
+
+
 def _case() -> dict[str, Any]:
     return {
         "case_type": "cspr",
