@@ -5,7 +5,8 @@ Standard library only. With the demo running (`lif demo --tokens-out demo-tokens
     python3 docs/walkthrough.py                      # http://127.0.0.1:8000, tokens from demo-tokens.json
     python3 docs/walkthrough.py --base-url http://127.0.0.1:8001 --tokens path/to/tokens.json
 
-LIF_URL and LIF_TOKENS (a tokens file) set the same defaults. Every run opens a new case: each run sends a
+LIF_URL and LIF_TOKENS (a tokens file) set the same defaults; the file is `--tokens-out`'s JSON or what
+`lif demo` prints (`lif demo > tokens.txt`). Every run opens a new case: each run sends a
 fresh Idempotency-Key (a retried request with the same key would get the same case back, not a second one).
 On any error the service's problem detail is printed and the script stops with exit status 1.
 
@@ -192,7 +193,16 @@ def main() -> None:
     args = parser.parse_args()
     if not args.tokens.is_file():
         sys.exit(f"no tokens file {args.tokens}: run `lif demo --tokens-out {args.tokens}` first (or --tokens)")
-    walk(Api(args.base_url, json.loads(args.tokens.read_text())))
+    walk(Api(args.base_url, read_tokens(args.tokens.read_text())))
+
+
+def read_tokens(text: str) -> dict[str, str]:
+    """Role → token from `lif demo --tokens-out` (JSON) or from what `lif demo` prints (`role  token` lines)."""
+    try:
+        return dict(json.loads(text))
+    except ValueError:
+        pairs = (line.split() for line in text.splitlines())
+        return {words[0]: words[1] for words in pairs if len(words) == 2 and words[1].startswith("lif_")}
 
 
 if __name__ == "__main__":

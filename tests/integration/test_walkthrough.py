@@ -6,6 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from service.cli import main
 from service.config import REPO_ROOT
 from tests.integration.conftest import DemoServer
 
@@ -15,13 +18,21 @@ def _walk(server: DemoServer, tokens: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*command, str(tokens)], capture_output=True, text=True, timeout=60, check=False)
 
 
-def test_the_walkthrough_closes_a_cspr_today_and_shows_problems(demo_server: DemoServer, tmp_path: Path) -> None:
+def test_the_walkthrough_closes_a_cspr_today_and_shows_problems(
+    demo_server: DemoServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     run = _walk(demo_server, demo_server.tokens)
     assert run.returncode == 0, run.stdout + run.stderr
     assert " is closed; clocks:" in run.stdout
     assert "pre_publication=met" in run.stdout and "publication=met" in run.stdout
-    # A second run opens a second case: each run sends its own Idempotency-Key.
-    again = _walk(demo_server, demo_server.tokens)
+    # `lif demo` again reissues the tokens (and prints them): a second run with those opens a second case, as
+    # each run sends its own Idempotency-Key.
+    capsys.readouterr()
+    assert main(["demo"]) == 0
+    printed = tmp_path / "printed-tokens.txt"
+    printed.write_text(capsys.readouterr().out)
+    assert _walk(demo_server, demo_server.tokens).returncode == 1  # the first run's tokens are revoked
+    again = _walk(demo_server, printed)
     assert again.returncode == 0, again.stdout + again.stderr
     references = {line.split()[0] for line in (run.stdout + again.stdout).splitlines() if " is closed" in line}
     assert len(references) == 2
