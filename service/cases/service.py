@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import uuid
@@ -127,7 +128,9 @@ def _require_case_type(session: Session, principal: Principal, case_type: str) -
     if known is not None:
         return  # a real type; opening it checks the partnership's kind and the start data
     valid = [t.row.process_key for t in case_types(session, principal) if not t.definition.opened_by]
-    message = f"there is no case type '{case_type}'; valid types: {', '.join(valid)} (GET /api/v1/case-types)"
+    close = difflib.get_close_matches(case_type, valid, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    message = f"there is no case type '{case_type}'; {hint}valid types: {', '.join(valid)} (GET /api/v1/case-types)"
     raise NotFound(message)
 
 

@@ -30,7 +30,7 @@ def _problem(response: Any, status: int) -> dict[str, Any]:
 
 def test_a_misspelt_case_type_lists_the_valid_ones_and_where_to_find_them(api: Api) -> None:
     body = _problem(api.as_("business_manager").post("/api/v1/cases", json={**_case(), "case_type": "cpsr"}), 404)
-    assert "there is no case type 'cpsr'" in body["detail"]
+    assert body["detail"].startswith("there is no case type 'cpsr'; did you mean 'cspr'? valid types: ")
     assert "cspr" in body["detail"].split("valid types:")[1] and "sar" in body["detail"]
     assert "GET /api/v1/case-types" in body["detail"]
 
