@@ -189,7 +189,7 @@ def _demo(args: argparse.Namespace) -> int:
     else:
         print("example cases: kept from the earlier run (none opened)")
     reissued = f"; the {seeded.revoked} demo tokens of the earlier run are revoked" if seeded.revoked else ""
-    print(f"{len(tokens)} role tokens issued{reissued}")
+    print(f"{len(set(tokens.values()))} tokens issued, one per demo user{reissued}")
     if args.tokens_out:
         args.tokens_out.write_text(json.dumps(tokens, indent=2) + "\n")
         args.tokens_out.chmod(0o600)
