@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from email.message import Message
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -54,6 +56,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        unreadable = _unreadable_body(request, exc)
+        if unreadable is not None:
+            status, title, detail, slug = unreadable
+            return problem(request, status, title, detail, slug, [{"field": "body", "message": detail}])
         errors = [
             {"field": ".".join(str(p) for p in err["loc"] if p != "body"), "message": err["msg"]}
             for err in exc.errors()
@@ -77,3 +83,30 @@ def install(app: FastAPI) -> None:
             "something went wrong on our side; nothing was changed. Quote the correlation_id if you report it",
             "internal",
         )
+
+
+def _unreadable_body(request: Request, exc: RequestValidationError) -> tuple[int, str, str, str] | None:
+    """A body that could not be read as JSON at all: say why (pydantic would name a character offset as a field,
+    or ask for "a valid dictionary"), as (status, title, detail, slug); None when the JSON was read."""
+    for err in exc.errors():
+        if err["type"] == "json_invalid" and isinstance(exc.body, (str, bytes)):
+            doc = exc.body.decode("utf-8", "replace") if isinstance(exc.body, bytes) else exc.body
+            where = json.JSONDecodeError(err.get("ctx", {}).get("error", "invalid JSON"), doc, int(err["loc"][-1]))
+            detail = f"the body is not valid JSON: {where.msg} at line {where.lineno}, column {where.colno}"
+            return 422, "Invalid JSON", detail, "invalid-json"
+        if tuple(err["loc"]) == ("body",) and isinstance(err.get("input"), (bytes, str)) and not _is_json(request):
+            sent = request.headers.get("content-type") or "no Content-Type"
+            detail = (
+                f"send the body as JSON with the header 'Content-Type: application/json' (this request sent {sent})"
+            )
+            return 415, "Unsupported media type", detail, "unsupported-media-type"
+        if tuple(err["loc"]) == ("body",) and err["type"] == "missing":
+            return 422, "Invalid input", "this request needs a JSON body (see the endpoint in /docs)", "invalid-input"
+    return None
+
+
+def _is_json(request: Request) -> bool:
+    header = Message()
+    header["content-type"] = request.headers.get("content-type", "")
+    subtype = header.get_content_subtype()
+    return header.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))

@@ -118,16 +118,40 @@ def _serve(args: argparse.Namespace) -> int:
     os.environ["LIF_RUN_WORKER_IN_API"] = "false" if args.no_worker else "true"
     get_settings.cache_clear()
     settings = get_settings()
+    host, port = args.host or settings.host, args.port or settings.port
+    # Before migrating or starting the worker: a busy port should cost nothing and say what to do.
+    busy = _port_in_use(host, port)
+    if busy:
+        print(
+            f"error: cannot listen on {host}:{port} ({busy}); is another `lif serve` running? "
+            f"Stop it, or choose another port: lif serve --port {port + 1}",
+            file=sys.stderr,
+        )
+        return 1
     if not args.no_migrate:
         migrate()
     uvicorn.run(
         "api.app:create_app_from_environment",
         factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
+        host=host,
+        port=port,
         log_level=settings.log_level.lower(),
     )
     return 0
+
+
+def _port_in_use(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (bound as uvicorn binds it), or None when it can."""
+    import socket
+
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
 
 
 def _worker(_: argparse.Namespace) -> int:
@@ -142,7 +166,7 @@ def _worker(_: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from service.db.session import unit_of_work
-    from service.demo import open_examples, seed
+    from service.demo import open_examples, seed_demo
 
     if get_settings().environment == "production":
         print(
@@ -152,12 +176,20 @@ def _demo(args: argparse.Namespace) -> int:
         return 1
     migrate()
     with unit_of_work() as session:
-        tokens = seed(session)
+        seeded = seed_demo(session)
     with unit_of_work() as session:
         examples = open_examples(session, get_settings().bpmn_dir)
-    print(f"demo partnership 'northshire' ready with {len(tokens)} role tokens ({_safe_url()})")
+    tokens = seeded.tokens
+    if seeded.created:
+        print(f"demo partnership 'northshire' created, with its agencies and one user per role ({_safe_url()})")
+    else:
+        print(f"demo partnership 'northshire' already there: reused, with its agencies and users ({_safe_url()})")
     if examples:
         print(f"example cases opened: {', '.join(examples)}")
+    else:
+        print("example cases: kept from the earlier run (none opened)")
+    reissued = f"; the {seeded.revoked} demo tokens of the earlier run are revoked" if seeded.revoked else ""
+    print(f"{len(set(tokens.values()))} tokens issued, one per demo user{reissued}")
     if args.tokens_out:
         args.tokens_out.write_text(json.dumps(tokens, indent=2) + "\n")
         args.tokens_out.chmod(0o600)

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.access.principal import Principal
 from service.access.roles import Role
+from service.audit.log import record
 from service.cases.service import create_case
+from service.db.types import utcnow
 from service.engine.functions import add_working_days
 from service.identity import directory
 from service.identity.tokens import create_token
 from service.learning.items import create_learning_item
-from service.models import Case, Partnership, User
+from service.models import ApiToken, Case, Partnership, User
 from service.processes import registry
 
 DEMO_KEY = "northshire"
+DEMO_TOKEN_NAME = "demo"
 AGENCIES = [
     ("police", "Northshire Police", "police"),
     ("health", "Northshire Integrated Care Board", "health"),
@@ -39,9 +44,24 @@ USERS = [
 ]
 
 
+@dataclass(frozen=True)
+class DemoSeed:
+    """What `lif demo` did: the fresh tokens, whether the partnership was new, how many old tokens it revoked."""
+
+    tokens: dict[str, str]
+    created: bool
+    revoked: int
+
+
 def seed(session: Session) -> dict[str, str]:
     """Create (or reuse) the demo partnership; issue fresh tokens. Returns role (and role:agency) → token."""
+    return seed_demo(session).tokens
+
+
+def seed_demo(session: Session) -> DemoSeed:
+    """Create (or reuse) the demo partnership; revoke the demo tokens of an earlier run and issue fresh ones."""
     partnership = session.exec(select(Partnership).where(Partnership.key == DEMO_KEY)).first()
+    created = partnership is None
     if partnership is None:
         partnership = directory.create_partnership(
             session,
@@ -72,10 +92,11 @@ def seed(session: Session) -> dict[str, str]:
                 roles=[Role.AGENCY_SAFEGUARDING_LEAD.value],
                 agency_code=code,
             )
+    revoked = _revoke_demo_tokens(session, partnership.id)
     tokens: dict[str, str] = {}
     users = session.exec(select(User).where(User.partnership_id == partnership.id).order_by(User.email)).all()
     for user in users:
-        token = create_token(session, user_id=user.id, name="demo")
+        token = create_token(session, user_id=user.id, name=DEMO_TOKEN_NAME)
         for role_name in user.roles:
             if role_name == Role.AGENCY_SAFEGUARDING_LEAD.value:
                 code = user.email.split("@")[1].split(".")[0]
@@ -87,7 +108,33 @@ def seed(session: Session) -> dict[str, str]:
     # The plain role name maps to the first agency's lead (police), so every role has one token.
     first_agency = AGENCIES[0][0]
     tokens[Role.AGENCY_SAFEGUARDING_LEAD.value] = tokens[f"{Role.AGENCY_SAFEGUARDING_LEAD.value}:{first_agency}"]
-    return dict(sorted(tokens.items()))
+    return DemoSeed(tokens=dict(sorted(tokens.items())), created=created, revoked=revoked)
+
+
+def _revoke_demo_tokens(session: Session, partnership_id: uuid.UUID) -> int:
+    """Revoke the still-valid tokens an earlier `lif demo` issued, so reruns do not pile up live tokens."""
+    now = utcnow()
+    stale = session.exec(
+        select(ApiToken).where(
+            ApiToken.partnership_id == partnership_id,
+            ApiToken.name == DEMO_TOKEN_NAME,
+            col(ApiToken.revoked_at).is_(None),
+        )
+    ).all()
+    for token in stale:
+        token.revoked_at = now
+        session.add(token)
+    if stale:
+        record(
+            session,
+            partnership_id=partnership_id,
+            actor=None,
+            action="token.revoked",
+            object_type="partnership",
+            object_id=str(partnership_id),
+            summary=f"{len(stale)} demo token(s) of an earlier `lif demo` revoked; fresh ones issued",
+        )
+    return len(stale)
 
 
 def open_examples(session: Session, bpmn_dir: Path) -> list[str]:

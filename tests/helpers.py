@@ -217,3 +217,20 @@ def second_person_check(
         assert "second-person check" in refused.json()["detail"] and "which you completed" in refused.json()["detail"]
     complete(api, case_id, *check)  # the demo user of the check's role: another person
     return preparer
+
+
+def markdown_blocks(text: str, language: str | None = None) -> list[str]:
+    """The fenced code blocks of a Markdown text (only those tagged ``language`` when given), in order."""
+    blocks: list[str] = []
+    current: list[str] | None = None
+    tag = ""
+    for line in text.splitlines():
+        if current is None and line.startswith("```"):
+            current, tag = [], line[3:].strip()
+        elif current is not None and line.startswith("```"):
+            if language is None or tag == language:
+                blocks.append("\n".join(current) + "\n")
+            current = None
+        elif current is not None:
+            current.append(line)
+    return blocks

@@ -6,8 +6,11 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 repo_root="$(cd ../.. && pwd)"
 
-if [ ! -d node_modules ]; then
+# Exactly the versions in package-lock.json: (re)install whenever the lockfile differs from the one installed.
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.package-lock.sha256 2>/dev/null)" != "$lock_sum" ]; then
   npm ci --no-audit --no-fund --silent
+  echo "$lock_sum" > node_modules/.package-lock.sha256
 fi
 
 if [ "$#" -gt 0 ]; then

@@ -1,4 +1,4 @@
-"""Liveness and readiness probes (unauthenticated: they reveal nothing but 'ok')."""
+"""Liveness and readiness probes, and `/` pointing to the docs (unauthenticated: they reveal nothing but 'ok')."""
 
 from __future__ import annotations
 
@@ -8,16 +8,29 @@ from sqlalchemy import text
 
 from service.db.session import open_session
 
-router = APIRouter(prefix="/health", tags=["health"])
+router = APIRouter(tags=["health"])
 
 
-@router.get("/live")
+@router.get("/", include_in_schema=False)
+def index() -> dict[str, str]:
+    """Where to go from here: someone who opens the bare address should not meet a 404."""
+    return {
+        "service": "LIF Service",
+        "docs": "/docs",
+        "openapi": "/openapi.json",
+        "api": "/api/v1",
+        "live": "/health/live",
+        "ready": "/health/ready",
+    }
+
+
+@router.get("/health/live")
 def live() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/ready", responses={503: {"description": "Database unreachable or definitions not loaded"}})
+@router.get("/health/ready", responses={503: {"description": "Database unreachable or definitions not loaded"}})
 def ready(request: Request) -> JSONResponse:
     """The database answers and the process definitions are loaded."""
     try:

@@ -87,4 +87,7 @@ def complete_task(
     response: Response,
 ) -> TaskRead:
     """Submit the task's form. Send If-Match with the ETag you read to avoid overwriting someone else (412)."""
-    return _read(tasks.complete(session, principal, task_id, body.data, if_match=if_match), response)
+    outside = list(body.model_extra or {})
+    return _read(
+        tasks.complete(session, principal, task_id, body.data, if_match=if_match, outside_data=outside), response
+    )

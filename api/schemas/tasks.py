@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class TaskSummary(BaseModel):
@@ -54,7 +54,15 @@ class TaskRead(TaskSummary):
     )
 
 
+def _no_additional_properties(schema: dict[str, Any]) -> None:
+    schema.pop("additionalProperties", None)
+
+
 class TaskCompletion(BaseModel):
     """The form's answers, validated against the task's form_schema."""
+
+    # Other top-level keys are kept (not shown in the schema) so that answers sent without the "data" wrapper
+    # are refused with that advice rather than silently ignored.
+    model_config = ConfigDict(extra="allow", json_schema_extra=_no_additional_properties)
 
     data: dict[str, Any] = Field(default_factory=dict)

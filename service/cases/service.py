@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import uuid
@@ -25,7 +26,7 @@ from service.cases.review_record import review_record
 from service.config import get_settings
 from service.db.types import utcnow
 from service.engine.functions import LONDON
-from service.errors import Conflict, Forbidden
+from service.errors import Conflict, Forbidden, NotFound
 from service.identity.directory import require_agencies
 from service.models import (
     Case,
@@ -95,6 +96,7 @@ def create_case(
         replay = _replay(session, principal, idempotency_key, fingerprint)
         if replay is not None:
             return CreatedCase(view=replay, replayed=True)
+    _require_case_type(session, principal, case_type)
     require_agencies(session, principal.partnership_id, involved_agencies, field="involved_agencies")
     require_members(session, principal.partnership_id, members or [])
     case, instance = open_case(
@@ -112,6 +114,24 @@ def create_case(
     if idempotency_key:
         _remember(session, principal, idempotency_key, fingerprint, case.id)
     return CreatedCase(view=_view(session, principal, case, instance, seen=Level.FULL), replayed=False)  # its lead
+
+
+def _require_case_type(session: Session, principal: Principal, case_type: str) -> None:
+    """A case type no diagram defines is a typo far more often than anything else: name the valid ones."""
+    known = session.exec(
+        select(ProcessDefinition.id).where(
+            ProcessDefinition.process_key == case_type,
+            col(ProcessDefinition.partnership_id).is_(None)
+            | (ProcessDefinition.partnership_id == principal.partnership_id),
+        )
+    ).first()
+    if known is not None:
+        return  # a real type; opening it checks the partnership's kind and the start data
+    valid = [t.row.process_key for t in case_types(session, principal) if not t.definition.opened_by]
+    close = difflib.get_close_matches(case_type, valid, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    message = f"there is no case type '{case_type}'; {hint}valid types: {', '.join(valid)} (GET /api/v1/case-types)"
+    raise NotFound(message)
 
 
 def open_system_case(

@@ -136,10 +136,12 @@ def complete(
     *,
     if_match: int | None,
     via: str | None = None,
+    outside_data: list[str] | None = None,
 ) -> TaskView:
     """Submit a task's form; the process moves on in the same transaction.
 
     ``via`` names the feature completing a task whose diagram says ``completeVia`` (its own checks ran there).
+    ``outside_data`` are keys the request sent beside ``data``: refused, naming the form fields among them.
     """
     task = _visible_task(session, principal, task_id)
     _check_may_do(principal, task)
@@ -161,6 +163,8 @@ def complete(
         raise Conflict(f"'{refreshed.name}' is completed through {view.complete_via}, which checks it first")
     # A feature completing its completeVia task may also pass process variables no form field can hold (e.g.
     # the attendance register's list of attendees); only the form's own fields are validated then.
+    if outside_data:
+        _refuse_unwrapped(view.form_schema, outside_data)
     form_data = data
     if view.complete_via:
         form_data = {k: v for k, v in data.items() if k in view.form_schema.get("properties", {})}
@@ -297,3 +301,17 @@ def _audit(
         summary=summary,
         detail=detail,
     )
+
+
+def _refuse_unwrapped(form_schema: dict[str, Any], keys: list[str]) -> None:
+    """Answers sent at the top level instead of inside "data" would be ignored: say where they go."""
+    fields = [key for key in keys if key in form_schema.get("properties", {})]
+    if fields:
+        detail = f'wrap the answers in "data": send {{"data": {{"{fields[0]}": ...}}}}, not {{"{fields[0]}": ...}}'
+    else:
+        detail = 'the body has one key, "data", holding the answers: {"data": {...}}'
+    errors = [
+        {"field": key, "message": "a form field: put it inside data" if key in fields else "not read: only data is"}
+        for key in keys
+    ]
+    raise InvalidInput(detail, errors)
