@@ -97,8 +97,8 @@ def test_the_openapi_document_offers_openid_connect_beside_the_bearer_scheme(api
     assert "security" not in document["paths"]["/health/live"]["get"]
 
 
-def test_a_single_configured_issuer_gives_the_openid_connect_url(settings: Settings) -> None:
+def test_a_single_configured_issuer_gives_the_openid_connect_url() -> None:
     issuer = "https://login.microsoftonline.com/6f1d0c3e-1111-4000-8000-000000000001/v2.0"
-    app = create_app(settings.model_copy(update={"oidc_issuer": issuer}))
+    app = create_app(Settings().model_copy(update={"oidc_issuer": issuer}))
     url = app.openapi()["components"]["securitySchemes"]["openIdConnect"]["openIdConnectUrl"]
     assert url == f"{issuer}/.well-known/openid-configuration"

@@ -12,7 +12,6 @@ import hmac
 import json
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,6 +38,7 @@ CLIENTS: dict[str, dict[str, Any]] = {
         "agency": "police",
     },
     "roleless": {"email": "nobody@northshire.example", "groups": ["g-x"]},
+    "unverified": {"email": "chair@northshire.example", "email_verified": False},
     "grabber": {"email": "someone.else@northshire.example", "groups": ["g-admin-platform"]},
 }
 
@@ -124,6 +124,9 @@ def test_a_valid_token_signs_in_the_user_with_that_email_and_links_their_subject
     with unit_of_work(write=False, url=db_url) as session:
         actions = set(session.exec(select(AuditEvent.action)))
     assert {"identity_provider.created", "user.oidc_linked"} <= actions
+    # No longer trusted: the same token is refused on the next request.
+    assert api.as_("partnership_admin").delete("/api/v1/partnership/identity-providers/test-idp").status_code == 204
+    refused(me(api, provider.token("known")), "not trusted here")
 
 
 def test_expired_wrong_audience_wrong_issuer_and_tampered_tokens_are_refused(
@@ -191,15 +194,15 @@ def test_unknown_kids_refetch_keys_at_most_once_per_floor(
     assert me(api, good).status_code == 200
 
 
-def test_an_unknown_user_is_refused_by_default(api: Api, provider: Provider, db_url: str) -> None:
+def test_an_unknown_user_is_refused_until_just_in_time_provisioning_creates_them_with_mapped_roles(
+    api: Api, provider: Provider, db_url: str
+) -> None:
     trust(api, provider)
     refused(me(api, provider.token("newcomer")), "ask your partnership admin")
     assert users_with_email(db_url, "new.worker@northshire.example") == []
-
-
-def test_just_in_time_provisioning_creates_the_user_with_mapped_roles_and_subject(
-    api: Api, provider: Provider, db_url: str
-) -> None:
+    # An address the provider calls unverified never takes over the LIF user who has it.
+    refused(me(api, provider.token("unverified")), "subject unverified signed in")
+    assert users_with_email(db_url, "chair@northshire.example")[0].oidc_subject is None
     trust(api, provider, provisioning="just_in_time")
     token = provider.token("newcomer")
     first = me(api, token)
@@ -239,7 +242,7 @@ def test_the_environment_can_configure_a_single_provider(
 
 
 def test_plain_http_is_refused_off_loopback_and_in_production(
-    api: Api, provider: Provider, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    api: Api, provider: Provider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     admin = api.as_("partnership_admin")
     url = "/api/v1/partnership/identity-providers/plain"
@@ -252,3 +255,13 @@ def test_plain_http_is_refused_off_loopback_and_in_production(
     response = admin.request("PUT", url, json={**body, "issuer": provider.issuer})
     assert response.status_code == 422, response.text
     assert "https in production" in response.json()["errors"][0]["message"]
+    setting(monkeypatch, "ENVIRONMENT", "development")
+    # Configured from the environment (not checked at start outside production): refused before any request.
+    issuer = "http://idp.example.com/tenant"
+    for name, value in {"ISSUER": issuer, "AUDIENCE": AUDIENCE, "PARTNERSHIP": "northshire"}.items():
+        setting(monkeypatch, f"OIDC_{name}", value)
+    header, payload, signature = provider.token("known").split(".")
+    claims = {**json.loads(base64.urlsafe_b64decode(payload + "==")), "iss": issuer}
+    fetches = KEYS.fetches
+    refused(me(api, f"{header}.{b64(json.dumps(claims).encode())}.{signature}"), "must use https")
+    assert KEYS.fetches == fetches + 1  # the attempt counted, and was refused before it left the machine

@@ -65,7 +65,8 @@ def read_identity(claims: Mapping[str, Any], trusted: TrustedIssuer) -> Identity
     agency = _text(claims, trusted.agency_claim)
     return Identity(
         subject=subject,
-        email=_text(claims, trusted.email_claim),
+        # A provider that says the address is unverified (Google, Keycloak) gives no email to match or create by.
+        email=None if claims.get("email_verified") is False else _text(claims, trusted.email_claim),
         name=_text(claims, trusted.name_claim),
         roles=mapped_roles(_strings(claim(claims, trusted.roles_claim)), trusted),
         agency_code=trusted.agency_map.get(agency, agency) if agency else None,
