@@ -244,6 +244,11 @@ def test_the_environment_can_configure_a_single_provider(
 def test_plain_http_is_refused_off_loopback_and_in_production(
     api: Api, provider: Provider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    def as_if_from(issuer: str) -> str:  # a real token whose iss is changed (so its signature no longer holds)
+        header, payload, signature = provider.token("known").split(".")
+        claims = {**json.loads(base64.urlsafe_b64decode(payload + "==")), "iss": issuer}
+        return f"{header}.{b64(json.dumps(claims).encode())}.{signature}"
+
     admin = api.as_("partnership_admin")
     url = "/api/v1/partnership/identity-providers/plain"
     body = {"issuer": "http://idp.example.com/tenant", "audience": AUDIENCE}
@@ -260,8 +265,10 @@ def test_plain_http_is_refused_off_loopback_and_in_production(
     issuer = "http://idp.example.com/tenant"
     for name, value in {"ISSUER": issuer, "AUDIENCE": AUDIENCE, "PARTNERSHIP": "northshire"}.items():
         setting(monkeypatch, f"OIDC_{name}", value)
-    header, payload, signature = provider.token("known").split(".")
-    claims = {**json.loads(base64.urlsafe_b64decode(payload + "==")), "iss": issuer}
     fetches = KEYS.fetches
-    refused(me(api, f"{header}.{b64(json.dumps(claims).encode())}.{signature}"), "must use https")
+    refused(me(api, as_if_from(issuer)), "must use https")
     assert KEYS.fetches == fetches + 1  # the attempt counted, and was refused before it left the machine
+    # The provider's discovery document must name the issuer it was fetched for.
+    alias = provider.issuer.replace("127.0.0.1", "localhost")
+    setting(monkeypatch, "OIDC_ISSUER", alias)
+    refused(me(api, as_if_from(alias)), "names another issuer")
