@@ -39,6 +39,7 @@ CLIENTS: dict[str, dict[str, Any]] = {
     },
     "roleless": {"email": "nobody@northshire.example", "groups": ["g-x"]},
     "unverified": {"email": "chair@northshire.example", "email_verified": False},
+    "chair": {"email": "chair@northshire.example", "email_verified": True},
     "grabber": {"email": "someone.else@northshire.example", "groups": ["g-admin-platform"]},
 }
 
@@ -222,6 +223,13 @@ def test_an_unknown_user_is_refused_until_just_in_time_provisioning_creates_them
         stored.active = False
         session.add(stored)
     refused(me(api, token), "deactivated")
+    # A deactivated LIF user is not linked on a first sign-in either.
+    with unit_of_work(url=db_url) as session:
+        [chair] = session.exec(select(User).where(User.email == "chair@northshire.example"))
+        chair.active = False
+        session.add(chair)
+    refused(me(api, provider.token("chair")), "deactivated")
+    assert users_with_email(db_url, "chair@northshire.example")[0].oidc_subject is None
 
 
 def test_the_environment_can_configure_a_single_provider(

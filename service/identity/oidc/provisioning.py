@@ -102,6 +102,8 @@ def _link_or_create(url: str, trusted: TrustedIssuer, identity: Identity) -> Non
             if trusted.provisioning != JUST_IN_TIME:
                 raise _unknown(trusted, identity, "this partnership has no LIF user with that email")
             user = _create(session, trusted, identity)
+        elif not user.active:
+            raise Unauthenticated("this user is deactivated")  # and stays unlinked
         else:
             _record_sign_in(session, trusted, identity, user, "user.oidc_linked", "first signed in through")
         user.oidc_issuer, user.oidc_subject = trusted.issuer, identity.subject
