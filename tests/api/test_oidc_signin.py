@@ -223,6 +223,8 @@ def test_an_unknown_user_is_refused_until_just_in_time_provisioning_creates_them
         stored.active = False
         session.add(stored)
     refused(me(api, token), "deactivated")
+    header, payload, _ = token.split(".")
+    refused(me(api, f"{header}.{payload}.{b64(b'forged')}"), "Signature verification failed")  # no oracle
     # A deactivated LIF user is not linked on a first sign-in either.
     with unit_of_work(url=db_url) as session:
         [chair] = session.exec(select(User).where(User.email == "chair@northshire.example"))

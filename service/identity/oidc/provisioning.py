@@ -1,4 +1,4 @@
-"""The LIF user behind a verified identity: found by subject, linked by email on first sign-in, or created.
+"""The LIF user behind an identity: found by subject, linked by email on first sign-in, or created.
 
 Linking and just-in-time creation are written in a short transaction of their own, committed before the request
 goes on: a sign-in is an event of its own (audited), kept even if the request it came with then fails.
@@ -110,8 +110,22 @@ def _link_or_create(url: str, trusted: TrustedIssuer, identity: Identity) -> Non
         session.add(user)
 
 
-def _principal(session: Session, user: User) -> Principal:
-    policy = session.exec(select(Partnership.data_protection).where(Partnership.id == user.partnership_id)).one()
+def find_principal(session: Session, trusted: TrustedIssuer, identity: Identity) -> Principal | None:
+    """The principal of the user already linked to this identity (None on a first sign-in)."""
+    row = session.exec(
+        select(User, Partnership.data_protection)
+        .join(Partnership, Partnership.id == User.partnership_id)  # type: ignore[arg-type]
+        .where(
+            User.partnership_id == trusted.partnership_id,
+            User.oidc_issuer == trusted.issuer,
+            User.oidc_subject == identity.subject,
+        )
+    ).first()
+    if row is None:
+        return None
+    user, policy = row
+    if not user.active:
+        raise Unauthenticated("this user is deactivated")
     agency = session.get(Agency, user.agency_id) if user.agency_id is not None else None
     return Principal(
         user_id=user.id,
@@ -123,18 +137,13 @@ def _principal(session: Session, user: User) -> Principal:
     )
 
 
-def sign_in(url: str, trusted: TrustedIssuer, identity: Identity) -> Principal:
-    """The principal for a verified identity, linking or creating its LIF user on the first sign-in."""
-    for first_look in (True, False):
-        with unit_of_work(write=False, url=url) as session:
-            user = _by_subject(session, trusted, identity)
-            if user is not None:
-                if not user.active:
-                    raise Unauthenticated("this user is deactivated")
-                return _principal(session, user)
-        if not first_look:
-            break
-        # IntegrityError: another request created or linked the same user at the same moment; read theirs.
-        with suppress(IntegrityError):
-            _link_or_create(url, trusted, identity)
-    raise _unknown(trusted, identity, "the user could not be signed in")
+def first_sign_in(url: str, trusted: TrustedIssuer, identity: Identity) -> Principal:
+    """Link the identity to its LIF user, or create one just in time, then sign them in."""
+    # IntegrityError: another request created or linked the same user at the same moment; read theirs.
+    with suppress(IntegrityError):
+        _link_or_create(url, trusted, identity)
+    with unit_of_work(write=False, url=url) as session:
+        principal = find_principal(session, trusted, identity)
+    if principal is None:
+        raise _unknown(trusted, identity, "the user could not be signed in")
+    return principal

@@ -22,6 +22,7 @@ class Unverified:
     alg: str
     kid: str | None
     issuer: str
+    claims: dict[str, Any]
 
 
 def looks_like_jwt(token: str) -> bool:
@@ -45,10 +46,10 @@ def peek(token: str) -> Unverified:
         )
     if not isinstance(issuer, str) or not issuer:
         raise Unauthenticated("the token names no issuer (iss)")
-    return Unverified(alg=str(alg), kid=kid if isinstance(kid, str) else None, issuer=issuer)
+    return Unverified(alg=str(alg), kid=kid if isinstance(kid, str) else None, issuer=issuer, claims=claims)
 
 
-def verify(token: str, unverified: Unverified, *, audiences: list[str]) -> dict[str, Any]:
+def verify(token: str, unverified: Unverified, *, audience: str) -> dict[str, Any]:
     """The token's claims once its signature, issuer, audience and times check out."""
     jwk = KEYS.signing_key(unverified.issuer, unverified.kid, unverified.alg)
     try:
@@ -57,7 +58,7 @@ def verify(token: str, unverified: Unverified, *, audiences: list[str]) -> dict[
             token,
             key,
             algorithms=[unverified.alg],
-            audience=audiences,
+            audience=audience,
             issuer=unverified.issuer,
             leeway=get_settings().oidc_leeway_seconds,
             options={"require": ["exp", "iat", "iss", "aud"]},
@@ -65,8 +66,7 @@ def verify(token: str, unverified: Unverified, *, audiences: list[str]) -> dict[
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("the token has expired; get a new one from your identity provider") from None
     except jwt.InvalidAudienceError:
-        expected = " or ".join(audiences)
-        raise Unauthenticated(f"the token is not meant for this service (its aud is not {expected})") from None
+        raise Unauthenticated(f"the token is not meant for this service (its aud is not {audience})") from None
     except jwt.ImmatureSignatureError:
         raise Unauthenticated("the token is not valid yet (nbf or iat is in the future)") from None
     except jwt.PyJWTError as exc:
