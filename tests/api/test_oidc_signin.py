@@ -22,7 +22,7 @@ from sqlmodel import select
 from service.config import get_settings
 from service.db.session import unit_of_work
 from service.identity.oidc.keys import KEYS
-from service.models import AuditEvent, User
+from service.models import AuditEvent, IdentityProvider, Partnership, User
 from tests.conftest import Api
 from tests.oidc_provider.provider import AUDIENCE, Provider
 
@@ -251,8 +251,8 @@ def test_the_environment_can_configure_a_single_provider(
     assert me(api, provider.token("grabber")).json()["roles"] == ["platform_admin"]
 
 
-def test_plain_http_is_refused_off_loopback_and_in_production(
-    api: Api, provider: Provider, monkeypatch: pytest.MonkeyPatch
+def test_plain_http_is_refused_off_loopback_and_private_addresses_in_production(
+    api: Api, provider: Provider, monkeypatch: pytest.MonkeyPatch, db_url: str
 ) -> None:
     def as_if_from(issuer: str) -> str:  # a real token whose iss is changed (so its signature no longer holds)
         header, payload, signature = provider.token("known").split(".")
@@ -270,6 +270,19 @@ def test_plain_http_is_refused_off_loopback_and_in_production(
     response = admin.request("PUT", url, json={**body, "issuer": provider.issuer})
     assert response.status_code == 422, response.text
     assert "https in production" in response.json()["errors"][0]["message"]
+    # In production a partnership's provider must be public: the service is not pointed at its own network.
+    for internal in ("https://10.0.0.1/tenant", "https://localhost/tenant", "https://[::ffff:169.254.169.254]/"):
+        response = admin.request("PUT", url, json={**body, "issuer": internal})
+        assert response.status_code == 422, response.text
+        assert "not a public address" in response.json()["errors"][0]["message"]
+    # ... checked again when keys are fetched (here a row stored before production was switched on).
+    tls_loopback = provider.issuer.replace("http://", "https://")
+    with unit_of_work(url=db_url) as session:
+        partnership_id = session.exec(select(Partnership.id).where(Partnership.key == "northshire")).one()
+        session.add(IdentityProvider(partnership_id=partnership_id, key="old", issuer=tls_loopback, audience=AUDIENCE))
+    fetches = KEYS.fetches
+    refused(me(api, as_if_from(tls_loopback)), "not a public address")
+    assert KEYS.fetches == fetches + 1
     setting(monkeypatch, "ENVIRONMENT", "development")
     # Configured from the environment (not checked at start outside production): refused before any request.
     issuer = "http://idp.example.com/tenant"

@@ -67,8 +67,8 @@ def _pick(keys: list[dict[str, Any]], kid: str | None, alg: str) -> dict[str, An
     return candidates[0] if len(candidates) == 1 else None
 
 
-def _get_json(client: httpx.Client, url: str, *, deadline: float) -> dict[str, Any]:
-    problem = url_problem(url, production=get_settings().environment == "production")
+def _get_json(client: httpx.Client, url: str, *, deadline: float, public_only: bool) -> dict[str, Any]:
+    problem = url_problem(url, production=get_settings().environment == "production", public_only=public_only)
     if problem:
         raise ProviderUnreachable(f"the provider address {url} {problem}")
     try:
@@ -89,19 +89,20 @@ def _get_json(client: httpx.Client, url: str, *, deadline: float) -> dict[str, A
     return document
 
 
-def fetch_keys(issuer: str) -> list[dict[str, Any]]:
-    """Discovery, then the key set it names: the provider's public signing keys."""
+def fetch_keys(issuer: str, *, public_only: bool) -> list[dict[str, Any]]:
+    """Discovery, then the key set it names: the provider's public signing keys (``public_only``: SSRF guard)."""
     timeout = get_settings().oidc_http_timeout_seconds
     deadline = time.monotonic() + 2 * timeout
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-        discovery = _get_json(client, issuer.rstrip("/") + "/.well-known/openid-configuration", deadline=deadline)
+        discovery_url = issuer.rstrip("/") + "/.well-known/openid-configuration"
+        discovery = _get_json(client, discovery_url, deadline=deadline, public_only=public_only)
         # OpenID Connect Discovery 1.0 §4.3: the document must name exactly the issuer it was fetched for.
         if discovery.get("issuer") != issuer:
             raise ProviderUnreachable(f"the discovery document of {issuer} names another issuer")
         jwks_uri = discovery.get("jwks_uri")
         if not isinstance(jwks_uri, str):
             raise ProviderUnreachable(f"the discovery document of {issuer} has no jwks_uri")
-        keys = _get_json(client, jwks_uri, deadline=deadline).get("keys")
+        keys = _get_json(client, jwks_uri, deadline=deadline, public_only=public_only).get("keys")
     if not isinstance(keys, list):
         raise ProviderUnreachable(f"the key set of {issuer} has no keys")
     return [k for k in keys if isinstance(k, dict)]
@@ -123,8 +124,11 @@ class KeyCache:
             else:
                 self._issuers.pop(issuer, None)
 
-    def signing_key(self, issuer: str, kid: str | None, alg: str) -> dict[str, Any]:
-        """The JWK that verifies a token from ``issuer`` with key id ``kid`` and algorithm ``alg``."""
+    def signing_key(self, issuer: str, kid: str | None, alg: str, *, public_only: bool) -> dict[str, Any]:
+        """The JWK that verifies a token from ``issuer`` with key id ``kid`` and algorithm ``alg``.
+
+        Only trusted issuers reach here, so the cache holds at most one entry per configured provider.
+        """
         with self._lock:
             state = self._issuers.setdefault(issuer, _Issuer())
         settings = get_settings()
@@ -139,7 +143,7 @@ class KeyCache:
                 state.last_attempt = now
                 self.fetches += 1
                 try:
-                    state.key_set = held = _KeySet(fetch_keys(issuer), fetched_at=now)
+                    state.key_set = held = _KeySet(fetch_keys(issuer, public_only=public_only), fetched_at=now)
                 except ProviderUnreachable as exc:
                     # Keys past their cache time still verify while the provider is away.
                     log.warning("keys of %s not refreshed: %s", issuer, exc.detail)

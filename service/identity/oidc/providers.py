@@ -91,7 +91,8 @@ def get_provider(session: Session, principal: Principal, key: str) -> IdentityPr
 
 def _check(session: Session, principal: Principal, key: str, spec: ProviderSpec) -> None:
     problems = []
-    issuer_problem = url_problem(spec.issuer, production=get_settings().environment == "production")
+    production = get_settings().environment == "production"
+    issuer_problem = url_problem(spec.issuer, production=production, public_only=production)
     if issuer_problem:
         problems.append({"field": "issuer", "message": f"the issuer {issuer_problem}"})
     for value, roles in spec.role_map.items():

@@ -48,7 +48,7 @@ def authenticate_jwt(session: Session, token: str) -> Principal:
         except Unauthenticated as exc:
             # Said only once the token verifies: a forged token must not learn who is deactivated.
             principal, refusal = None, exc
-    verify(token, unverified, audience=trusted.audience)
+    verify(token, unverified, audience=trusted.audience, hosted=trusted.hosted)
     if refusal is not None:
         raise refusal
     return principal or first_sign_in(url, trusted, identity)

@@ -49,9 +49,13 @@ def peek(token: str) -> Unverified:
     return Unverified(alg=str(alg), kid=kid if isinstance(kid, str) else None, issuer=issuer, claims=claims)
 
 
-def verify(token: str, unverified: Unverified, *, audience: str) -> dict[str, Any]:
-    """The token's claims once its signature, issuer, audience and times check out."""
-    jwk = KEYS.signing_key(unverified.issuer, unverified.kid, unverified.alg)
+def verify(token: str, unverified: Unverified, *, audience: str, hosted: bool) -> dict[str, Any]:
+    """The token's claims once its signature, issuer, audience and times check out.
+
+    ``hosted``: the issuer comes from the environment (the hosting team), so it may be on a private network.
+    """
+    public_only = not hosted and get_settings().environment == "production"
+    jwk = KEYS.signing_key(unverified.issuer, unverified.kid, unverified.alg, public_only=public_only)
     try:
         key = jwt.PyJWK(jwk, algorithm=unverified.alg)
         return jwt.decode(
