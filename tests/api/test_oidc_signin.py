@@ -47,7 +47,7 @@ CLIENTS: dict[str, dict[str, Any]] = {
 @pytest.fixture(scope="session")
 def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
     """The provider the demo partnership trusts (started once for the session)."""
-    started = Provider(tmp_path_factory.mktemp("oidc"), CLIENTS, ttl={"short": 1}, alg={"known-es": "ES256"})
+    started = Provider(tmp_path_factory.mktemp("oidc"), CLIENTS, ttl={"short": 2}, alg={"known-es": "ES256"})
     started.start()
     yield started
     started.stop()
@@ -134,10 +134,11 @@ def test_expired_wrong_audience_wrong_issuer_and_tampered_tokens_are_refused(
     api: Api, provider: Provider, untrusted: Provider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     trust(api, provider)
-    setting(monkeypatch, "OIDC_LEEWAY_SECONDS", "0")
     short = provider.token("short")
     assert me(api, short).status_code == 200
-    time.sleep(1.1)
+    setting(monkeypatch, "OIDC_LEEWAY_SECONDS", "0")
+    expires_at = json.loads(base64.urlsafe_b64decode(short.split(".")[1] + "=="))["exp"]
+    time.sleep(max(0.0, expires_at - time.time() + 0.2))
     refused(me(api, short), "expired")
     refused(me(api, provider.token("known", resource="api://some-other-service")), "not meant for this service")
     refused(me(api, untrusted.token("known")), "not trusted here")

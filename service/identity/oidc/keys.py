@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+import jwt
 
 from service.config import get_settings
 from service.errors import Unauthenticated
@@ -42,6 +43,19 @@ class ProviderUnreachable(Unauthenticated):
 class _KeySet:
     keys: list[dict[str, Any]]
     fetched_at: float
+    verifiers: dict[tuple[str | None, str], jwt.PyJWK] = field(default_factory=dict)  # parsed once per key
+
+    def verifier(self, kid: str | None, alg: str) -> jwt.PyJWK | None:
+        """The parsed key for ``kid`` and ``alg``, or None when the set has no such key."""
+        if (kid, alg) not in self.verifiers:
+            jwk = _pick(self.keys, kid, alg)
+            if jwk is None:
+                return None
+            try:
+                self.verifiers[(kid, alg)] = jwt.PyJWK(jwk, algorithm=alg)
+            except jwt.PyJWTError:
+                return None  # a key of the set that cannot verify this algorithm is no key for it
+        return self.verifiers[(kid, alg)]
 
 
 @dataclass
@@ -124,8 +138,8 @@ class KeyCache:
             else:
                 self._issuers.pop(issuer, None)
 
-    def signing_key(self, issuer: str, kid: str | None, alg: str, *, public_only: bool) -> dict[str, Any]:
-        """The JWK that verifies a token from ``issuer`` with key id ``kid`` and algorithm ``alg``.
+    def signing_key(self, issuer: str, kid: str | None, alg: str, *, public_only: bool) -> jwt.PyJWK:
+        """The key that verifies a token from ``issuer`` with key id ``kid`` and algorithm ``alg``.
 
         Only trusted issuers reach here, so the cache holds at most one entry per configured provider.
         """
@@ -136,7 +150,7 @@ class KeyCache:
             now = time.monotonic()
             held = state.key_set
             if held is not None and now - held.fetched_at < settings.oidc_keys_cache_seconds:
-                key = _pick(held.keys, kid, alg)
+                key = held.verifier(kid, alg)
                 if key is not None:
                     return key
             if now - state.last_attempt >= settings.oidc_keys_refetch_floor_seconds:
@@ -151,7 +165,7 @@ class KeyCache:
                         raise
             if held is None:
                 raise ProviderUnreachable(f"the keys of {issuer} could not be fetched just now; try again shortly")
-            key = _pick(held.keys, kid, alg)
+            key = held.verifier(kid, alg)
         if key is None:
             raise Unauthenticated(f"the token's signing key ({kid or 'no kid'}, {alg}) is not one of {issuer}'s keys")
         return key
