@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from api import errors, webhook_docs
+from api import errors, openid_docs, webhook_docs
 from api.body_limit import BodyLimit
 from api.routers import (
     access_log,
@@ -19,6 +19,7 @@ from api.routers import (
     data_protection,
     definitions,
     health,
+    identity_providers,
     learning,
     partnership,
     processes,
@@ -39,8 +40,9 @@ DESCRIPTION = """
 LIF Service runs a safeguarding partnership's Learning and Improvement Framework as executable BPMN
 processes: reviews, their statutory clocks, and the tasks people and partner agencies do.
 
-**Authentication**: every `/api/v1` endpoint needs `Authorization: Bearer <token>` (`lif token create`, or the
-tokens `lif demo --tokens-out` writes). **Errors** are `application/problem+json` (RFC 9457) with a
+**Authentication**: every `/api/v1` endpoint needs `Authorization: Bearer <token>`: a LIF token (`lif token
+create`, or the tokens `lif demo --tokens-out` writes) or an access token from the partnership's OpenID Connect
+provider (`openIdConnect`). **Errors** are `application/problem+json` (RFC 9457) with a
 `correlation_id`. **Lists** use cursor pagination (`next_cursor` → `cursor`). **Tasks** carry an `ETag`;
 send it back as `If-Match` when completing. `POST /cases` honours `Idempotency-Key`.
 """
@@ -126,10 +128,12 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         audits.router,
         training.router,
         partnership.router,
+        identity_providers.router,
         data_protection.router,
         webhooks.router,
         access_log.router,
     ):
         app.include_router(router)
     webhook_docs.install(app)
+    openid_docs.install(app, settings)
     return app

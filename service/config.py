@@ -74,6 +74,36 @@ class Settings(BaseSettings):
     )
     page_size_max: int = Field(default=200, ge=1, le=1000, description="Largest page a list endpoint returns.")
     log_level: str = Field(default="INFO", description="Python logging level.")
+    oidc_issuer: str = Field(
+        default="",
+        description="Single-provider OpenID Connect sign-in: the trusted issuer (e.g. "
+        "https://login.microsoftonline.com/{tenant}/v2.0). Needs LIF_OIDC_AUDIENCE and LIF_OIDC_PARTNERSHIP.",
+    )
+    oidc_audience: str = Field(default="", description="The audience (`aud`) access tokens must carry for this API.")
+    oidc_partnership: str = Field(default="", description="Key of the partnership the environment's issuer signs in.")
+    oidc_subject_claim: str = Field(default="sub", description="Claim naming the user at the provider (Entra: oid).")
+    oidc_email_claim: str = Field(default="email", description="Claim holding the user's email (Entra: upn or email).")
+    oidc_name_claim: str = Field(default="name", description="Claim holding the user's display name.")
+    oidc_roles_claim: str = Field(default="roles", description="Claim listing roles or groups (dots: nested).")
+    oidc_agency_claim: str = Field(default="", description="Claim holding the user's agency code (empty: none).")
+    oidc_role_map: dict[str, list[str]] = Field(
+        default={}, description='JSON: roles-claim value -> LIF roles, e.g. {"<group id>": ["business_manager"]}.'
+    )
+    oidc_provisioning: Literal["refuse", "just_in_time"] = Field(
+        default="refuse", description="An unknown user with a valid token: refused (401), or created with mapped roles."
+    )
+    oidc_leeway_seconds: int = Field(default=30, ge=0, le=300, description="Clock skew allowed on exp, nbf and iat.")
+    oidc_http_timeout_seconds: float = Field(
+        default=5, gt=0, le=30, description="Timeout for each request to a provider (discovery, keys)."
+    )
+    oidc_keys_cache_seconds: float = Field(
+        default=3600, ge=60, description="How long a provider's discovery document and signing keys are kept."
+    )
+    oidc_keys_refetch_floor_seconds: float = Field(
+        default=60,
+        ge=0,
+        description="Fewest seconds between two key fetches from one provider, however many unknown key ids arrive.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `lif serve` binds.")
     port: int = Field(default=8000, description="Port `lif serve` binds.")
 
@@ -83,6 +113,11 @@ class Settings(BaseSettings):
             raise ValueError("LIF_SECRET_KEY must be set (32+ characters) when LIF_ENVIRONMENT=production")
         if self.environment == "production" and self.webhook_allow_private_addresses:
             raise ValueError("LIF_WEBHOOK_ALLOW_PRIVATE_ADDRESSES must not be enabled in production")
+        single_provider = (self.oidc_issuer, self.oidc_audience, self.oidc_partnership)
+        if any(single_provider) and not all(single_provider):
+            raise ValueError("LIF_OIDC_ISSUER, LIF_OIDC_AUDIENCE and LIF_OIDC_PARTNERSHIP go together (all or none)")
+        if self.environment == "production" and self.oidc_issuer and not self.oidc_issuer.startswith("https://"):
+            raise ValueError("LIF_OIDC_ISSUER must be an https URL when LIF_ENVIRONMENT=production")
         return self
 
     @property

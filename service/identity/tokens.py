@@ -14,6 +14,8 @@ from service.access.principal import Principal
 from service.audit.log import record
 from service.db.types import utcnow
 from service.errors import NotFound, Unauthenticated
+from service.identity.oidc.signin import authenticate_jwt
+from service.identity.oidc.validation import looks_like_jwt
 from service.models import Agency, ApiToken, Partnership, User
 
 TOKEN_PREFIX = "lif_"
@@ -59,6 +61,8 @@ def authenticate(session: Session, token: str | None) -> Principal:
     """Resolve a bearer token to a principal, or refuse with 401."""
     if not token:
         raise Unauthenticated("send 'Authorization: Bearer <token>'; create one with `lif token create`")
+    if looks_like_jwt(token):  # an access token from the partnership's OpenID Connect provider
+        return authenticate_jwt(session, token)
     row = session.exec(
         select(ApiToken, User, Partnership.data_protection)
         .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from service.models.audit import AuditEvent  # noqa: E402
 from service.models.case import Case  # noqa: E402
 from service.models.idempotency import IdempotencyRecord  # noqa: E402
 from service.models.identity import ApiToken, User  # noqa: E402
+from service.models.identity_provider import IdentityProvider  # noqa: E402
 from service.models.learning import LearningItem, LearningItemTheme, LearningStageVisit  # noqa: E402
 from service.models.link import CaseLink  # noqa: E402
 from service.models.need_to_know import CaseAgency, CaseMember, CaseSubject  # noqa: E402
@@ -58,6 +59,7 @@ __all__ = [
     "Evidence",
     "HumanTask",
     "IdempotencyRecord",
+    "IdentityProvider",
     "LearningItem",
     "LearningItemTheme",
     "LearningStageVisit",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.models._columns import created_field, id_field, json_field, partnership_field, time_field
@@ -15,7 +15,11 @@ class User(SQLModel, table=True):
     """A person (or a partner system) acting for one partnership, optionally for one agency."""
 
     __tablename__ = "app_user"  # "user" is reserved in PostgreSQL
-    __table_args__ = (UniqueConstraint("partnership_id", "email"),)
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "email"),
+        # One LIF user per person at a provider (the same person may belong to two partnerships).
+        Index("ix_app_user_oidc_subject", "partnership_id", "oidc_issuer", "oidc_subject", unique=True),
+    )
 
     id: uuid.UUID = id_field()
     partnership_id: uuid.UUID = partnership_field()
@@ -25,6 +29,9 @@ class User(SQLModel, table=True):
     roles: list[str] = json_field(list)
     active: bool = Field(default=True)
     created_at: dt.datetime = created_field()
+    # Set when the user signs in through OpenID Connect: traces them back to the provider's account.
+    oidc_issuer: str | None = Field(default=None, max_length=500)
+    oidc_subject: str | None = Field(default=None, max_length=255)
 
 
 class ApiToken(SQLModel, table=True):

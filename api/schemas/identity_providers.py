@@ -1,0 +1,17 @@
+"""A trusted OpenID Connect provider as the API shows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from service.identity.oidc.providers import ProviderSpec
+
+
+class IdentityProviderRead(ProviderSpec):
+    """A trusted provider: its settings, key and history."""
+
+    id: uuid.UUID
+    key: str
+    created_at: dt.datetime
+    updated_at: dt.datetime | None

@@ -1,0 +1,60 @@
+"""Which provider addresses we talk to: https, or plain http on loopback outside production.
+
+In production a provider that a partnership admin configured must also resolve to public addresses only, so
+the service cannot be pointed at its own network (SSRF); the environment's provider, set by the hosting team,
+may be internal.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def url_problem(url: str, *, production: bool, public_only: bool = False) -> str | None:
+    """Why ``url`` may not be used to reach a provider, or None when it may (``public_only``: see above)."""
+    problem = _scheme_problem(url, production=production)
+    return problem or (_private_address_problem(url) if public_only else None)
+
+
+def _scheme_problem(url: str, *, production: bool) -> str | None:
+    parts = urlsplit(url)
+    if not parts.hostname or parts.scheme not in ("https", "http"):
+        return "must be an absolute https URL"
+    if parts.username or parts.password or parts.fragment:
+        return "must not carry credentials or a fragment"
+    if parts.scheme == "http":
+        # Tokens and keys over plain http could be swapped in transit; only a provider on this machine is safe.
+        if production:
+            return "must use https in production"
+        if not is_loopback(parts.hostname):
+            return "must use https (plain http is accepted only on loopback, for local trials and tests)"
+    return None
+
+
+def _private_address_problem(url: str) -> str | None:
+    # Resolved now, again at each fetch (DNS may change in between).
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, 443, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return f"names a host that does not resolve ({host})"
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        embedded = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
+        if not (embedded or address).is_global:
+            return f"resolves to {address}, which is not a public address"
+    return None
