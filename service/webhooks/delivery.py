@@ -31,7 +31,8 @@ from service.errors import DomainError
 from service.models import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 from service.outbox.emit import forget_subscriptions
 from service.webhooks import alerts, secrets
-from service.webhooks.urls import check_endpoint
+from service.webhooks.pinned import pinned_client
+from service.webhooks.urls import delivery_address
 
 log = logging.getLogger(__name__)
 LEASE_MARGIN = dt.timedelta(seconds=5)
@@ -126,7 +127,7 @@ def send(item: Claimed) -> Outcome:
     settings = get_settings()
     started = time.monotonic()
     try:
-        check_endpoint(item.url)  # again at send time: DNS may have changed since registration
+        address = delivery_address(item.url)  # again at send time: DNS may have changed since registration
     except DomainError as exc:
         return Outcome(None, 0, "", f"refused: {exc.extra.get('errors', [{}])[0].get('message', exc.detail)}", None)
     timestamp = dt.datetime.now(dt.UTC)
@@ -140,7 +141,7 @@ def send(item: Claimed) -> Outcome:
     }
     try:
         with (
-            httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False) as client,
+            pinned_client(address, timeout=settings.webhook_timeout_seconds) as client,
             client.stream("POST", item.url, content=item.body.encode(), headers=headers) as response,
         ):
             body = b""

@@ -2,7 +2,8 @@
 
 An address is refused when it, or an IPv4 address it embeds (IPv4-mapped, IPv4-compatible, NAT64, 6to4), is
 private, loopback, link-local, multicast, broadcast, reserved, unspecified or otherwise not globally reachable.
-The check runs at registration and again before every delivery (DNS may change in between).
+The check runs at registration and again before every delivery (DNS may change in between), and a delivery
+connects to the address it checked (service/webhooks/pinned.py).
 """
 
 from __future__ import annotations
@@ -38,6 +39,17 @@ def check_endpoint(url: str) -> None:
             reason = refusal(address)
             if reason:
                 _refuse(f"resolves to {address}, {reason}; use a public address")
+
+
+def delivery_address(url: str) -> Address:
+    """Check ``url`` again at send time and return the one address the delivery must connect to.
+
+    Resolving once and connecting to that very address closes DNS rebinding: a name that answered with a public
+    address for the check cannot answer with an internal one for the connection.
+    """
+    check_endpoint(url)
+    parts = urlsplit(url)
+    return _addresses(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))[0]
 
 
 def refusal(address: Address) -> str | None:

@@ -339,3 +339,33 @@ def test_unsafe_endpoints_are_refused(api: Api, monkeypatch: pytest.MonkeyPatch)
     lead = api.as_("agency_safeguarding_lead:police")
     response = lead.post("/api/v1/webhooks/subscriptions", json={**body, "agency": "health"})
     assert response.status_code == 403
+
+
+def test_a_delivery_connects_to_the_address_it_checked_not_to_a_rebound_name(
+    receiver: rx.Receiver, fast_webhooks: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DNS rebinding: the name answers the check with one address and the connection with another.
+
+    The resolver is the only thing faked (a name on loopback, as a hostile DNS server would answer); the HTTP
+    request goes over a real socket to the real receiver, and only because the delivery connects to the
+    address it checked. Connecting to a fresh answer would reach 127.0.0.2, where nothing listens.
+    """
+    import socket
+    import uuid
+
+    from service.webhooks.delivery import Claimed, send
+
+    real_getaddrinfo = socket.getaddrinfo
+    answers = iter(["127.0.0.1"])
+
+    def rebinding(host: Any, port: Any, *args: Any, **kwargs: Any) -> Any:
+        if host == "rebind.test":
+            return real_getaddrinfo(next(answers, "127.0.0.2"), port, *args, **kwargs)
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    port = receiver.url.rsplit(":", 1)[1]
+    event = json.dumps({"type": "ping", "timestamp": "2026-12-01T00:00:00+00:00", "data": {}})
+    outcome = send(Claimed(uuid.uuid4(), f"http://rebind.test:{port}/pinned", ["whsec_" + "A" * 32], "msg_1", event, 1))
+    assert outcome.status_code == 200, outcome
+    assert [r.path for r in receiver.requests] == ["/pinned"]
