@@ -14,10 +14,13 @@ from api.body_limit import BodyLimit
 from api.routers import (
     access_log,
     action_plans,
+    admin,
+    admin_partnerships,
     audits,
     cases,
     data_protection,
     definitions,
+    directory,
     health,
     learning,
     partnership,
@@ -129,6 +132,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         data_protection.router,
         webhooks.router,
         access_log.router,
+        directory.router,
+        admin.router,
+        admin_partnerships.router,
     ):
         app.include_router(router)
     webhook_docs.install(app)

@@ -92,6 +92,7 @@ class MachineTokenCreate(BaseModel):
     """Name the partner system the token is for."""
 
     name: str = Field(min_length=1, max_length=100, description="e.g. 'Police case management system'")
+    expires_at: dt.datetime | None = Field(default=None, description="Optional; machine tokens need not expire.")
 
 
 class MachineTokenRead(BaseModel):
