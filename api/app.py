@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from api import errors, webhook_docs
+from api import errors, security_headers, webhook_docs
 from api.body_limit import BodyLimit
 from api.routers import (
     access_log,
@@ -32,6 +32,7 @@ from api.routers import (
 from service.actions.evidence_store import EvidenceStore
 from service.config import Settings, get_settings
 from service.db.session import unit_of_work
+from service.identity.throttle import FailureLimiter
 from service.jobs.worker import start_in_thread
 from service.processes import registry
 from service.processes.upload import MAX_DIAGRAM_BYTES
@@ -106,9 +107,18 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     app.state.database_url = settings.database_url
     app.state.definitions_loaded = False
     app.state.evidence_store = EvidenceStore(settings.evidence_dir, max_bytes=settings.evidence_max_bytes)
+    app.state.auth_limiter = FailureLimiter(
+        limit=settings.auth_failure_limit,
+        window_seconds=settings.auth_failure_window_seconds,
+        max_keys=settings.auth_failure_tracked_keys,
+    )
     errors.install(app)
     # Registered before the correlation id middleware, so it runs inside it and its 413 carries the id.
-    app.add_middleware(BodyLimit, upload_limit=max(MAX_DIAGRAM_BYTES, settings.evidence_max_bytes))
+    app.add_middleware(
+        BodyLimit,
+        upload_limit=max(MAX_DIAGRAM_BYTES, settings.evidence_max_bytes),
+        timeout_seconds=settings.body_timeout_seconds,
+    )
 
     @app.middleware("http")
     async def correlation_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -117,6 +127,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         response = await call_next(request)
         response.headers["X-Request-ID"] = request.state.correlation_id
         return response
+
+    # Added last, so outermost: even a 413 carries the security (and CORS) headers.
+    security_headers.install(app, settings)
 
     for router in (
         health.router,

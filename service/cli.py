@@ -126,6 +126,10 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level=settings.log_level.lower(),
+        # The client address (which the sign-in limiter counts by) comes from X-Forwarded-For only when the
+        # peer is a proxy named in LIF_TRUSTED_PROXIES; by default it is the socket's peer.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
     )
     return 0
 
