@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 import threading
+import uuid
 from pathlib import Path
 
 from service.config import REPO_ROOT, get_settings
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--partnership", required=True, help="partnership key, e.g. northshire")
     create.add_argument("--email", required=True, help="the user's email")
     create.add_argument("--name", default="cli", help="a label for the token")
+    revoke = token_commands.add_parser("revoke", help="revoke a token by its id (GET /api/v1/tokens lists them)")
+    revoke.add_argument("--id", required=True, type=uuid.UUID, help="the token's id")
 
     partnership = commands.add_parser("partnership", help="onboard partnerships")
     partnership_commands = partnership.add_subparsers(dest="partnership_command", required=True)
@@ -176,10 +179,18 @@ def _token(args: argparse.Namespace) -> int:
     from service.db.session import unit_of_work
     from service.errors import DomainError
     from service.identity.directory import find_user
-    from service.identity.tokens import create_token
+    from service.identity.tokens import create_token, revoke_token
+    from service.models import ApiToken
 
     try:
         with unit_of_work() as session:
+            if args.token_command == "revoke":
+                row = session.get(ApiToken, args.id)
+                if row is None:
+                    raise DomainError(f"there is no token {args.id}")
+                revoke_token(session, partnership_id=row.partnership_id, token_id=row.id, actor=None)
+                print(f"token '{row.name}' ({row.prefix}...) revoked")
+                return 0
             user = find_user(session, partnership_key=args.partnership, email=args.email)
             token = create_token(session, user_id=user.id, name=args.name)
     except DomainError as exc:
