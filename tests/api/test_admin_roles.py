@@ -33,6 +33,8 @@ PROBES: list[Probe] = [
         lambda: {"key": f"p{unique()}", "name": "P", "kind": "children"},
     ),
     ("partnerships.manage", "PATCH", "/partnerships/elsewhere", lambda: {"name": f"Elsewhere {unique()}"}),
+    ("partnership_settings.manage", "PATCH", "/partnership/settings", lambda: {"action_recheck_months": [6, 12]}),
+    ("webhooks.manage", "GET", "/webhooks/subscriptions", lambda: None),
     ("audit_events.read", "GET", "/audit-events", lambda: None),
     ("data_protection.manage", "GET", "/access-events", lambda: None),
 ]
