@@ -174,10 +174,12 @@ def _note_use(session: Session, api_token: ApiToken, now: dt.datetime) -> None:
         .execution_options(synchronize_session=False)
     )
     bind = session.get_bind()
-    if session.connection().get_execution_options().get(WRITE, False):
-        session.connection().execute(touch)  # a writing request: part of its transaction
+    if bind.dialect.name == "sqlite" and session.connection().get_execution_options().get(WRITE, False):
+        # A writing request on SQLite already holds the one write lock: a second writer would wait for it.
+        session.connection().execute(touch)
         return
-    # A read request's transaction is read-only in spirit and may never commit: a short transaction of its own
-    # (on SQLite WAL the open read snapshot does not block it).
+    # Otherwise a short transaction of its own: a read request may never commit, and on PostgreSQL the row lock
+    # must not be held for a whole writing request (parallel requests with one token would queue behind it).
+    # On SQLite WAL the request's open read snapshot does not block this writer.
     with bind.engine.execution_options(**{WRITE: True}).begin() as connection:
         connection.execute(touch)

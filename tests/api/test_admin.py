@@ -49,9 +49,14 @@ def test_an_admin_adds_an_agency_and_a_person_issues_and_revokes_their_token(api
     listed = _ok(admin.get(f"{V1}/tokens", params={"user_id": user["id"]}))["items"]
     assert [t["name"] for t in listed] == ["laptop"] and listed[0]["last_used_at"] is not None
     assert "token" not in listed[0] and listed[0]["prefix"] == token[:12]
+    # Used again within the minute: last_used_at is not written again.
+    _ok(api.client.post(f"{V1}/users/{user['id']}/tokens", headers=_bearer(api, token), json={"name": "own"}), 201)
+    _ok(api.client.get(f"{V1}/me", headers=_bearer(api, token)))
+    again = _ok(admin.get(f"{V1}/tokens", params={"user_id": user["id"]}))["items"]
+    assert next(t for t in again if t["name"] == "laptop")["last_used_at"] == listed[0]["last_used_at"]
     # The holder lists and revokes their own token; the next request with it is refused.
     own = _ok(api.client.get(f"{V1}/tokens", headers=_bearer(api, token)))["items"]
-    assert [t["id"] for t in own] == [issued["id"]]
+    assert {t["name"] for t in own} == {"laptop", "own"}
     _ok(api.client.delete(f"{V1}/tokens/{issued['id']}", headers=_bearer(api, token)))
     assert api.client.get(f"{V1}/me", headers=_bearer(api, token)).status_code == 401
     # Roles and agency change; deactivation refuses every token of the user.
