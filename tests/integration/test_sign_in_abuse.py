@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -150,34 +151,45 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads memory from /proc")
-def test_100_mb_bodies_get_413_quickly_and_the_server_does_not_grow(settings: Settings, tokens: dict[str, str]) -> None:
+@contextmanager
+def _lif_serve(settings: Settings, **env: str) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """`lif serve` in its own process (so its memory is its own), on this test's database: (process, base URL)."""
     port = _free_port()
-    env = {
+    environment = {
         **os.environ,
         "LIF_DATABASE_URL": settings.database_url,
         "LIF_BPMN_DIR": str(settings.bpmn_dir),
         "LIF_EVIDENCE_DIR": str(settings.evidence_dir),
         "LIF_LOG_LEVEL": "WARNING",
+        "LIF_PORT": str(port),
+        **env,
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--no-worker", "--no-migrate"],
-        env=env,
+        [sys.executable, "-m", "service.cli", "serve", "--no-worker", "--no-migrate"],
+        env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
         while True:
             try:
-                if httpx.get(url + "/health/ready", timeout=1).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
                 pytest.fail("lif serve did not become ready")
             time.sleep(0.2)
+        yield server, f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads memory from /proc")
+def test_100_mb_bodies_get_413_quickly_and_the_server_does_not_grow(settings: Settings, tokens: dict[str, str]) -> None:
+    with _lif_serve(settings) as (server, url):
         httpx.get(url + ME, headers=_bearer(tokens["business_manager"]))  # warm every code path once
         before = _rss_kib(server.pid)
         chunk = b"x" * MIB
@@ -199,6 +211,26 @@ def test_100_mb_bodies_get_413_quickly_and_the_server_does_not_grow(settings: Se
         print(f"\n100 MB bodies: RSS {before} KiB before, grew {grown_kib} KiB; seconds {results}")
         assert grown_kib < 8 * 1024, grown_kib
         assert max(results.values()) < 10, results
-    finally:
-        server.terminate()
-        server.wait(timeout=15)
+
+
+def test_lif_serve_takes_the_client_address_from_trusted_proxies_only(
+    settings: Settings, tokens: dict[str, str]
+) -> None:
+    with _lif_serve(settings, LIF_TRUSTED_PROXIES='["127.0.0.1"]', LIF_AUTH_FAILURE_LIMIT="3") as (_, base):
+        url = base + ME
+        behind = {"X-Forwarded-For": "203.0.113.5"}
+        for _ in range(3):
+            assert httpx.get(url, headers={**behind, **_bearer(_wrong_token())}).status_code == 401
+        assert httpx.get(url, headers={**behind, **_bearer(tokens["business_manager"])}).status_code == 429
+        # Another client behind the same proxy is another address.
+        elsewhere = {"X-Forwarded-For": "203.0.113.6", **_bearer(tokens["business_manager"])}
+        assert httpx.get(url, headers=elsewhere).status_code == 200
+        # A peer that is not a trusted proxy cannot choose its address: 127.0.0.2 is counted as itself.
+        with _from("127.0.0.2") as direct:
+            for n in range(3):
+                spoofed = {"X-Forwarded-For": f"198.51.100.{n}", **_bearer(_wrong_token())}
+                assert direct.get(url, headers=spoofed).status_code == 401
+            assert (
+                direct.get(url, headers={"X-Forwarded-For": "198.51.100.99", **_bearer(_wrong_token())}).status_code
+                == 429
+            )
