@@ -188,49 +188,53 @@ def _lif_serve(settings: Settings, **env: str) -> Iterator[tuple[subprocess.Pope
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads memory from /proc")
-def test_100_mb_bodies_get_413_quickly_and_the_server_does_not_grow(settings: Settings, tokens: dict[str, str]) -> None:
-    with _lif_serve(settings) as (server, url):
-        httpx.get(url + ME, headers=_bearer(tokens["business_manager"]))  # warm every code path once
-        before = _rss_kib(server.pid)
-        chunk = b"x" * MIB
-        results = {}
-        for kind, framing in (
-            ("declared", f"Content-Length: {100 * MIB}\r\n"),
-            ("chunked", "Transfer-Encoding: chunked\r\n"),
-        ):
-            head = (
-                f"POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                f"Authorization: Bearer {tokens['business_manager']}\r\n{framing}\r\n"
-            ).encode()
-            framed = chunk if kind == "declared" else b"%x\r\n" % len(chunk) + chunk + b"\r\n"
-            answer, elapsed = _send_body(url, head, iter([framed] * 100))
-            assert answer.startswith(b"HTTP/1.1 413"), (kind, answer[:200])
-            assert b"application/problem+json" in answer
-            results[kind] = elapsed
-        grown_kib = _rss_kib(server.pid) - before
-        print(f"\n100 MB bodies: RSS {before} KiB before, grew {grown_kib} KiB; seconds {results}")
-        assert grown_kib < 8 * 1024, grown_kib
-        assert max(results.values()) < 10, results
-
-
-def test_lif_serve_takes_the_client_address_from_trusted_proxies_only(
+def test_lif_serve_cuts_off_100_mb_bodies_and_trusts_forwarded_addresses_from_proxies_only(
     settings: Settings, tokens: dict[str, str]
 ) -> None:
-    with _lif_serve(settings, LIF_TRUSTED_PROXIES='["127.0.0.1"]', LIF_AUTH_FAILURE_LIMIT="3") as (_, base):
-        url = base + ME
-        behind = {"X-Forwarded-For": "203.0.113.5"}
-        for _ in range(3):
-            assert httpx.get(url, headers={**behind, **_bearer(_wrong_token())}).status_code == 401
-        assert httpx.get(url, headers={**behind, **_bearer(tokens["business_manager"])}).status_code == 429
-        # Another client behind the same proxy is another address.
-        elsewhere = {"X-Forwarded-For": "203.0.113.6", **_bearer(tokens["business_manager"])}
-        assert httpx.get(url, headers=elsewhere).status_code == 200
-        # A peer that is not a trusted proxy cannot choose its address: 127.0.0.2 is counted as itself.
-        with _from("127.0.0.2") as direct:
-            for n in range(3):
-                spoofed = {"X-Forwarded-For": f"198.51.100.{n}", **_bearer(_wrong_token())}
-                assert direct.get(url, headers=spoofed).status_code == 401
-            assert (
-                direct.get(url, headers={"X-Forwarded-For": "198.51.100.99", **_bearer(_wrong_token())}).status_code
-                == 429
-            )
+    # One server start for both (starting `lif serve` is most of the cost).
+    with _lif_serve(settings, LIF_TRUSTED_PROXIES='["127.0.0.1"]', LIF_AUTH_FAILURE_LIMIT="3") as (server, url):
+        _100_mb_bodies_get_413_quickly_and_the_server_does_not_grow(server, url, tokens)
+        _the_client_address_comes_from_trusted_proxies_only(url + ME, tokens)
+
+
+def _100_mb_bodies_get_413_quickly_and_the_server_does_not_grow(
+    server: subprocess.Popen[bytes], url: str, tokens: dict[str, str]
+) -> None:
+    httpx.get(url + ME, headers=_bearer(tokens["business_manager"]))  # warm every code path once
+    before = _rss_kib(server.pid)
+    chunk = b"x" * MIB
+    results = {}
+    for kind, framing in (
+        ("declared", f"Content-Length: {100 * MIB}\r\n"),
+        ("chunked", "Transfer-Encoding: chunked\r\n"),
+    ):
+        head = (
+            f"POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"Authorization: Bearer {tokens['business_manager']}\r\n{framing}\r\n"
+        ).encode()
+        framed = chunk if kind == "declared" else b"%x\r\n" % len(chunk) + chunk + b"\r\n"
+        answer, elapsed = _send_body(url, head, iter([framed] * 100))
+        assert answer.startswith(b"HTTP/1.1 413"), (kind, answer[:200])
+        assert b"application/problem+json" in answer
+        results[kind] = elapsed
+    grown_kib = _rss_kib(server.pid) - before
+    print(f"\n100 MB bodies: RSS {before} KiB before, grew {grown_kib} KiB; seconds {results}")
+    assert grown_kib < 8 * 1024, grown_kib
+    assert max(results.values()) < 10, results
+
+
+def _the_client_address_comes_from_trusted_proxies_only(url: str, tokens: dict[str, str]) -> None:
+    behind = {"X-Forwarded-For": "203.0.113.5"}
+    for _ in range(3):
+        assert httpx.get(url, headers={**behind, **_bearer(_wrong_token())}).status_code == 401
+    assert httpx.get(url, headers={**behind, **_bearer(tokens["business_manager"])}).status_code == 429
+    # Another client behind the same proxy is another address.
+    elsewhere = {"X-Forwarded-For": "203.0.113.6", **_bearer(tokens["business_manager"])}
+    assert httpx.get(url, headers=elsewhere).status_code == 200
+    # A peer that is not a trusted proxy cannot choose its address: 127.0.0.2 is counted as itself.
+    with _from("127.0.0.2") as direct:
+        for n in range(3):
+            spoofed = {"X-Forwarded-For": f"198.51.100.{n}", **_bearer(_wrong_token())}
+            assert direct.get(url, headers=spoofed).status_code == 401
+        spoofed = {"X-Forwarded-For": "198.51.100.99", **_bearer(_wrong_token())}
+        assert direct.get(url, headers=spoofed).status_code == 429
