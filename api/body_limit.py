@@ -43,11 +43,12 @@ class BodyLimit:
         chunks: list[bytes] = []
         try:
             async with asyncio.timeout(self.timeout):
-                if not await self._read(receive, chunks, limit):
-                    await self._refuse(scope, receive, send, limit)
-                    return
+                within_limit = await self._read(receive, chunks, limit)
         except TimeoutError:
             await self._too_slow(scope, receive, send)
+            return
+        if not within_limit:
+            await self._refuse(scope, receive, send, limit)
             return
         replayed = False
 
