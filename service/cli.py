@@ -201,12 +201,9 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def _directory(args: argparse.Namespace) -> int:
-    from sqlmodel import select
-
     from service.db.session import unit_of_work
     from service.errors import DomainError
     from service.identity import directory
-    from service.models import Partnership
 
     try:
         with unit_of_work() as session:
@@ -214,9 +211,7 @@ def _directory(args: argparse.Namespace) -> int:
                 created = directory.create_partnership(session, key=args.key, name=args.name, kind=args.kind)
                 print(f"partnership '{created.key}' created ({created.id})")
                 return 0
-            found = session.exec(select(Partnership).where(Partnership.key == args.partnership)).first()
-            if found is None:
-                raise DomainError(f"there is no partnership '{args.partnership}'")
+            found = directory.find_partnership(session, args.partnership)
             if args.command == "agency":
                 added = directory.add_agency(
                     session, partnership_id=found.id, code=args.code, name=args.name, kind=args.kind
