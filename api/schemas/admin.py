@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from service.access.roles import Role
 
@@ -80,7 +80,7 @@ class TokenCreate(_Strict):
     """A token for a person; it expires at most LIF_PERSONAL_TOKEN_MAX_DAYS from now (and by default then)."""
 
     name: str = Field(min_length=1, max_length=100, description="What it is for, e.g. 'laptop'.")
-    expires_at: dt.datetime | None = None
+    expires_at: AwareDatetime | None = Field(default=None, description="With a time zone, e.g. 2027-03-01T00:00:00Z.")
 
 
 class TokenRead(BaseModel):

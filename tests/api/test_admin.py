@@ -87,6 +87,8 @@ def test_expiry_limits_and_role_grants_are_checked(api: Api) -> None:
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "expires_at"
     past = (dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)).isoformat()
     assert admin.post(f"{V1}/users/{user_id}/tokens", json={"name": "x", "expires_at": past}).status_code == 422
+    naive = (dt.datetime.now() + dt.timedelta(days=1)).replace(microsecond=0).isoformat()  # no time zone
+    assert admin.post(f"{V1}/users/{user_id}/tokens", json={"name": "x", "expires_at": naive}).status_code == 422
     # A partnership admin cannot make anyone a platform admin, nor lock themselves out.
     assert admin.patch(f"{V1}/users/{user_id}", json={"roles": ["platform_admin"]}).status_code == 403
     own = api.user_id("partnership_admin")
