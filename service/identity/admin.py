@@ -133,6 +133,14 @@ def _grantable(principal: Principal, roles: list[str]) -> None:
         raise Forbidden("only a platform admin can grant the platform admin role")
 
 
+def _may_act_for(principal: Principal, user: User) -> None:
+    # A platform admin reaches every partnership: a partnership admin changing one, or issuing a token for one,
+    # would be an escalation past their own partnership.
+    others = user.id != principal.user_id
+    if others and Role.PLATFORM_ADMIN in user.roles and not principal.has_role(Role.PLATFORM_ADMIN):
+        raise Forbidden("a platform admin's account and tokens are managed only by a platform admin")
+
+
 def create_user(
     session: Session, principal: Principal, *, name: str, email: str, roles: list[str], agency: str | None
 ) -> User:
@@ -165,6 +173,7 @@ def update_user(
     user is refused from the very next request."""
     require_partnership_admin(principal, "changing a user")
     user = get_user(session, principal, user_id)
+    _may_act_for(principal, user)
     if user.id == principal.user_id and (
         active is False or (roles is not None and Role.PARTNERSHIP_ADMIN not in roles)
     ):
@@ -225,6 +234,7 @@ def issue_personal_token(
     if user_id != principal.user_id:
         require_partnership_admin(principal, "issuing a token for someone else")
     user = get_user(session, principal, user_id)
+    _may_act_for(principal, user)
     if user.machine:
         raise Conflict("machine users get their tokens from POST /agencies/{code}/machine-tokens")
     return issue_token(session, user_id=user.id, name=name, expires_at=expires_at, actor=principal)

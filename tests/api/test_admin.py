@@ -79,7 +79,7 @@ def test_an_admin_adds_an_agency_and_a_person_issues_and_revokes_their_token(api
     } <= actions
 
 
-def test_expiry_limits_and_role_grants_are_checked(api: Api) -> None:
+def test_expiry_limits_and_role_grants_are_checked(api: Api, db_url: str) -> None:
     admin = api.as_("partnership_admin")
     user_id = api.user_id("business_manager")
     too_late = (dt.datetime.now(dt.UTC) + dt.timedelta(days=400)).isoformat()
@@ -91,6 +91,10 @@ def test_expiry_limits_and_role_grants_are_checked(api: Api) -> None:
     assert admin.post(f"{V1}/users/{user_id}/tokens", json={"name": "x", "expires_at": naive}).status_code == 422
     # A partnership admin cannot make anyone a platform admin, nor lock themselves out.
     assert admin.patch(f"{V1}/users/{user_id}", json={"roles": ["platform_admin"]}).status_code == 403
+    # Nor act for a platform admin of their partnership (whose reach is every partnership).
+    platform = api.user_id(add_person(api, db_url, "platform_admin"))
+    assert admin.patch(f"{V1}/users/{platform}", json={"active": False}).status_code == 403
+    assert admin.post(f"{V1}/users/{platform}/tokens", json={"name": "me now"}).status_code == 403
     own = api.user_id("partnership_admin")
     assert admin.patch(f"{V1}/users/{own}", json={"active": False}).status_code == 409
     email = f"{unique()}@northshire.example"
