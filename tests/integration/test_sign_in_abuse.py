@@ -204,15 +204,18 @@ def _100_mb_bodies_get_413_quickly_and_the_server_does_not_grow(
     before = _rss_kib(server.pid)
     chunk = b"x" * MIB
     results = {}
-    for kind, framing in (
-        ("declared", f"Content-Length: {100 * MIB}\r\n"),
-        ("chunked", "Transfer-Encoding: chunked\r\n"),
+    for kind, request_line, framing in (
+        ("declared", "POST /api/v1/cases", f"Content-Length: {100 * MIB}\r\n"),
+        ("chunked", "POST /api/v1/cases", "Transfer-Encoding: chunked\r\n"),
+        ("upload", "POST /api/v1/process-definitions", f"Content-Length: {100 * MIB}\r\n"),
+        ("get", "GET /api/v1/me", "Transfer-Encoding: chunked\r\n"),
     ):
+        content_type = "multipart/form-data; boundary=x" if kind == "upload" else "application/json"
         head = (
-            f"POST /api/v1/cases HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            f"{request_line} HTTP/1.1\r\nHost: x\r\nContent-Type: {content_type}\r\n"
             f"Authorization: Bearer {tokens['business_manager']}\r\n{framing}\r\n"
         ).encode()
-        framed = chunk if kind == "declared" else b"%x\r\n" % len(chunk) + chunk + b"\r\n"
+        framed = chunk if "Content-Length" in framing else b"%x\r\n" % len(chunk) + chunk + b"\r\n"
         answer, elapsed = _send_body(url, head, iter([framed] * 100))
         assert answer.startswith(b"HTTP/1.1 413"), (kind, answer[:200])
         assert b"application/problem+json" in answer
