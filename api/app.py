@@ -9,15 +9,18 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from api import errors, openid_docs, webhook_docs
+from api import errors, openid_docs, security_headers, webhook_docs
 from api.body_limit import BodyLimit
 from api.routers import (
     access_log,
     action_plans,
+    admin,
+    admin_partnerships,
     audits,
     cases,
     data_protection,
     definitions,
+    directory,
     health,
     identity_providers,
     learning,
@@ -30,6 +33,7 @@ from api.routers import (
 from service.actions.evidence_store import EvidenceStore
 from service.config import Settings, get_settings
 from service.db.session import unit_of_work
+from service.identity.throttle import FailureLimiter
 from service.jobs.worker import start_in_thread
 from service.processes import registry
 from service.processes.upload import MAX_DIAGRAM_BYTES
@@ -105,9 +109,18 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     app.state.database_url = settings.database_url
     app.state.definitions_loaded = False
     app.state.evidence_store = EvidenceStore(settings.evidence_dir, max_bytes=settings.evidence_max_bytes)
+    app.state.auth_limiter = FailureLimiter(
+        limit=settings.auth_failure_limit,
+        window_seconds=settings.auth_failure_window_seconds,
+        max_keys=settings.auth_failure_tracked_keys,
+    )
     errors.install(app)
     # Registered before the correlation id middleware, so it runs inside it and its 413 carries the id.
-    app.add_middleware(BodyLimit, upload_limit=max(MAX_DIAGRAM_BYTES, settings.evidence_max_bytes))
+    app.add_middleware(
+        BodyLimit,
+        upload_limit=max(MAX_DIAGRAM_BYTES, settings.evidence_max_bytes),
+        timeout_seconds=settings.body_timeout_seconds,
+    )
 
     @app.middleware("http")
     async def correlation_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -116,6 +129,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         response = await call_next(request)
         response.headers["X-Request-ID"] = request.state.correlation_id
         return response
+
+    # Added last, so outermost: even a 413 carries the security (and CORS) headers.
+    security_headers.install(app, settings)
 
     for router in (
         health.router,
@@ -132,6 +148,9 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         data_protection.router,
         webhooks.router,
         access_log.router,
+        directory.router,
+        admin.router,
+        admin_partnerships.router,
     ):
         app.include_router(router)
     webhook_docs.install(app)

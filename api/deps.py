@@ -13,7 +13,8 @@ from service.access.principal import Principal
 from service.audit.access import take_pending, write_after_read, write_entries
 from service.config import get_settings
 from service.db.session import open_session
-from service.errors import DomainError, Forbidden, PreconditionFailed
+from service.errors import DomainError, Forbidden, PreconditionFailed, Unauthenticated
+from service.identity.throttle import FailureLimiter, failure_keys
 from service.identity.tokens import authenticate
 
 _bearer = HTTPBearer(auto_error=False, description="A LIF API token (`lif token create`, or `lif demo`).")
@@ -55,9 +56,22 @@ SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
 def _any_principal(
-    session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    return authenticate(session, credentials.credentials if credentials else None)
+    token = credentials.credentials if credentials else None
+    # Checked before the token is: a guesser must not learn that a guess was right while refused.
+    # request.client is the socket peer, or what a trusted proxy forwarded (LIF_TRUSTED_PROXIES, `lif serve`).
+    limiter: FailureLimiter = request.app.state.auth_limiter
+    keys = failure_keys(request.client.host if request.client else None, token)
+    limiter.check(keys)
+    try:
+        return authenticate(session, token)
+    except Unauthenticated:
+        if token:
+            limiter.failed(keys)
+        raise
 
 
 MACHINE_SCOPE = "a machine token can only use its agency's tasks, actions and webhook subscriptions (and GET /me)"

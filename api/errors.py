@@ -12,7 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from service.errors import DomainError
+from api.security_headers import headers_for
+from service.errors import DomainError, TooManyRequests
 
 log = logging.getLogger("lif.api")
 PROBLEM_BASE = "https://lif-service.example/problems/"
@@ -49,6 +50,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after_seconds)}
         extensions = {key: value for key, value in exc.extra.items() if key != "errors"}
         return problem(
             request, exc.status, exc.title, exc.detail, exc.slug, exc.extra.get("errors"), headers, extensions
@@ -76,12 +79,14 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error (correlation id %s)", getattr(request.state, "correlation_id", ""))
+        # Starlette answers this one outside every middleware, so the security headers are added here.
         return problem(
             request,
             500,
             "Internal error",
             "something went wrong on our side; nothing was changed. Quote the correlation_id if you report it",
             "internal",
+            headers=headers_for(request.url.path, hsts=getattr(request.app.state, "hsts", False)),
         )
 
 

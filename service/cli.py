@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 import threading
+import uuid
 from pathlib import Path
 
 from service.config import REPO_ROOT, get_settings
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--partnership", required=True, help="partnership key, e.g. northshire")
     create.add_argument("--email", required=True, help="the user's email")
     create.add_argument("--name", default="cli", help="a label for the token")
+    revoke = token_commands.add_parser("revoke", help="revoke a token by its id (GET /api/v1/tokens lists them)")
+    revoke.add_argument("--id", required=True, type=uuid.UUID, help="the token's id")
 
     partnership = commands.add_parser("partnership", help="onboard partnerships")
     partnership_commands = partnership.add_subparsers(dest="partnership_command", required=True)
@@ -136,6 +139,10 @@ def _serve(args: argparse.Namespace) -> int:
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
+        # The client address (which the sign-in limiter counts by) comes from X-Forwarded-For only when the
+        # peer is a proxy named in LIF_TRUSTED_PROXIES; by default it is the socket's peer.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
     )
     return 0
 
@@ -204,10 +211,18 @@ def _token(args: argparse.Namespace) -> int:
     from service.db.session import unit_of_work
     from service.errors import DomainError
     from service.identity.directory import find_user
-    from service.identity.tokens import create_token
+    from service.identity.tokens import create_token, revoke_token
+    from service.models import ApiToken
 
     try:
         with unit_of_work() as session:
+            if args.token_command == "revoke":
+                row = session.get(ApiToken, args.id)
+                if row is None:
+                    raise DomainError(f"there is no token {args.id}")
+                revoke_token(session, partnership_id=row.partnership_id, token_id=row.id, actor=None)
+                print(f"token '{row.name}' ({row.prefix}...) revoked")
+                return 0
             user = find_user(session, partnership_key=args.partnership, email=args.email)
             token = create_token(session, user_id=user.id, name=args.name)
     except DomainError as exc:
@@ -218,12 +233,9 @@ def _token(args: argparse.Namespace) -> int:
 
 
 def _directory(args: argparse.Namespace) -> int:
-    from sqlmodel import select
-
     from service.db.session import unit_of_work
     from service.errors import DomainError
     from service.identity import directory
-    from service.models import Partnership
 
     try:
         with unit_of_work() as session:
@@ -231,9 +243,7 @@ def _directory(args: argparse.Namespace) -> int:
                 created = directory.create_partnership(session, key=args.key, name=args.name, kind=args.kind)
                 print(f"partnership '{created.key}' created ({created.id})")
                 return 0
-            found = session.exec(select(Partnership).where(Partnership.key == args.partnership)).first()
-            if found is None:
-                raise DomainError(f"there is no partnership '{args.partnership}'")
+            found = directory.find_partnership(session, args.partnership)
             if args.command == "agency":
                 added = directory.add_agency(
                     session, partnership_id=found.id, code=args.code, name=args.name, kind=args.kind

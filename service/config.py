@@ -73,6 +73,31 @@ class Settings(BaseSettings):
         default=20 * 1024 * 1024, ge=1024, description="Largest evidence file accepted, in bytes."
     )
     page_size_max: int = Field(default=200, ge=1, le=1000, description="Largest page a list endpoint returns.")
+    personal_token_max_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Longest lifetime of a person's API token; one issued without an expiry gets this one.",
+    )
+    auth_failure_limit: int = Field(
+        default=20, ge=1, description="Failed authentications allowed per client address (and per token prefix)."
+    )
+    auth_failure_window_seconds: float = Field(
+        default=300, gt=0, description="The window the failure limit counts in; past it the answer is 429."
+    )
+    auth_failure_tracked_keys: int = Field(
+        default=10_000, ge=100, description="How many addresses and prefixes the limiter remembers (LRU)."
+    )
+    trusted_proxies: list[str] = Field(
+        default=[],
+        description="Addresses of reverse proxies whose X-Forwarded-For gives the client address (JSON list).",
+    )
+    body_timeout_seconds: float = Field(
+        default=30, gt=0, le=600, description="A request body must arrive in full within this many seconds."
+    )
+    cors_origins: list[str] = Field(
+        default=[], description="Browser origins allowed to call the API (JSON list); none by default."
+    )
     log_level: str = Field(default="INFO", description="Python logging level.")
     oidc_issuer: str = Field(
         default="",

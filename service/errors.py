@@ -48,6 +48,12 @@ class PreconditionFailed(DomainError):
     status, title, slug = 412, "Precondition failed", "precondition-failed"
 
 
+class RequestTimeout(DomainError):
+    """The request body was not sent in full in the time allowed; nothing was read or changed."""
+
+    status, title, slug = 408, "Request timeout", "request-timeout"
+
+
 class InvalidInput(DomainError):
     """Payload validation failed; ``errors`` lists each field and what is wrong with it."""
 
@@ -73,3 +79,13 @@ class PayloadTooLarge(DomainError):
     """The request body is larger than the endpoint accepts; nothing was read or changed."""
 
     status, title, slug = 413, "Payload too large", "payload-too-large"
+
+
+class TooManyRequests(DomainError):
+    """Too many failed attempts; ``retry_after_seconds`` (also the Retry-After header) says when to try again."""
+
+    status, title, slug = 429, "Too many requests", "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int):
+        super().__init__(detail, extra={"retry_after_seconds": retry_after_seconds})
+        self.retry_after_seconds = retry_after_seconds

@@ -14,6 +14,7 @@ from api.schemas.processes import AuditEventRead, DefinitionRead, InstanceRead, 
 from service.audit import queries as audit
 from service.audit.access import AccessKind
 from service.cases import service as case_service
+from service.identity.capabilities import capabilities
 from service.models import ProcessDefinition
 from service.processes import registry
 from service.workflow import queries
@@ -36,7 +37,7 @@ def definition_read(row: ProcessDefinition) -> DefinitionRead:
 
 @router.get("/me", tags=["identity"])
 def me(principal: AgencyPrincipalDep) -> MeRead:
-    """Who the bearer token belongs to: partnership, roles and agency."""
+    """Who the bearer token belongs to: partnership, roles, agency, and what they may do."""
     return MeRead(
         user_id=principal.user_id,
         partnership_id=principal.partnership_id,
@@ -45,6 +46,7 @@ def me(principal: AgencyPrincipalDep) -> MeRead:
         agency=principal.agency_code,
         machine=principal.machine,
         oversight=principal.oversight,
+        can=capabilities(principal),
     )
 
 

@@ -153,5 +153,7 @@ def issue_machine_token(
     agency_code: str, body: MachineTokenCreate, session: SessionDep, principal: PrincipalDep
 ) -> MachineTokenRead:
     """Partnership admins: a token for an agency's own system (its tasks and webhooks only), shown once."""
-    issued = create_machine_token(session, principal, agency_code=agency_code, name=body.name)
+    issued = create_machine_token(
+        session, principal, agency_code=agency_code, name=body.name, expires_at=body.expires_at
+    )
     return MachineTokenRead(token=issued.token, user_id=uuid.UUID(issued.user_id), agency=issued.agency)

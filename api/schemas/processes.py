@@ -55,6 +55,11 @@ class MeRead(BaseModel):
         description="True when one of your roles is a partnership oversight role: you see every case. Otherwise "
         "you see the cases you are a member of, and your agency's part of the cases that involve it.",
     )
+    can: list[str] = Field(
+        default=[],
+        description="What you may do, e.g. 'cases.open', 'users.manage', 'partnerships.manage' (docs/admin.md "
+        "lists them); show or hide screens with it. The API checks every request regardless.",
+    )
 
 
 class AuditEventRead(BaseModel):

@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 
 class SubscriptionCreate(BaseModel):
@@ -92,6 +92,9 @@ class MachineTokenCreate(BaseModel):
     """Name the partner system the token is for."""
 
     name: str = Field(min_length=1, max_length=100, description="e.g. 'Police case management system'")
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="Optional, with a time zone; machine tokens need not expire."
+    )
 
 
 class MachineTokenRead(BaseModel):

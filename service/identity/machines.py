@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from service.access.principal import Principal
 from service.access.roles import Role
-from service.errors import Forbidden, NotFound
-from service.identity.directory import add_user
-from service.identity.tokens import create_token
+from service.errors import Forbidden
+from service.identity.directory import add_user, agency_id_of
+from service.identity.tokens import issue_token
 from service.models import Agency
 
 
@@ -24,15 +25,13 @@ class MachineToken:
     agency: str
 
 
-def create_machine_token(session: Session, principal: Principal, *, agency_code: str, name: str) -> MachineToken:
+def create_machine_token(
+    session: Session, principal: Principal, *, agency_code: str, name: str, expires_at: dt.datetime | None = None
+) -> MachineToken:
     """Issue a token that can list and complete its agency's tasks and manage its webhooks, and nothing else."""
     if not principal.has_role(Role.PARTNERSHIP_ADMIN) or principal.machine:
         raise Forbidden("only a partnership admin can issue machine tokens")
-    agency = session.exec(
-        select(Agency).where(Agency.partnership_id == principal.partnership_id, Agency.code == agency_code)
-    ).first()
-    if agency is None:
-        raise NotFound(f"there is no agency '{agency_code}' in this partnership")
+    agency = session.get_one(Agency, agency_id_of(session, principal.partnership_id, agency_code))
     user = add_user(
         session,
         partnership_id=principal.partnership_id,
@@ -40,6 +39,8 @@ def create_machine_token(session: Session, principal: Principal, *, agency_code:
         email=f"system-{secrets.token_hex(4)}@{agency_code}.machine.invalid",
         roles=[Role.AGENCY_SAFEGUARDING_LEAD.value],
         agency_code=agency_code,
+        machine=True,
+        actor=principal,
     )
-    token = create_token(session, user_id=user.id, name=name, scope="agency")
+    token, _ = issue_token(session, user_id=user.id, name=name, scope="agency", expires_at=expires_at, actor=principal)
     return MachineToken(token=token, user_id=str(user.id), agency=agency_code)

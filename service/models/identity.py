@@ -27,7 +27,8 @@ class User(SQLModel, table=True):
     email: str = Field(max_length=320)
     agency_id: uuid.UUID | None = Field(default=None, foreign_key="agency.id", index=True)
     roles: list[str] = json_field(list)
-    active: bool = Field(default=True)
+    active: bool = Field(default=True)  # deactivated: every token of the user is refused on the next request
+    machine: bool = Field(default=False)  # a partner agency's system (service/identity/machines.py), not a person
     created_at: dt.datetime = created_field()
     # Set when the user signs in through OpenID Connect: traces them back to the provider's account.
     oidc_issuer: str | None = Field(default=None, max_length=500)
@@ -49,3 +50,5 @@ class ApiToken(SQLModel, table=True):
     scope: str = Field(default="user", max_length=20)  # user | agency (a partner system's machine token)
     expires_at: dt.datetime | None = time_field()
     revoked_at: dt.datetime | None = time_field()
+    # Refreshed at most once a minute per token (service/identity/tokens.py), so reads do not write every time.
+    last_used_at: dt.datetime | None = time_field()

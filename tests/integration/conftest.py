@@ -12,8 +12,10 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -23,10 +25,12 @@ from service.cli import main
 from service.config import Settings, get_settings
 
 
-@pytest.fixture
-def live_server(settings: Settings, tokens: dict[str, str]) -> Iterator[str]:
-    """Base URL of the app served by uvicorn in a thread (no in-process worker)."""
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning"))
+@contextmanager
+def serve(settings: Settings, **config: Any) -> Iterator[str]:
+    """Serve the app on loopback in a thread (``config``: more uvicorn options); yields its base URL."""
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="warning", **config)
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
@@ -35,9 +39,18 @@ def live_server(settings: Settings, tokens: dict[str, str]) -> Iterator[str]:
             pytest.fail("the test server did not start")
         time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(settings: Settings, tokens: dict[str, str]) -> Iterator[str]:
+    """Base URL of the app served by uvicorn in a thread (no in-process worker)."""
+    with serve(settings) as url:
+        yield url
 
 
 def free_port() -> int:
