@@ -20,6 +20,7 @@ from api.routers import (
     definitions,
     health,
     learning,
+    notifications,
     partnership,
     processes,
     tasks,
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         data_protection.router,
         webhooks.router,
         access_log.router,
+        notifications.router,
     ):
         app.include_router(router)
     webhook_docs.install(app)
