@@ -52,6 +52,12 @@ def _read(row: Notification, recipient_name: str | None = None) -> NotificationR
     )
 
 
+def _withheld(read: NotificationRead) -> NotificationRead:
+    """A notice about a case the caller may not see: only who, what kind, and how delivery went."""
+    hidden = dict.fromkeys(("case_id", "task_id", "case_reference", "task_name", "due_date", "occasion", "link"))
+    return read.model_copy(update=hidden)
+
+
 def _page(page: Any) -> Page[NotificationRead]:
     return Page[NotificationRead](items=[_read(r) for r in page.items], next_cursor=page.next_cursor)
 
@@ -106,7 +112,9 @@ def partnership_notifications(
     session: SessionDep, principal: PrincipalDep, limit: LimitDep, status: StatusQuery = None, cursor: str | None = None
 ) -> Page[NotificationRead]:
     """The partnership's notifications (admins, business managers), e.g. ``status=failed_permanent``."""
-    return _page(queries.of_partnership(session, principal, status=status, cursor=cursor, limit=limit))
+    page, visible = queries.of_partnership(session, principal, status=status, cursor=cursor, limit=limit)
+    items = [_read(r) if r.case_id is None or r.case_id in visible else _withheld(_read(r)) for r in page.items]
+    return Page[NotificationRead](items=items, next_cursor=page.next_cursor)
 
 
 @router.get("/partnership/notifications")

@@ -14,13 +14,12 @@ from typing import Any
 from icalendar import Calendar, Event, vCalAddress
 from sqlmodel import Session, select
 
-from service.access import need_to_know
 from service.access.principal import Principal
 from service.access.roles import Role
 from service.audit.log import record
 from service.db.types import utcnow
-from service.errors import Conflict, Forbidden, InvalidInput, NotFound
-from service.models import Case, HumanTask, Notification
+from service.errors import Conflict, Forbidden, InvalidInput
+from service.models import Case, Notification
 from service.notifications import recipients
 from service.notifications.kinds import MEETING_ELEMENTS, Kind
 from service.notifications.produce import notify, task_facts
@@ -52,15 +51,7 @@ def send_meeting(
     cancel: bool = False,
 ) -> MeetingSent:
     """Invite the case's members and involved agencies' leads, or send an update or a cancellation."""
-    task = session.exec(
-        select(HumanTask).where(
-            HumanTask.id == task_id,
-            HumanTask.partnership_id == principal.partnership_id,
-            need_to_know.task_clause(principal),
-        )
-    ).first()
-    if task is None:
-        raise NotFound(f"there is no task {task_id}")
+    task = recipients.visible_task(session, principal, task_id)
     if task.element_id not in MEETING_ELEMENTS:
         raise Conflict(f"'{task.name}' does not hold a meeting, so it sends no invitation")
     if not (recipients.may_claim(principal, task) or principal.has_role(Role.BUSINESS_MANAGER)):

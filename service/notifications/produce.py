@@ -109,7 +109,7 @@ def notify(
         message_id=message_id(notification_id),
         status=status,
         facts=facts,
-        next_attempt_at=moment if status == "pending" else None,
+        next_attempt_at=utcnow() if status == "pending" else None,  # sent at once even when "now" is simulated
         created_at=moment,
     )
     session.add(row)

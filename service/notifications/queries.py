@@ -11,8 +11,9 @@ from service.access import need_to_know
 from service.access.principal import Principal
 from service.audit.access import AccessKind, record_access
 from service.db.types import utcnow
-from service.errors import InvalidInput, NotFound
-from service.models import HumanTask, Notification, NotificationPreference, Partnership, User
+from service.errors import InvalidInput
+from service.models import Case, Notification, NotificationPreference, Partnership, User
+from service.notifications import recipients
 from service.notifications.kinds import DELIVERIES, PREFERENCE_KINDS, Kind
 from service.notifications.policy import require_manager, settings_for
 from service.pagination import Page, paginate
@@ -39,15 +40,7 @@ def mine(
 
 def of_task(session: Session, principal: Principal, task_id: uuid.UUID) -> list[tuple[Notification, str]]:
     """Every notice about a task the caller may see (its chase history), oldest first, with each recipient's name."""
-    task = session.exec(
-        select(HumanTask).where(
-            HumanTask.id == task_id,
-            HumanTask.partnership_id == principal.partnership_id,
-            need_to_know.task_clause(principal),
-        )
-    ).first()
-    if task is None:
-        raise NotFound(f"there is no task {task_id}")
+    task = recipients.visible_task(session, principal, task_id)
     record_access(session, principal, kind=AccessKind.TASK, object_type="task", object_id=task.id, case_id=task.case_id)
     rows = session.exec(
         select(Notification, User.name)
@@ -60,17 +53,22 @@ def of_task(session: Session, principal: Principal, task_id: uuid.UUID) -> list[
 
 def of_partnership(
     session: Session, principal: Principal, *, status: str | None, cursor: str | None, limit: int
-) -> Page[Notification]:
-    """The partnership's notifications (admins and business managers: e.g. ``status=failed_permanent``).
+) -> tuple[Page[Notification], set[uuid.UUID]]:
+    """The partnership's notifications (admins, business managers: e.g. ``status=failed_permanent``).
 
-    Notices about cases the caller may not see are left out (need-to-know).
+    Also returns the ids of the cases the caller may see: what a notice says about any other case is withheld
+    (need-to-know), while its recipient, status and error still show, so an admin can fix a delivery problem.
     """
     require_manager(principal, "see everyone's notifications")
-    query = select(Notification).where(
-        Notification.partnership_id == principal.partnership_id,
-        col(Notification.case_id).is_(None) | need_to_know.case_clause(principal, Notification.case_id),
+    query = select(Notification).where(Notification.partnership_id == principal.partnership_id)
+    page = _page(session, query, status=status, cursor=cursor, limit=limit)
+    case_ids = {row.case_id for row in page.items if row.case_id is not None}
+    visible = set(
+        session.exec(
+            select(Case.id).where(col(Case.id).in_(case_ids), need_to_know.case_clause(principal, Case.id))
+        ).all()
     )
-    return _page(session, query, status=status, cursor=cursor, limit=limit)
+    return page, visible
 
 
 def preferences(session: Session, principal: Principal) -> list[Preference]:

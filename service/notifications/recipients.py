@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 from service.access import need_to_know
 from service.access.policy import oversight_roles_of
 from service.access.principal import Principal
+from service.errors import NotFound
 from service.models import Agency, Case, CaseMember, HumanTask, Partnership, User
 
 MACHINE_DOMAIN = ".invalid"
@@ -46,6 +47,20 @@ def principals(
         for user, code in session.exec(query).all()
         if not user.email.endswith(MACHINE_DOMAIN)
     ]
+
+
+def visible_task(session: Session, principal: Principal, task_id: uuid.UUID) -> HumanTask:
+    """A task the caller may see (the same rule as listing tasks), or 404."""
+    task = session.exec(
+        select(HumanTask).where(
+            HumanTask.id == task_id,
+            HumanTask.partnership_id == principal.partnership_id,
+            need_to_know.task_clause(principal),
+        )
+    ).first()
+    if task is None:
+        raise NotFound(f"there is no task {task_id}")
+    return task
 
 
 def may_see_task(session: Session, principal: Principal, task: HumanTask, case: Case) -> bool:
