@@ -37,7 +37,7 @@ from service.notifications.produce import mail_on
 from service.notifications.templates import render
 
 log = logging.getLogger(__name__)
-LEASE_MARGIN = dt.timedelta(seconds=10)
+LEASE_MARGIN = dt.timedelta(seconds=5)
 _told_mail_off = False
 
 
@@ -50,36 +50,44 @@ class Claimed:
 
 
 def send_due(*, url: str | None = None, limit: int = 50) -> int:
-    """One pass: claim, send on one SMTP connection, record each outcome; returns how many were tried."""
+    """One pass: one message at a time (claim, send, record), on one SMTP connection; returns how many were tried.
+
+    Recording each outcome before the next message keeps the repeat window to one message (see above).
+    """
     global _told_mail_off
     if not mail_on():
         if not _told_mail_off:
             log.warning("LIF_SMTP_URL is not set: mail is off; notifications are recorded as not_sent_mail_off")
             _told_mail_off = True
         return 0
-    with unit_of_work(write=True, url=url) as session:
-        claimed = claim(session, limit=limit)
-    if not claimed:
-        return 0
     settings = get_settings()
-    outcomes: dict[uuid.UUID, smtp.Failure | None] = {}
+    client: smtplib.SMTP | None = None
+    tried = 0
     try:
-        client = smtp.connect(smtp.parse(settings.smtp_url), settings.smtp_timeout_seconds)
-    except Exception as exc:  # the server is down or refuses us: every claimed message waits for its retry
-        failure = smtp.Failure(False, f"connecting to the mail server failed: {type(exc).__name__}: {exc}")
-        outcomes = {item.notification_id: failure for item in claimed}
-    else:
-        try:
-            for item in claimed:
-                outcomes[item.notification_id] = outcome = smtp.send(client, item.message)
-                if outcome is not None and not _still_connected(client):
-                    client = smtp.connect(smtp.parse(settings.smtp_url), settings.smtp_timeout_seconds)
-        finally:
+        while tried < limit:
+            with unit_of_work(write=True, url=url) as session:
+                claimed = claim(session, limit=1)
+            if not claimed:
+                break
+            (item,) = claimed
+            tried += 1
+            try:
+                client = client or smtp.connect(smtp.parse(settings.smtp_url), settings.smtp_timeout_seconds)
+            except Exception as exc:  # the server is down or refuses us: the message waits for its retry
+                failure = smtp.Failure(False, f"connecting to the mail server failed: {type(exc).__name__}: {exc}")
+                with unit_of_work(write=True, url=url) as session:
+                    record_outcome(session, item.notification_id, failure)
+                break
+            outcome = smtp.send(client, item.message)
+            with unit_of_work(write=True, url=url) as session:
+                record_outcome(session, item.notification_id, outcome)
+            if outcome is not None and not _still_connected(client):
+                _quit(client)
+                client = None
+    finally:
+        if client is not None:
             _quit(client)
-    for notification_id, outcome in outcomes.items():
-        with unit_of_work(write=True, url=url) as session:
-            record_outcome(session, notification_id, outcome)
-    return len(claimed)
+    return tried
 
 
 def claim(session: Session, *, limit: int, now: dt.datetime | None = None) -> list[Claimed]:
@@ -96,7 +104,8 @@ def claim(session: Session, *, limit: int, now: dt.datetime | None = None) -> li
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    lease = now + dt.timedelta(seconds=get_settings().smtp_timeout_seconds) + LEASE_MARGIN
+    # Long enough to connect and send every message claimed (each SMTP step is bounded by the timeout).
+    lease = now + dt.timedelta(seconds=get_settings().smtp_timeout_seconds * (len(rows) + 1)) + LEASE_MARGIN
     claimed = []
     for row in rows:
         if row.kind == Kind.CHASE.value and not _task_open(session, row.task_id):

@@ -1,6 +1,6 @@
 """A real SMTP server on loopback (aiosmtpd) that keeps what it accepts, parsed with the standard email package.
 
-It can answer 4xx to the next messages, refuse recipients with 5xx, or hold the first message's DATA without
+It can answer 4xx to the next messages, refuse recipients with 5xx, or hold one message's DATA without
 answering (to kill the sender mid-send): a client that disconnects then never gets its 250, and the message is
 dropped, as RFC 5321 has it.
 """
@@ -25,7 +25,7 @@ class Mailbox:
     received: list[tuple[bytes, EmailMessage]] = field(default_factory=list)
     temporary_failures: int = 0  # answer 451 to this many messages
     refuse: set[str] = field(default_factory=set)  # answer 550 to these recipients
-    hold_first: bool = False  # never answer the first message's DATA
+    hold: int = 0  # never answer the DATA of this message (1 = the first)
     held: threading.Event = field(default_factory=threading.Event)
     data_commands: int = 0
 
@@ -37,7 +37,7 @@ class Mailbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.data_commands += 1
-        if self.hold_first and not self.held.is_set():
+        if self.data_commands == self.hold:
             self.held.set()
             await asyncio.sleep(60)  # cancelled by aiosmtpd when the client goes away
         if self.temporary_failures > 0:
