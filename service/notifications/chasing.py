@@ -83,8 +83,9 @@ def chase_due(session: Session, *, now: dt.datetime | None = None, limit: int = 
         ).first()
         if already is not None:
             continue
+        people = recipients.responsible(session, task, case)
         facts = task_facts(task, case, occasion=found[1])
-        for person in recipients.responsible(session, task, case):
-            if notify(session, recipient=person, kind=Kind.CHASE, key=key, facts=facts, case=case, task=task, now=now):
-                recorded += 1
+        recorded += len(
+            notify(session, recipients=people, kind=Kind.CHASE, key=key, facts=facts, case=case, task=task, now=now)
+        )
     return recorded

@@ -55,16 +55,17 @@ def send_digests(session: Session, *, now: dt.datetime | None = None) -> int:
             }
             for row in rows
         ]
-        digest = notify(
+        made = notify(
             session,
-            recipient=people[0],
+            recipients=people,
             kind=Kind.DIGEST,
             key=f"digest:{local.date().isoformat()}",
             facts={"count": len(items), "items": items},
             now=now,
         )
-        if digest is None:
+        if not made:
             continue  # today's digest has gone; these wait for tomorrow's
+        (digest,) = made
         for row in rows:
             row.status, row.digest_id = "in_digest", digest.id
             session.add(row)

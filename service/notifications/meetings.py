@@ -87,22 +87,9 @@ def send_meeting(
         ends_at=ends_at.isoformat(),
         location=location,
     )
-    sent = [
-        row
-        for person in recipients.meeting_attendees(session, task, case)
-        if (
-            row := notify(
-                session,
-                recipient=person,
-                kind=Kind.MEETING,
-                key=f"meeting:{task.id}:{sequence}",
-                facts=facts,
-                case=case,
-                task=task,
-            )
-        )
-        is not None
-    ]
+    attendees = recipients.meeting_attendees(session, task, case)
+    key = f"meeting:{task.id}:{sequence}"
+    sent = notify(session, recipients=attendees, kind=Kind.MEETING, key=key, facts=facts, case=case, task=task)
     record(
         session,
         partnership_id=task.partnership_id,

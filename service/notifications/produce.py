@@ -13,7 +13,7 @@ import uuid
 from email.utils import parseaddr
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.access.principal import Principal
 from service.config import get_settings
@@ -21,7 +21,7 @@ from service.db.types import utcnow
 from service.engine.functions import LONDON
 from service.models import Case, HumanTask, Notification, NotificationPreference, Partnership
 from service.notifications.kinds import Kind
-from service.notifications.policy import settings_for
+from service.notifications.policy import NotificationSettings, settings_for
 
 MAIL_OFF = "not_sent_mail_off"
 
@@ -63,54 +63,75 @@ def task_facts(task: HumanTask, case: Case, **extra: Any) -> dict[str, Any]:
     }
 
 
-def delivery_for(session: Session, user_id: uuid.UUID, kind: Kind, partnership: Partnership) -> str:
-    """immediate | digest | off: the person's choice, except for the partnership's mandatory kinds."""
-    if kind in (Kind.DIGEST, Kind.MEETING) or kind in settings_for(partnership.notifications).mandatory:
-        return "immediate"  # an invitation in a digest would arrive after the meeting was set
-    chosen = session.exec(
-        select(NotificationPreference.delivery).where(
-            NotificationPreference.user_id == user_id, NotificationPreference.kind == kind.value
-        )
-    ).first()
-    return chosen or "immediate"
+def deliveries(
+    session: Session, user_ids: list[uuid.UUID], kind: Kind, partnership: Partnership
+) -> dict[uuid.UUID, str]:
+    """immediate | digest | off for each person: their choice, except for the partnership's mandatory kinds."""
+    if kind in (Kind.DIGEST, Kind.MEETING) or kind in _settings(session, partnership).mandatory:
+        return dict.fromkeys(user_ids, "immediate")  # an invitation in a digest would arrive after the meeting was set
+    chosen = dict(
+        session.exec(
+            select(NotificationPreference.user_id, NotificationPreference.delivery).where(
+                col(NotificationPreference.user_id).in_(user_ids), NotificationPreference.kind == kind.value
+            )
+        ).all()
+    )
+    return {user_id: chosen.get(user_id, "immediate") for user_id in user_ids}
 
 
 def notify(
     session: Session,
     *,
-    recipient: Principal,
+    recipients: list[Principal],
     kind: Kind,
     key: str,
     facts: dict[str, Any],
     case: Case | None = None,
     task: HumanTask | None = None,
     now: dt.datetime | None = None,
-) -> Notification | None:
-    """Record one notice for ``recipient`` unless one with ``key`` exists; returns the new row."""
-    key = f"{key}:{recipient.user_id}"
-    if session.exec(select(Notification.id).where(Notification.idempotency_key == key)).first() is not None:
-        return None
-    partnership = session.get(Partnership, recipient.partnership_id)
+) -> list[Notification]:
+    """Record the notice for each recipient who has not had the one with ``key``; returns the new rows."""
+    if not recipients:
+        return []
+    keys = {f"{key}:{person.user_id}": person for person in recipients}
+    done = set(session.exec(select(Notification.idempotency_key).where(col(Notification.idempotency_key).in_(keys))))
+    partnership = session.get(Partnership, recipients[0].partnership_id)
     assert partnership is not None
-    delivery = delivery_for(session, recipient.user_id, kind, partnership)
-    status = {"immediate": "pending", "digest": "digest", "off": "off"}[delivery]
-    if status == "pending" and not mail_on():
-        status = MAIL_OFF
-    moment = now or utcnow()
-    notification_id = uuid.uuid4()
-    row = Notification(
-        id=notification_id,
-        partnership_id=recipient.partnership_id,
-        recipient_id=recipient.user_id,
-        kind=kind.value,
-        case_id=case.id if case else None,
-        task_id=task.id if task else None,
-        idempotency_key=key,
-        message_id=message_id(notification_id),
-        status=status,
-        facts=facts,
-        next_attempt_at=utcnow() if status == "pending" else None,  # sent at once even when "now" is simulated
-        created_at=moment,
-    )
-    session.add(row)
-    return row
+    chosen = deliveries(session, [p.user_id for p in recipients], kind, partnership)
+    moment, sending = now or utcnow(), mail_on()
+    rows = []
+    for person_key, person in keys.items():
+        if person_key in done:
+            continue
+        status = {"immediate": "pending", "digest": "digest", "off": "off"}[chosen[person.user_id]]
+        if status == "pending" and not sending:
+            status = MAIL_OFF
+        notification_id = uuid.uuid4()
+        row = Notification(
+            id=notification_id,
+            partnership_id=person.partnership_id,
+            recipient_id=person.user_id,
+            kind=kind.value,
+            case_id=case.id if case else None,
+            task_id=task.id if task else None,
+            idempotency_key=person_key,
+            message_id=message_id(notification_id),
+            status=status,
+            facts=facts,
+            next_attempt_at=utcnow() if status == "pending" else None,  # sent at once even when "now" is simulated
+            created_at=moment,
+        )
+        session.add(row)
+        rows.append(row)
+    return rows
+
+
+_SETTINGS_KEY = "lif_notification_settings"
+
+
+def _settings(session: Session, partnership: Partnership) -> NotificationSettings:
+    """The partnership's notification settings, parsed once per transaction."""
+    cache: dict[uuid.UUID, NotificationSettings] = session.info.setdefault(_SETTINGS_KEY, {})
+    if partnership.id not in cache:
+        cache[partnership.id] = settings_for(partnership.notifications)
+    return cache[partnership.id]

@@ -21,10 +21,24 @@ from service.models import Agency, Case, CaseMember, HumanTask, Partnership, Use
 MACHINE_DOMAIN = ".invalid"
 
 
+_CACHE_KEY = "lif_notification_people"
+
+
 def principals(
     session: Session, partnership_id: uuid.UUID, *, user_ids: Iterable[uuid.UUID] | None = None
 ) -> list[Principal]:
-    """The partnership's active people (optionally only ``user_ids``) as principals, for need-to-know checks."""
+    """The partnership's active people (optionally only ``user_ids``) as principals, for need-to-know checks.
+
+    Read once per transaction: one engine step can create many tasks, each announced to the same people.
+    """
+    cache: dict[uuid.UUID, list[Principal]] = session.info.setdefault(_CACHE_KEY, {})
+    if partnership_id not in cache:
+        cache[partnership_id] = _people(session, partnership_id)
+    wanted = set(user_ids) if user_ids is not None else None
+    return [p for p in cache[partnership_id] if wanted is None or p.user_id in wanted]
+
+
+def _people(session: Session, partnership_id: uuid.UUID) -> list[Principal]:
     partnership = session.get(Partnership, partnership_id)
     assert partnership is not None
     oversight = oversight_roles_of(partnership.data_protection)
@@ -32,9 +46,8 @@ def principals(
         select(User, Agency.code)
         .join(Agency, col(Agency.id) == col(User.agency_id), isouter=True)
         .where(User.partnership_id == partnership_id, col(User.active).is_(True))
+        .order_by(col(User.email))
     )
-    if user_ids is not None:
-        query = query.where(col(User.id).in_(list(user_ids)))
     return [
         Principal(
             user_id=user.id,

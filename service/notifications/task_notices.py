@@ -47,6 +47,12 @@ def _on_task_event(session: Session, event_type: str, task: Any, case_reference:
         people = recipients.responsible(session, task, case)
     else:
         return
-    facts = task_facts(task, case)
-    for person in people:
-        notify(session, recipient=person, kind=kind, key=f"{kind.value}:{task.id}", facts=facts, case=case, task=task)
+    notify(
+        session,
+        recipients=people,
+        kind=kind,
+        key=f"{kind.value}:{task.id}",
+        facts=task_facts(task, case),
+        case=case,
+        task=task,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -16,6 +17,7 @@ from service.config import get_settings
 from service.db.session import unit_of_work
 from service.engine.functions import LONDON, add_working_days, today
 from service.models import AuditEvent, Notification
+from service.notifications import sending
 from service.notifications.chasing import chase_due
 from service.notifications.digest import send_digests
 from service.notifications.sending import send_due
@@ -268,3 +270,17 @@ def test_a_meeting_invitation_then_update_and_cancellation_keep_the_uid(
         "PUT", f"/api/v1/tasks/{uuid.uuid4()}/meeting", json=when
     )
     assert refused.status_code == 404
+
+
+def test_without_smtp_mail_is_off_said_once_and_notifications_are_still_recorded(
+    api: Api, db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(sending, "_told_mail_off", False)
+    open_cspr(api, ["police"])
+    with caplog.at_level(logging.WARNING, logger=sending.__name__):
+        assert send_due(url=db_url) == 0 and send_due(url=db_url) == 0
+    assert [r.message for r in caplog.records].count(
+        "LIF_SMTP_URL is not set: mail is off; notifications are recorded as not_sent_mail_off"
+    ) == 1
+    mine = api.as_("agency_safeguarding_lead:police").get("/api/v1/me/notifications").json()["items"]
+    assert mine and {n["status"] for n in mine} == {"not_sent_mail_off"}
