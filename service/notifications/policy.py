@@ -71,7 +71,7 @@ def update_settings(session: Session, *, principal: Principal, changes: dict[str
     """Change some settings (partnership admin or business manager); validated and audited."""
     require_manager(principal, "change the notification settings")
     partnership = _partnership(session, principal)
-    merged = {**(partnership.notifications or {}), **changes}
+    merged = _merged(partnership.notifications or {}, changes)
     try:
         updated = settings_for(merged)
     except ValidationError as exc:
@@ -79,7 +79,8 @@ def update_settings(session: Session, *, principal: Principal, changes: dict[str
     bad = [k for k in updated.mandatory if k not in PREFERENCE_KINDS]
     if bad:
         raise InvalidInput("the digest cannot be mandatory", [{"field": "mandatory", "message": "remove 'digest'"}])
-    partnership.notifications = updated.model_dump(mode="json", include=set(merged), exclude_none=True)
+    # Only what was set is stored, so a better default later reaches partnerships that never chose their own.
+    partnership.notifications = updated.model_dump(mode="json", exclude_unset=True, exclude_none=True)
     session.add(partnership)
     record(
         session,
@@ -91,6 +92,15 @@ def update_settings(session: Session, *, principal: Principal, changes: dict[str
         summary="Notification settings changed: " + ", ".join(sorted(changes)),
     )
     return updated
+
+
+def _merged(stored: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """Changes laid over what is stored; the schedule field by field, the wording kind by kind."""
+    merged = {**stored, **changes}
+    for name in ("chase", "wording"):
+        if isinstance(stored.get(name), dict) and isinstance(changes.get(name), dict):
+            merged[name] = {**stored[name], **changes[name]}
+    return merged
 
 
 def _partnership(session: Session, principal: Principal) -> Partnership:

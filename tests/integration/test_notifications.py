@@ -16,11 +16,13 @@ from sqlmodel import select
 from service.config import get_settings
 from service.db.session import unit_of_work
 from service.engine.functions import LONDON, add_working_days, today
+from service.jobs.timers import fire_due_timers
 from service.models import AuditEvent, Notification
 from service.notifications import sending
 from service.notifications.chasing import chase_due
 from service.notifications.digest import send_digests
 from service.notifications.sending import send_due
+from service.tasks import deadlines
 from tests.conftest import Api
 from tests.helpers import complete, open_tasks
 from tests.integration import mailbox as mb
@@ -141,6 +143,14 @@ def test_the_police_lead_is_chased_on_the_configured_days_and_not_after_completi
         json={"chase": {"every_working_days": 2}, "wording": {"chase": {"subject": "Chase ({occasion}): {task_name}"}}},
     )
     assert changed.status_code == 200, changed.text
+    again = api.as_("business_manager").patch("/api/v1/partnership/notifications", json={"chase": {"max_repeats": 5}})
+    assert again.json()["chase"]["every_working_days"] == 2 and again.json()["chase"]["max_repeats"] == 5
+    refused = api.as_("business_manager").patch("/api/v1/partnership/notifications", json={"chase": {"every": 1}})
+    assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    assert (
+        api.as_("agency_safeguarding_lead:police").patch("/api/v1/partnership/notifications", json={}).status_code
+        == 403
+    )
     case = open_cspr(api, ["police", "health"])
     tasks = {t["agency"]: t for t in open_tasks(api, case["id"], "Task_ProvideRapidReviewInformation")}
     due = dt.datetime.fromisoformat(tasks["police"]["due_at"]).astimezone(LONDON).date().isoformat()
@@ -284,3 +294,28 @@ def test_without_smtp_mail_is_off_said_once_and_notifications_are_still_recorded
     ) == 1
     mine = api.as_("agency_safeguarding_lead:police").get("/api/v1/me/notifications").json()["items"]
     assert mine and {n["status"] for n in mine} == {"not_sent_mail_off"}
+
+
+def test_the_business_manager_is_told_of_an_escalation_and_an_overdue_task(
+    api: Api, mailbox: mb.Mailbox, db_url: str
+) -> None:
+    late = add_working_days(today(), -10)  # the Panel should have been notified five working days after this
+    response = api.as_("business_manager").post(
+        "/api/v1/cases",
+        json={
+            "case_type": "cspr",
+            "title": TITLE,
+            "subject_pseudonym": "Child K",
+            "involved_agencies": ["police"],
+            "data": {"aware_at": late, "incident_type": "serious_harm"},
+        },
+    )
+    assert response.status_code == 201, response.text
+    reference = response.json()["reference"]
+    fire_due_timers(url=db_url)
+    with unit_of_work(url=db_url) as session:
+        deadlines.scan(session)
+    deliver(db_url)
+    subjects = {m["Subject"] for m in mailbox.messages_to("business.manager@northshire.example")}
+    assert f"Escalation: Escalate: Panel notification overdue ({reference})" in subjects
+    assert f"Overdue: Notify the national Panel ({reference})" in subjects
