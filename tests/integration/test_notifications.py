@@ -57,7 +57,8 @@ def deliver(db_url: str) -> None:
     pytest.fail("mail kept being due")
 
 
-def open_cspr(api: Api, agencies: list[str]) -> dict[str, Any]:
+def open_cspr(api: Api, agencies: list[str], *, aware_at: str | None = None) -> dict[str, Any]:
+    """A CSPR whose subject has a name in its record; the Panel is notified unless ``aware_at`` is given."""
     response = api.as_("business_manager").post(
         "/api/v1/cases",
         json={
@@ -65,13 +66,14 @@ def open_cspr(api: Api, agencies: list[str]) -> dict[str, Any]:
             "title": TITLE,
             "subject_pseudonym": "Child K",
             "involved_agencies": agencies,
-            "data": {"aware_at": today(), "incident_type": "serious_harm", "subject_name": SECRET_NAME},
+            "data": {"aware_at": aware_at or today(), "incident_type": "serious_harm", "subject_name": SECRET_NAME},
             "members": api.review_team(),
         },
     )
     assert response.status_code == 201, response.text
     case: dict[str, Any] = response.json()
-    complete(api, case["id"], "Task_NotifyPanel", {"notified_at": today(), "child_looked_after": False})
+    if aware_at is None:
+        complete(api, case["id"], "Task_NotifyPanel", {"notified_at": today(), "child_looked_after": False})
     return case
 
 
@@ -300,18 +302,7 @@ def test_the_business_manager_is_told_of_an_escalation_and_an_overdue_task(
     api: Api, mailbox: mb.Mailbox, db_url: str
 ) -> None:
     late = add_working_days(today(), -10)  # the Panel should have been notified five working days after this
-    response = api.as_("business_manager").post(
-        "/api/v1/cases",
-        json={
-            "case_type": "cspr",
-            "title": TITLE,
-            "subject_pseudonym": "Child K",
-            "involved_agencies": ["police"],
-            "data": {"aware_at": late, "incident_type": "serious_harm"},
-        },
-    )
-    assert response.status_code == 201, response.text
-    reference = response.json()["reference"]
+    reference = open_cspr(api, ["police"], aware_at=late)["reference"]
     fire_due_timers(url=db_url)
     with unit_of_work(url=db_url) as session:
         deadlines.scan(session)
