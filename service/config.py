@@ -80,7 +80,8 @@ class Settings(BaseSettings):
     smtp_timeout_seconds: float = Field(default=20, gt=0, le=120, description="Per-message SMTP timeout (seconds).")
     mail_retry_schedule: list[float] = Field(
         default=[0, 60, 300, 1800, 7200, 21600],
-        description="Seconds before each attempt after a temporary (4xx) SMTP failure (JSON list); then given up.",
+        description="Seconds to wait before each attempt (JSON list; the first is the first send): a temporary (4xx) "
+        "failure waits for the next; after the last the notification is failed_permanent.",
     )
     digest_hour: int = Field(default=7, ge=0, le=23, description="Daily digests go out from this hour (Europe/London).")
     page_size_max: int = Field(default=200, ge=1, le=1000, description="Largest page a list endpoint returns.")

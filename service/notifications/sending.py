@@ -50,7 +50,7 @@ class Claimed:
 
 
 def send_due(*, url: str | None = None, limit: int = 50) -> int:
-    """One pass: one message at a time (claim, send, record), on one SMTP connection; returns how many were tried.
+    """One pass: one message at a time (claim, send, record), on one SMTP connection; returns how many were handled.
 
     Recording each outcome before the next message keeps the repeat window to one message (see above).
     """
@@ -66,8 +66,11 @@ def send_due(*, url: str | None = None, limit: int = 50) -> int:
     try:
         while tried < limit:
             with unit_of_work(write=True, url=url) as session:
-                claimed = claim(session, limit=1)
+                claimed, withdrawn = claim(session, limit=1)
+            tried += withdrawn
             if not claimed:
+                if withdrawn:
+                    continue
                 break
             (item,) = claimed
             tried += 1
@@ -90,8 +93,8 @@ def send_due(*, url: str | None = None, limit: int = 50) -> int:
     return tried
 
 
-def claim(session: Session, *, limit: int, now: dt.datetime | None = None) -> list[Claimed]:
-    """Lease due pending notifications and build their messages."""
+def claim(session: Session, *, limit: int, now: dt.datetime | None = None) -> tuple[list[Claimed], int]:
+    """Lease due pending notifications and build their messages; also says how many were withdrawn instead."""
     now = now or utcnow()
     rows = session.exec(
         select(Notification)
@@ -106,17 +109,22 @@ def claim(session: Session, *, limit: int, now: dt.datetime | None = None) -> li
     ).all()
     # Long enough to connect and send every message claimed (each SMTP step is bounded by the timeout).
     lease = now + dt.timedelta(seconds=get_settings().smtp_timeout_seconds * (len(rows) + 1)) + LEASE_MARGIN
-    claimed = []
+    claimed, withdrawn = [], 0
     for row in rows:
-        if row.kind == Kind.CHASE.value and not _task_open(session, row.task_id):
-            row.status = "withdrawn"  # done before its reminder went out: chasing stops the moment it is done
+        recipient = session.get(User, row.recipient_id)
+        if (row.kind == Kind.CHASE.value and not _task_open(session, row.task_id)) or not (
+            recipient and recipient.active
+        ):
+            # Done before its reminder went out (chasing stops the moment it is done), or the person has left.
+            row.status = "withdrawn"
             session.add(row)
+            withdrawn += 1
             continue
         row.lease_until = lease
         row.attempts += 1
         session.add(row)
         claimed.append(Claimed(row.id, build_message(session, row)))
-    return claimed
+    return claimed, withdrawn
 
 
 def build_message(session: Session, row: Notification) -> EmailMessage:

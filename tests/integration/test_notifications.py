@@ -166,8 +166,10 @@ def test_the_police_lead_is_chased_on_the_configured_days_and_not_after_completi
     counts = {name: _chase(db_url, day) for name, day in days.items()}
     assert _chase(db_url, days["plus2"]) == 0  # a second scan the same day chases nobody again
     assert counts == {"before": 0, "soon": 2, "due": 2, "plus1": 0, "plus2": 2}  # police and health each time
+    with unit_of_work(url=db_url) as session:  # reminder 2 is recorded, and the police complete before it goes
+        assert chase_due(session, now=_noon(add_working_days(due, 4))) == 2
     police_returns(api, case)
-    assert _chase(db_url, add_working_days(due, 4)) == 1  # health only: the police task is done
+    assert _chase(db_url, add_working_days(due, 6)) == 1  # health only: the police task is done
     subjects = [m["Subject"] for m in mailbox.messages_to(POLICE) if m["Subject"].startswith("Chase")]
     name = "Provide rapid review information"
     assert subjects == [
@@ -175,11 +177,16 @@ def test_the_police_lead_is_chased_on_the_configured_days_and_not_after_completi
         f"Chase (due today): {name}",
         f"Chase (overdue, reminder 1): {name}",
     ]
-    assert len([m for m in mailbox.messages_to(HEALTH) if m["Subject"].startswith("Chase")]) == 4
+    assert len([m for m in mailbox.messages_to(HEALTH) if m["Subject"].startswith("Chase")]) == 5
     history = api.as_("business_manager").get(f"/api/v1/tasks/{tasks['police']['id']}/notifications").json()
     chases = [(n["occasion"], n["status"], n["recipient_name"]) for n in history if n["kind"] == "chase"]
     lead = "Safeguarding lead, Northshire Police"
-    assert chases == [("due soon", "sent", lead), ("due today", "sent", lead), ("overdue, reminder 1", "sent", lead)]
+    assert chases == [
+        ("due soon", "sent", lead),
+        ("due today", "sent", lead),
+        ("overdue, reminder 1", "sent", lead),
+        ("overdue, reminder 2", "withdrawn", lead),
+    ]
 
 
 def test_a_digest_user_gets_one_digest_grouped_by_case(api: Api, mailbox: mb.Mailbox, db_url: str) -> None:
