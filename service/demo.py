@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
+import service.notifications  # noqa: F401  (registers the e-mail notices: example cases tell their people too)
 from service.access.principal import Principal
 from service.access.roles import Role
 from service.cases.service import create_case

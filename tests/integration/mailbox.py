@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 @dataclass
@@ -54,11 +55,19 @@ class Mailbox:
         return [m for _, m in self.received if m["To"] == address]
 
 
-def start(mailbox: Mailbox) -> tuple[Controller, int]:
-    """Serve ``mailbox`` on a free loopback port."""
+def start(mailbox: Mailbox, *, login: tuple[str, str] | None = None) -> tuple[Controller, int]:
+    """Serve ``mailbox`` on a free loopback port; with ``login`` (user, password) only after AUTH."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+
+    def authenticate(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        given = (data.login.decode(), data.password.decode()) if isinstance(data, LoginPassword) else None
+        return AuthResult(success=given == login, handled=False)  # not handled: the server answers 535
+
+    extra: dict[str, Any] = {}
+    if login is not None:  # loopback only, so AUTH without TLS is allowed here
+        extra = {"authenticator": authenticate, "auth_required": True, "auth_require_tls": False}
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port, **extra)
     controller.start()
     return controller, port

@@ -317,3 +317,28 @@ def test_the_business_manager_is_told_of_an_escalation_and_an_overdue_task(
     subjects = {m["Subject"] for m in mailbox.messages_to("business.manager@northshire.example")}
     assert f"Escalation: Escalate: Panel notification overdue ({reference})" in subjects
     assert f"Overdue: Notify the national Panel ({reference})" in subjects
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")  # a loopback server, on purpose
+def test_credentials_in_the_smtp_url_log_in_and_wrong_ones_are_retried_not_lost(
+    api: Api, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    box = mb.Mailbox()
+    controller, port = mb.start(box, login=("lif@northshire.example", "s3cret:pass"))
+    try:
+        monkeypatch.setenv("LIF_SMTP_URL", f"smtp://lif%40northshire.example:wrong@127.0.0.1:{port}")
+        monkeypatch.setenv("LIF_MAIL_RETRY_SCHEDULE", "[0, 0, 0, 0]")
+        get_settings.cache_clear()
+        open_cspr(api, ["police"])
+        send_due(url=db_url)
+        with unit_of_work(url=db_url) as session:
+            waiting = session.exec(select(Notification).where(Notification.status == "pending")).all()
+        (tried,) = [n for n in waiting if n.attempts]  # the pass stops at the first refused login
+        assert tried.last_error is not None and "535" in tried.last_error and len(waiting) > 1
+        assert not box.received
+        monkeypatch.setenv("LIF_SMTP_URL", f"smtp://lif%40northshire.example:s3cret%3Apass@127.0.0.1:{port}")
+        get_settings.cache_clear()
+        deliver(db_url)
+    finally:
+        controller.stop()
+    assert POLICE in [m["To"] for _, m in box.received] and len(box.received) == len(waiting)
