@@ -342,3 +342,36 @@ def test_credentials_in_the_smtp_url_log_in_and_wrong_ones_are_retried_not_lost(
     finally:
         controller.stop()
     assert POLICE in [m["To"] for _, m in box.received] and len(box.received) == len(waiting)
+
+
+def test_an_agency_lead_is_asked_to_cascade_learning(api: Api, mailbox: mb.Mailbox, db_url: str) -> None:
+    created = api.as_("business_manager").post(
+        "/api/v1/learning-items",
+        json={
+            "title": "Ask who else lives in the home",
+            "summary": "s",
+            "kind": "lesson",
+            "source_type": "multi_agency_audit",
+            "themes": ["professional_curiosity"],
+            "audience_agencies": ["police", "health"],
+        },
+    )
+    assert created.status_code == 201, created.text
+    case_id = created.json()["case_id"]
+    plan = {"dissemination_plan": "briefing", "cascade_to_agencies": True}
+    complete(api, case_id, "Task_PlanDissemination", plan)
+    activity = {
+        "channel": "briefing",
+        "activity_date": today(),
+        "audience": "all",
+        "reach": 10,
+        "more_activities": False,
+    }
+    complete(api, case_id, "Task_RecordDissemination", activity)
+    deliver(db_url)
+    reference = api.as_("business_manager").get(f"/api/v1/cases/{case_id}").json()["reference"]
+    for lead in (POLICE, HEALTH):
+        (asked,) = [m for m in mailbox.messages_to(lead) if m["Subject"].startswith("Please cascade")]
+        assert asked["Subject"] == f"Please cascade learning in your agency ({reference})"
+        assert "Confirm the cascade inside your agency" in body(asked, "plain")
+    assert not mailbox.messages_to("safeguarding.lead@education.northshire.example")
