@@ -64,10 +64,10 @@ def task_facts(task: HumanTask, case: Case, **extra: Any) -> dict[str, Any]:
 
 
 def deliveries(
-    session: Session, user_ids: list[uuid.UUID], kind: Kind, partnership: Partnership
+    session: Session, user_ids: list[uuid.UUID], kind: Kind, partnership_id: uuid.UUID
 ) -> dict[uuid.UUID, str]:
     """immediate | digest | off for each person: their choice, except for the partnership's mandatory kinds."""
-    if kind in (Kind.DIGEST, Kind.MEETING) or kind in _settings(session, partnership).mandatory:
+    if kind in (Kind.DIGEST, Kind.MEETING) or kind in partnership_settings(session, partnership_id).mandatory:
         return dict.fromkeys(user_ids, "immediate")  # an invitation in a digest would arrive after the meeting was set
     chosen = dict(
         session.exec(
@@ -89,15 +89,24 @@ def notify(
     case: Case | None = None,
     task: HumanTask | None = None,
     now: dt.datetime | None = None,
+    new_task: bool = False,
 ) -> list[Notification]:
-    """Record the notice for each recipient who has not had the one with ``key``; returns the new rows."""
+    """Record the notice for each recipient who has not had the one with ``key``; returns the new rows.
+
+    ``new_task``: the key names a task created in this transaction, so no earlier notice can exist (the unique
+    key still guards it); the look-up is skipped.
+    """
     if not recipients:
         return []
     keys = {f"{key}:{person.user_id}": person for person in recipients}
-    done = set(session.exec(select(Notification.idempotency_key).where(col(Notification.idempotency_key).in_(keys))))
-    partnership = session.get(Partnership, recipients[0].partnership_id)
-    assert partnership is not None
-    chosen = deliveries(session, [p.user_id for p in recipients], kind, partnership)
+    done: set[str] = set()
+    if new_task:
+        session.flush()  # the new task row first: without a relationship the unit of work would not order it
+    else:
+        done = set(
+            session.exec(select(Notification.idempotency_key).where(col(Notification.idempotency_key).in_(keys)))
+        )
+    chosen = deliveries(session, [p.user_id for p in recipients], kind, recipients[0].partnership_id)
     moment, sending = now or utcnow(), mail_on()
     rows = []
     for person_key, person in keys.items():
@@ -129,9 +138,11 @@ def notify(
 _SETTINGS_KEY = "lif_notification_settings"
 
 
-def _settings(session: Session, partnership: Partnership) -> NotificationSettings:
-    """The partnership's notification settings, parsed once per transaction."""
+def partnership_settings(session: Session, partnership_id: uuid.UUID) -> NotificationSettings:
+    """The partnership's notification settings, read and parsed once per transaction."""
     cache: dict[uuid.UUID, NotificationSettings] = session.info.setdefault(_SETTINGS_KEY, {})
-    if partnership.id not in cache:
-        cache[partnership.id] = settings_for(partnership.notifications)
-    return cache[partnership.id]
+    if partnership_id not in cache:
+        partnership = session.get(Partnership, partnership_id)
+        assert partnership is not None
+        cache[partnership_id] = settings_for(partnership.notifications)
+    return cache[partnership_id]

@@ -6,11 +6,10 @@ from typing import Any
 
 from sqlmodel import Session
 
-from service.models import Case, HumanTask, Partnership
+from service.models import Case, HumanTask
 from service.notifications import recipients
 from service.notifications.kinds import ELEMENT_KINDS, ESCALATION_STAGE, Kind
-from service.notifications.policy import settings_for
-from service.notifications.produce import notify, task_facts
+from service.notifications.produce import notify, partnership_settings, task_facts
 from service.outbox.events import EventType
 from service.outbox.listeners import on_task_event
 
@@ -24,10 +23,7 @@ def created_kind(task: HumanTask) -> Kind:
 
 def chased(session: Session, task: HumanTask) -> bool:
     """Open agency tasks are chased on the partnership's schedule instead of the plain due-soon/overdue notices."""
-    if task.agency_code is None:
-        return False
-    partnership = session.get(Partnership, task.partnership_id)
-    return partnership is not None and settings_for(partnership.notifications).chase.enabled
+    return task.agency_code is not None and partnership_settings(session, task.partnership_id).chase.enabled
 
 
 @on_task_event
@@ -55,4 +51,5 @@ def _on_task_event(session: Session, event_type: str, task: Any, case_reference:
         facts=task_facts(task, case),
         case=case,
         task=task,
+        new_task=event_type == EventType.TASK_CREATED,
     )
