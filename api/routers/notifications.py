@@ -109,10 +109,17 @@ def task_notifications(
 
 @router.get("/notifications")
 def partnership_notifications(
-    session: SessionDep, principal: PrincipalDep, limit: LimitDep, status: StatusQuery = None, cursor: str | None = None
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: LimitDep,
+    status: StatusQuery = None,
+    recipient_id: Annotated[uuid.UUID | None, Query(description="Only this person's notifications.")] = None,
+    cursor: str | None = None,
 ) -> Page[NotificationRead]:
-    """The partnership's notifications (admins, business managers), e.g. ``status=failed_permanent``."""
-    page, visible = queries.of_partnership(session, principal, status=status, cursor=cursor, limit=limit)
+    """The partnership's notifications or one person's (admins, business managers), e.g. ``status=failed_permanent``."""
+    page, visible = queries.of_partnership(
+        session, principal, status=status, recipient_id=recipient_id, cursor=cursor, limit=limit
+    )
     items = [_read(r) if r.case_id is None or r.case_id in visible else _withheld(_read(r)) for r in page.items]
     return Page[NotificationRead](items=items, next_cursor=page.next_cursor)
 

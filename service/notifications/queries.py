@@ -52,15 +52,23 @@ def of_task(session: Session, principal: Principal, task_id: uuid.UUID) -> list[
 
 
 def of_partnership(
-    session: Session, principal: Principal, *, status: str | None, cursor: str | None, limit: int
+    session: Session,
+    principal: Principal,
+    *,
+    status: str | None,
+    recipient_id: uuid.UUID | None,
+    cursor: str | None,
+    limit: int,
 ) -> tuple[Page[Notification], set[uuid.UUID]]:
-    """The partnership's notifications (admins, business managers: e.g. ``status=failed_permanent``).
+    """The partnership's notifications, or one person's (admins, business managers: e.g. ``status=failed_permanent``).
 
     Also returns the ids of the cases the caller may see: what a notice says about any other case is withheld
     (need-to-know), while its recipient, status and error still show, so an admin can fix a delivery problem.
     """
     require_manager(principal, "see everyone's notifications")
     query = select(Notification).where(Notification.partnership_id == principal.partnership_id)
+    if recipient_id is not None:
+        query = query.where(Notification.recipient_id == recipient_id)
     page = _page(session, query, status=status, cursor=cursor, limit=limit)
     case_ids = {row.case_id for row in page.items if row.case_id is not None}
     visible = set(

@@ -240,6 +240,9 @@ def test_a_temporary_failure_is_retried_and_delivered_once_and_a_permanent_one_r
         api.as_("business_manager").get("/api/v1/notifications", params={"status": "failed_permanent"}).json()["items"]
     )
     assert seen["case_reference"] is not None and seen["id"] == failed["id"]
+    health = api.user_id("agency_safeguarding_lead:health")
+    theirs = api.as_("business_manager").get("/api/v1/notifications", params={"recipient_id": health}).json()["items"]
+    assert theirs and {n["recipient_id"] for n in theirs} == {health}
     assert api.as_("agency_safeguarding_lead:police").get("/api/v1/notifications").status_code == 403
 
 
