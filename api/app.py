@@ -24,6 +24,7 @@ from api.routers import (
     health,
     identity_providers,
     learning,
+    notifications,
     partnership,
     processes,
     tasks,
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         directory.router,
         admin.router,
         admin_partnerships.router,
+        notifications.router,
     ):
         app.include_router(router)
     webhook_docs.install(app)

@@ -72,6 +72,24 @@ class Settings(BaseSettings):
     evidence_max_bytes: int = Field(
         default=20 * 1024 * 1024, ge=1024, description="Largest evidence file accepted, in bytes."
     )
+    smtp_url: str = Field(
+        default="",
+        description="Mail server: smtp://[user:password@]host[:587] (STARTTLS) or smtps://...[:465] (TLS). "
+        "Empty: mail is off; notifications are still recorded (status not_sent_mail_off).",
+    )
+    mail_from: str = Field(default="LIF Service <no-reply@localhost>", description="The From address of every e-mail.")
+    frontend_url: str = Field(
+        default="",
+        description="Link template into the partnership's front end, with {task_id} and/or {case_id}, e.g. "
+        "https://lif.example.org/tasks/{task_id}. Empty: links point at the API.",
+    )
+    smtp_timeout_seconds: float = Field(default=20, gt=0, le=120, description="Per-message SMTP timeout (seconds).")
+    mail_retry_schedule: list[float] = Field(
+        default=[0, 60, 300, 1800, 7200, 21600],
+        description="Seconds to wait before each attempt (JSON list; the first is the first send): a temporary (4xx) "
+        "failure waits for the next; after the last the notification is failed_permanent.",
+    )
+    digest_hour: int = Field(default=7, ge=0, le=23, description="Daily digests go out from this hour (Europe/London).")
     page_size_max: int = Field(default=200, ge=1, le=1000, description="Largest page a list endpoint returns.")
     personal_token_max_days: int = Field(
         default=90,

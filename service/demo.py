@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
+import service.notifications  # noqa: F401  (registers the e-mail notices: example cases tell their people too)
 from service.access.principal import Principal
 from service.access.roles import Role
 from service.audit.log import record

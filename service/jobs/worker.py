@@ -1,8 +1,9 @@
 """The background worker loop: `lif worker`, or a thread inside `lif serve`.
 
-Each pass fires due timers, sends due webhook deliveries, and (every few seconds) looks for tasks that
-became due soon or overdue; once a day (the first pass of each day, Europe/London) it disposes of what has
-reached the end of its retention. Every piece commits on its own, so one failure never blocks the others.
+Each pass fires due timers, sends due webhook deliveries and e-mails, and (every few seconds) looks for tasks
+that became due soon or overdue, chases open agency tasks and records the day's digests; once a day (the first
+pass of each day, Europe/London) it disposes of what has reached the end of its retention. Every piece commits
+on its own, so one failure never blocks the others.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from service.dataprotection.runs import today
 from service.db.session import unit_of_work
 from service.jobs.disposal import dispose_all
 from service.jobs.timers import fire_due_timers
+from service.notifications import schedule as notification_schedule
+from service.notifications.sending import send_due
 from service.tasks import deadlines
 from service.webhooks.delivery import deliver_due
 
@@ -49,6 +52,7 @@ def run(
         jobs: list[tuple[str, Callable[[], int]]] = [
             ("timers", lambda: fire_due_timers(url=url)),
             ("webhooks", lambda: deliver_due(url=url)),
+            ("mail", lambda: send_due(url=url)),
         ]
         for name, job in jobs:
             try:
@@ -63,6 +67,7 @@ def run(
             try:
                 with unit_of_work(write=True, url=url) as session:
                     deadlines.scan(session)
+                notification_schedule.scan(url=url)
             except Exception:
                 log.exception("deadline scan failed; retrying")
         if not busy:

@@ -23,6 +23,7 @@ from service.models.identity_provider import IdentityProvider  # noqa: E402
 from service.models.learning import LearningItem, LearningItemTheme, LearningStageVisit  # noqa: E402
 from service.models.link import CaseLink  # noqa: E402
 from service.models.need_to_know import CaseAgency, CaseMember, CaseSubject  # noqa: E402
+from service.models.notification import Notification, NotificationPreference  # noqa: E402
 from service.models.partnership import Agency, Partnership  # noqa: E402
 from service.models.process import ProcessDefinition, ProcessInstance, Timer  # noqa: E402
 from service.models.task import HumanTask  # noqa: E402
@@ -64,6 +65,8 @@ __all__ = [
     "LearningItemTheme",
     "LearningStageVisit",
     "Nomination",
+    "Notification",
+    "NotificationPreference",
     "Partnership",
     "ProcessDefinition",
     "ProcessInstance",

@@ -21,6 +21,7 @@ class Partnership(SQLModel, table=True):
     kind: str = Field(max_length=40)
     settings: dict[str, Any] = json_field()  # process settings, handed to every new case's process
     data_protection: dict[str, Any] = json_field()  # who oversees, who may reveal, retention (never in a process)
+    notifications: dict[str, Any] = json_field()  # mandatory kinds, chasing schedule, wording overrides
     next_case_number: int = Field(default=0)
     created_at: dt.datetime = created_field()
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from service.db.types import utcnow
 from service.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from service.outbox.events import case_data, task_data
+from service.outbox.listeners import tell_listeners
 
 
 def new_webhook_id() -> str:
@@ -118,6 +119,7 @@ def emit_task_event(session: Session, event_type: str, task: Any, case_reference
             state=task.state,
         ),
     )
+    tell_listeners(session, event_type, task, case_reference)
 
 
 def emit_case_event(session: Session, event_type: str, case: Any) -> None:

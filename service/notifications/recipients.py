@@ -1,0 +1,124 @@
+"""Who may be told about a task or case: people of the partnership, filtered through need-to-know.
+
+A person is told only what they could read through the API: a task of a case they see fully, or their agency's
+own task on a case that involves their agency (service/access/need_to_know.py). Partner systems' users (machine
+tokens, addresses under ``.invalid``) never receive mail.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, select
+
+from service.access import need_to_know
+from service.access.policy import oversight_roles_of
+from service.access.principal import Principal
+from service.errors import NotFound
+from service.models import Agency, Case, CaseMember, HumanTask, Partnership, User
+
+MACHINE_DOMAIN = ".invalid"
+
+
+_CACHE_KEY = "lif_notification_people"
+
+
+def principals(
+    session: Session, partnership_id: uuid.UUID, *, user_ids: Iterable[uuid.UUID] | None = None
+) -> list[Principal]:
+    """The partnership's active people (optionally only ``user_ids``) as principals, for need-to-know checks.
+
+    Read once per transaction: one engine step can create many tasks, each announced to the same people.
+    """
+    cache: dict[uuid.UUID, list[Principal]] = session.info.setdefault(_CACHE_KEY, {})
+    if partnership_id not in cache:
+        cache[partnership_id] = _people(session, partnership_id)
+    wanted = set(user_ids) if user_ids is not None else None
+    return [p for p in cache[partnership_id] if wanted is None or p.user_id in wanted]
+
+
+def _people(session: Session, partnership_id: uuid.UUID) -> list[Principal]:
+    partnership = session.get(Partnership, partnership_id)
+    assert partnership is not None
+    oversight = oversight_roles_of(partnership.data_protection)
+    query = (
+        select(User, Agency.code)
+        .join(Agency, col(Agency.id) == col(User.agency_id), isouter=True)
+        .where(User.partnership_id == partnership_id, col(User.active).is_(True))
+        .order_by(col(User.email))
+    )
+    return [
+        Principal(
+            user_id=user.id,
+            partnership_id=partnership_id,
+            name=user.name,
+            roles=frozenset(user.roles),
+            agency_code=code,
+            oversight=bool(set(user.roles) & oversight),
+        )
+        for user, code in session.exec(query).all()
+        if not user.email.endswith(MACHINE_DOMAIN)
+    ]
+
+
+def visible_task(session: Session, principal: Principal, task_id: uuid.UUID) -> HumanTask:
+    """A task the caller may see (the same rule as listing tasks), or 404."""
+    task = session.exec(
+        select(HumanTask).where(
+            HumanTask.id == task_id,
+            HumanTask.partnership_id == principal.partnership_id,
+            need_to_know.task_clause(principal),
+        )
+    ).first()
+    if task is None:
+        raise NotFound(f"there is no task {task_id}")
+    return task
+
+
+def may_see_task(session: Session, principal: Principal, task: HumanTask, case: Case) -> bool:
+    """The same rule as listing tasks: the case seen fully, or the agency's own task on an involved case."""
+    seen = need_to_know.level(session, principal, case)
+    return seen is need_to_know.Level.FULL or (
+        seen is need_to_know.Level.AGENCY and task.agency_code is not None and task.agency_code == principal.agency_code
+    )
+
+
+def may_claim(principal: Principal, task: HumanTask) -> bool:
+    """Holds the task's role and belongs to its agency (when it has one)."""
+    return (task.role is None or principal.has_role(task.role)) and (
+        task.agency_code is None or task.agency_code == principal.agency_code
+    )
+
+
+def claimers(session: Session, task: HumanTask, case: Case) -> list[Principal]:
+    """Who may claim ``task`` and may see it; a task without a role is announced to nobody (only its assignee)."""
+    if task.role is None:
+        return []
+    return [
+        p
+        for p in principals(session, task.partnership_id)
+        if may_claim(p, task) and may_see_task(session, p, task, case)
+    ]
+
+
+def responsible(session: Session, task: HumanTask, case: Case) -> list[Principal]:
+    """The assignee of a claimed task (if they still see it), otherwise everyone who may claim it."""
+    if task.assignee_id is not None:
+        found = principals(session, task.partnership_id, user_ids=[task.assignee_id])
+        return [p for p in found if may_see_task(session, p, task, case)]
+    return claimers(session, task, case)
+
+
+def meeting_attendees(session: Session, task: HumanTask, case: Case) -> list[Principal]:
+    """The case's members and the safeguarding leads of its involved agencies (each seeing the case)."""
+    members = set(session.exec(select(CaseMember.user_id).where(CaseMember.case_id == case.id)).all())
+    people = principals(session, task.partnership_id)
+    return [
+        p
+        for p in people
+        if (
+            p.user_id in members or (p.agency_code in case.involved_agencies and p.has_role("agency_safeguarding_lead"))
+        )
+        and need_to_know.level(session, p, case) is not need_to_know.Level.NONE
+    ]
