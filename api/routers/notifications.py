@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
-from api.deps import AgencyPrincipalDep, LimitDep, PrincipalDep, SessionDep
+from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.notifications import (
     ChaseScheduleBody,
@@ -101,7 +101,7 @@ def put_preferences(
 
 @router.get("/tasks/{task_id}/notifications")
 def task_notifications(
-    task_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep
+    task_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> list[NotificationRead]:
     """Everyone told about the task and when (its chase history), with each message's delivery status."""
     return [_read(row, name) for row, name in queries.of_task(session, principal, task_id)]
