@@ -15,7 +15,7 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from service.engine import case_policy, expressions, forms, timer_bounds
+from service.engine import case_policy, expressions, forms, juel, timer_bounds
 from service.engine.openers import CaseOpener, case_openers, element_properties, opener_problems
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -329,6 +329,15 @@ def _expression_problems(root: etree._Element) -> list[Problem]:
                 continue
             if what == "timer" and expressions.is_iso_literal(text):
                 problems.extend(_iso_problems(owner, node, text))
+                continue
+            if what == "timer" and juel.is_cron(text):
+                problems.append(
+                    _at(
+                        owner,
+                        f"timer '{text}' is a cron expression; write an ISO 8601 cycle, e.g. R52/P1W",
+                        line=node.sourceline,
+                    )
+                )
                 continue
             if what == "timer" and _LOOKS_LIKE_ISO.match(text):
                 problems.append(

@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from functools import lru_cache
 from typing import Any
 
-from service.engine import budget, estimates
+from service.engine import budget, estimates, juel
 from service.engine.functions import FUNCTIONS
 
 MAX_SOURCE = 10_000  # characters of one expression or script
@@ -119,12 +119,9 @@ class ExpressionError(ValueError):
 
 
 def normalise(source: str) -> str:
-    """Accept Camunda-style ``${ ... }`` and JUEL's ``&&``/``||`` so diagrams from Camunda Modeler work."""
+    """Accept Camunda-style ``${ ... }`` and the common JUEL idioms (service/engine/juel.py)."""
     match = _CAMUNDA_WRAPPER.match(source)
-    if match is None:
-        return source.strip()
-    body = match.group("body")
-    return body.replace("&&", " and ").replace("||", " or ").strip()
+    return juel.translate(source if match is None else match.group("body")).strip()
 
 
 def is_iso_literal(source: str) -> bool:

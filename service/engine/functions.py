@@ -134,6 +134,11 @@ def intersects(left: Any, right: Any) -> bool:
     return bool(set(split_codes(left)) & set(split_codes(right)))
 
 
+def is_empty(value: Any) -> bool:
+    """JUEL's ``empty``: nothing set, an empty text, or an empty list or dictionary."""
+    return value is None or (isinstance(value, str | list | tuple | dict | set) and len(value) == 0)
+
+
 def sum_numbers(values: Iterable[Any], start: Any = 0) -> Any:
     """``sum`` for numbers only: adding lists or texts this way is quadratic (a nested list took 27 s)."""
     items = list(values)
@@ -166,4 +171,5 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "any": any,
     "all": all,
     "sum": sum_numbers,
+    "is_empty": is_empty,
 }
