@@ -100,9 +100,7 @@ def put_preferences(
 
 
 @router.get("/tasks/{task_id}/notifications")
-def task_notifications(
-    task_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
-) -> list[NotificationRead]:
+def task_notifications(task_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> list[NotificationRead]:
     """Everyone told about the task and when (its chase history), with each message's delivery status."""
     return [_read(row, name) for row, name in queries.of_task(session, principal, task_id)]
 
