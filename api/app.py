@@ -22,6 +22,7 @@ from api.routers import (
     learning,
     partnership,
     processes,
+    reports,
     tasks,
     training,
     webhooks,
@@ -129,6 +130,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         data_protection.router,
         webhooks.router,
         access_log.router,
+        reports.router,
     ):
         app.include_router(router)
     webhook_docs.install(app)
