@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import textwrap
 
 from service.reports.document import Chart
 
@@ -15,13 +16,16 @@ def chart_png(chart: Chart) -> bytes:
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     fig, ax = plt.subplots(figsize=(6.4, 2.8), dpi=120)
-    count = max(1, len(chart.series))
     positions = list(range(len(chart.categories)))
     bottoms = [0.0] * len(positions)
+    # An all-zero series only crowds the legend.
+    series = {name: values for name, values in chart.series.items() if any(values)} or chart.series
+    count = max(1, len(series))
     width = 0.8 if chart.stacked else 0.8 / count
-    for index, (name, values) in enumerate(chart.series.items()):
+    for index, (name, values) in enumerate(series.items()):
         colour = _PALETTE[index % len(_PALETTE)]
         if chart.stacked:
             ax.bar(positions, values, width, bottom=bottoms, label=name, color=colour)
@@ -31,13 +35,16 @@ def chart_png(chart: Chart) -> bytes:
             ax.bar(shifted, values, width, label=name, color=colour)
     if chart.limit is not None:
         ax.axhline(chart.limit, color="#c0392b", linestyle="--", linewidth=1, label=chart.limit_label or None)
-    ax.set_xticks(positions, chart.categories, fontsize=7, rotation=30 if len(positions) > 6 else 0, ha="right")
+    labels = ["\n".join(textwrap.wrap(c, 18)[:3]) for c in chart.categories]
+    crowded = len(positions) > 6
+    ax.set_xticks(positions, labels, fontsize=7, rotation=30 if crowded else 0, ha="right" if crowded else "center")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no half reviews
     ax.set_ylabel(chart.y_label, fontsize=8)
     ax.set_title(chart.title, fontsize=9)
     ax.tick_params(axis="y", labelsize=7)
     ax.spines[["top", "right"]].set_visible(False)
-    if len(chart.series) > 1 or chart.limit_label:
-        ax.legend(fontsize=7, frameon=False)
+    if len(series) > 1 or chart.limit_label:
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")

@@ -27,6 +27,7 @@ _GRID = TableStyle(
     ]
 )
 _WIDTH = A4[0] - 4 * cm
+_HEIGHT = A4[1] - 5 * cm  # the frame less room for a heading: a taller picture would not fit any page
 
 
 def to_pdf(document: Document) -> bytes:
@@ -80,7 +81,7 @@ def _grid(rows: list[list[str]], *, header: bool, widths: list[float] | None = N
 
 def _image(png: bytes, width: float) -> Image:
     image = Image(io.BytesIO(png))
-    scale = min(1.0, width / image.imageWidth)
+    scale = min(1.0, width / image.imageWidth, _HEIGHT / image.imageHeight)
     image.drawWidth, image.drawHeight = image.imageWidth * scale, image.imageHeight * scale
     return image
 

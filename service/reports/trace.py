@@ -28,7 +28,6 @@ from service.models import (
     Action,
     Case,
     Evidence,
-    HumanTask,
     LearningItem,
     Partnership,
     ProcessInstance,
@@ -38,6 +37,7 @@ from service.models import (
     Theme,
 )
 from service.processes.settings import settings_for
+from service.reports.sources import answers
 
 RECHECK_TASK = "Task_ConfirmSustained"
 
@@ -315,12 +315,10 @@ class _Chain:
     def _answers(self, case_id: uuid.UUID | None, element_id: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
         if case_id is None:
             return []
-        tasks = self.session.exec(
-            select(HumanTask)
-            .where(HumanTask.case_id == case_id, HumanTask.element_id == element_id, HumanTask.state == "completed")
-            .order_by(col(HumanTask.completed_at))
-        ).all()
-        return [{"agency": t.agency_code, **{k: t.data.get(k) for k in keys}} for t in tasks]
+        return [
+            {"agency": t.agency_code, **{k: t.data.get(k) for k in keys}}
+            for t in answers(self.session, case_id, element_id)
+        ]
 
 
 def _learning_of(session: Session, partnership_id: uuid.UUID, *, case_ids: list[uuid.UUID]) -> list[LearningItem]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,9 +62,10 @@ def _cells(finding: dict[str, Any]) -> list[Cell]:
     if not actions:
         cells.append(Cell("no action", "gap"))
     else:
-        closed = sum(1 for a in actions if a["status"] in CLOSED_STATUSES)
-        state = "done" if closed == len(actions) else "partial"
-        cells.append(Cell(f"{len(actions)} action(s), {closed} closed", state))
+        statuses = Counter(a["status"] for a in actions)
+        settled = sum(n for s, n in statuses.items() if s in CLOSED_STATUSES or s in ADDRESSED)
+        said = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(statuses.items()))
+        cells.append(Cell(said, "done" if settled == len(actions) else "partial"))
     addressed = [a for a in actions if a["status"] in ADDRESSED]
     missing = sum(1 for a in addressed if not a["impact_evidence"])
     if not addressed:
@@ -71,7 +73,7 @@ def _cells(finding: dict[str, Any]) -> list[Cell]:
     else:
         cells.append(Cell(f"{len(addressed) - missing} of {len(addressed)}", "gap" if missing else "done"))
     if not items:
-        cells.extend([Cell("no learning item", "none"), Cell("", "none"), Cell("", "none"), Cell("", "none")])
+        cells.extend([Cell("no learning item", "none"), *[Cell("-", "none")] * 3])
         return cells
     cells.append(Cell(f"{len(items)} item(s)", "done"))
     disseminated = [i for i in items if i["dissemination"]]

@@ -112,7 +112,7 @@ def build(session: Session, principal: Principal, year: int) -> Document:
                     ),
                     Chart(
                         "Clocks by outcome",
-                        [name[:28] for name in clock_names],
+                        clock_names,
                         {s: [float(clocks[(n, s)]) for n in clock_names] for s in CLOCK_OUTCOMES},
                         y_label="clocks",
                         stacked=True,
