@@ -38,6 +38,8 @@ def chart_png(chart: Chart) -> bytes:
     labels = ["\n".join(textwrap.wrap(c, 18)[:3]) for c in chart.categories]
     crowded = len(positions) > 6
     ax.set_xticks(positions, labels, fontsize=7, rotation=30 if crowded else 0, ha="right" if crowded else "center")
+    if len(positions) < 4:  # a lone bar should not fill the page's width
+        ax.set_xlim(-1.5, len(positions) + 0.5)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no half reviews
     ax.set_ylabel(chart.y_label, fontsize=8)
     ax.set_title(chart.title, fontsize=9)

@@ -19,6 +19,7 @@ from service.reports.document import Block, Chart, Document, Facts, Paragraph, P
 from service.reports.trace_picture import Cell, draw
 
 _STYLES = getSampleStyleSheet()
+_HEADING = ParagraphStyle("heading", parent=_STYLES["Heading2"], keepWithNext=1)  # never alone at a page's foot
 _CELL = ParagraphStyle("cell", parent=_STYLES["BodyText"], fontSize=8, leading=10)
 _GRID = TableStyle(
     [
@@ -45,7 +46,7 @@ def to_pdf(document: Document) -> bytes:
     )
     story: list[Any] = [Para(escape(document.title), _STYLES["Title"]), Para(escape(document.subtitle), _CELL)]
     for section in document.sections:
-        story.append(Para(escape(section.heading), _STYLES["Heading2"]))
+        story.append(Para(escape(section.heading), _HEADING))
         for block in section.blocks:
             story.extend(_block(block))
     pdf.build(story, onLaterPages=_footer, onFirstPage=_footer)

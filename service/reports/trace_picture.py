@@ -98,6 +98,7 @@ def draw(rows: list[list[Cell]], *, title: str, fmt: str) -> bytes:
 
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
+    from matplotlib.collections import LineCollection, PatchCollection
     from matplotlib.patches import FancyBboxPatch
 
     shown = rows[:MAX_ROWS]
@@ -112,25 +113,25 @@ def draw(rows: list[list[Cell]], *, title: str, fmt: str) -> bytes:
     ax.text(0.1, height - 0.3, title, fontsize=11, fontweight="bold", va="center")
     for c, name in enumerate(COLUMNS):
         ax.text(0.1 + c * gap_x + box_w / 2, height - 0.75, name, fontsize=8, ha="center", va="center", color="#333")
+    # Boxes, lines and arrow heads each go in one collection: hundreds of separate artists draw ten times slower.
+    boxes, fills, edges, lines, heads = [], [], [], [], []
     for r, row in enumerate(shown):
         y = height - 1.35 - r * gap_y
         for c, cell in enumerate(row):
             x = 0.1 + c * gap_x
             fill, edge = COLOURS[cell.state]
-            ax.add_patch(
-                FancyBboxPatch(
-                    (x, y - box_h / 2), box_w, box_h, boxstyle="round,pad=0.02", facecolor=fill, edgecolor=edge
-                )
-            )
+            boxes.append(FancyBboxPatch((x, y - box_h / 2), box_w, box_h, boxstyle="round,pad=0.02"))
+            fills.append(fill)
+            edges.append(edge)
             label = "\n".join(textwrap.wrap(cell.text, 22)[:3])
             ax.text(x + box_w / 2, y, label, fontsize=6.2, ha="center", va="center")
             if c:
-                ax.annotate(
-                    "",
-                    xy=(x, y),
-                    xytext=(x - (gap_x - box_w), y),
-                    arrowprops={"arrowstyle": "->", "color": "#555", "lw": 0.8},
-                )
+                lines.append([(x - (gap_x - box_w) + 0.02, y), (x - 0.04, y)])
+                heads.append((x - 0.05, y))
+    ax.add_collection(PatchCollection(boxes, facecolors=fills, edgecolors=edges, linewidths=1))
+    ax.add_collection(LineCollection(lines, colors="#555", linewidths=0.8))
+    if heads:
+        ax.scatter([h[0] for h in heads], [h[1] for h in heads], marker=">", s=14, color="#555", zorder=3)
     if len(rows) > MAX_ROWS:
         ax.text(0.1, 0.15, f"… and {len(rows) - MAX_ROWS} more rows in the JSON trace", fontsize=7)
     if not rows:

@@ -24,7 +24,7 @@ from service.reports.year_scope import AUDIT_TYPES, cases_in_scope, in_year, rev
 
 KIND = "yearly-report"
 STAGES = ("identified", "disseminated", "embedded", "evaluated")
-CLOCK_OUTCOMES = ("met", "met_late", "overdue", "on_time", "due_soon")
+CLOCK_OUTCOMES = ("met", "met_late", "overdue", "due_soon", "on_time", "not_started", "unreadable")
 
 
 def build(session: Session, principal: Principal, year: int) -> Document:
