@@ -20,10 +20,11 @@ from service.reports.document import Chart, Document, Facts, Paragraph, Picture,
 from service.reports.sources import financial_year
 from service.reports.trace import trace_of_cases
 from service.reports.trace_picture import rows_of
-from service.reports.year_scope import AUDIT_TYPES, cases_in_scope, in_year, reviews
+from service.reports.year_scope import AUDIT_TYPES, Reviewed, cases_in_scope, in_year, reviews
 
 KIND = "yearly-report"
 STAGES = ("identified", "disseminated", "embedded", "evaluated")
+CHART_REVIEWS = 24  # bars beyond this are unreadable on a page; the table above lists every review
 CLOCK_OUTCOMES = ("met", "met_late", "overdue", "due_soon", "on_time", "not_started", "unreadable")
 
 
@@ -110,6 +111,7 @@ def build(session: Session, principal: Principal, year: int) -> Document:
                             for r in year_reviews
                         ],
                     ),
+                    _time_taken_chart(year_reviews),
                     Chart(
                         "Clocks by outcome",
                         clock_names,
@@ -210,6 +212,26 @@ def build(session: Session, principal: Principal, year: int) -> Document:
                 ],
             ),
         ],
+    )
+
+
+def _time_taken_chart(year_reviews: list[Reviewed]) -> Chart:
+    """Working days each review has taken (so far), coloured by whether every clock it has run to was met."""
+    shown = sorted(
+        (r for r in year_reviews if (r.record or {}).get("time_taken_working_days") is not None),
+        key=lambda r: -int((r.record or {})["time_taken_working_days"]),
+    )[:CHART_REVIEWS]
+    late = {r.case.id for r in shown if any(c.status in ("met_late", "overdue") for c in r.clocks)}
+    taken = [float((r.record or {})["time_taken_working_days"]) for r in shown]
+    return Chart(
+        f"Time taken per review, longest first (up to {CHART_REVIEWS})",
+        [r.case.reference for r in shown],
+        {
+            "every clock met or running": [0.0 if r.case.id in late else t for r, t in zip(shown, taken, strict=True)],
+            "a clock missed": [t if r.case.id in late else 0.0 for r, t in zip(shown, taken, strict=True)],
+        },
+        y_label="working days",
+        stacked=True,
     )
 
 

@@ -182,7 +182,7 @@ def test_dhr_submission_sab_report_yearly_report_and_composite_plan(api: Api) ->
     ]
     assert "Evidence of impact" in headings and "The impact trace" in headings
     assert "No evidence of impact" in body and case["reference"] in body
-    assert len(docx.Document(io.BytesIO(yearly)).inline_shapes) == 5  # four charts and the impact-trace picture
+    assert len(docx.Document(io.BytesIO(yearly)).inline_shapes) == 6  # five charts and the impact-trace picture
     pages, text = _pdf_text(_get(api, "/api/v1/partnership/reports/yearly-report", "pdf", year=2026).content)
     assert pages >= 2 and "Time taken against the clocks" in text
 
