@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.database import fresh_database, preload, setup
-from bench.support import log
+from bench.support import Progress, log
 
 
 def _principal(url: str, token: str) -> object:
@@ -47,7 +47,9 @@ def _add_chains(url: str, principal: object, case_ids: list[str]) -> None:
     from service.actions.recommendations import create_recommendation
     from service.db.session import unit_of_work
 
+    progress = Progress("recommendation + action per case", len(case_ids))
     for start in range(0, len(case_ids), 100):
+        progress.update(start)
         with unit_of_work(url=url) as session:
             for case_id in case_ids[start : start + 100]:
                 rec = create_recommendation(
@@ -70,6 +72,7 @@ def _add_chains(url: str, principal: object, case_ids: list[str]) -> None:
                     impact_measure="share copied within 24 hours",
                     baseline="40%",
                 )
+    progress.finish()
 
 
 def _time_documents(url: str, principal: object, case_id: str, label: str) -> list[tuple[str, str, float]]:

@@ -49,6 +49,6 @@ def chart_png(chart: Chart) -> bytes:
         ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})  # a few KB larger, much faster
     plt.close(fig)
     return buffer.getvalue()

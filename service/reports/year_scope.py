@@ -19,7 +19,8 @@ from service.models import Case, ProcessInstance
 from service.processes import registry
 
 AUDIT_TYPES = ("macfa", "section11_audit", "single_agency_audit")
-NOT_REVIEWS = (*AUDIT_TYPES, "action", "learning_item", "training_event", "training_needs_analysis", "referral_intake")
+FOLLOW_ON = ("action", "learning_item")  # cases opened by a review's plan and learning: traced, not counted
+NOT_REVIEWS = (*AUDIT_TYPES, *FOLLOW_ON, "training_event", "training_needs_analysis", "referral_intake")
 
 
 @dataclass
@@ -42,18 +43,23 @@ class Reviewed:
 
 def cases_in_scope(session: Session, principal: Principal, *, end: dt.date) -> list[Reviewed]:
     """Every case the caller sees in full that was opened by ``end``, oldest first."""
+    # Only the columns needed: an instance's serialized workflow state is large and not needed here.
     rows = session.exec(
-        select(Case, ProcessInstance)
+        select(Case, ProcessInstance.definition_id, ProcessInstance.variables)
         .join(ProcessInstance, col(ProcessInstance.case_id) == col(Case.id))
-        .where(Case.partnership_id == principal.partnership_id, need_to_know.full_clause(principal, Case.id))
+        .where(
+            Case.partnership_id == principal.partnership_id,
+            col(Case.case_type).not_in(FOLLOW_ON),
+            need_to_know.full_clause(principal, Case.id),
+        )
         .order_by(col(Case.created_at))
     ).all()
     now, today = utcnow(), utcnow().astimezone(LONDON).date()
     due_soon = get_settings().due_soon_working_days
     out = []
-    for case, instance in rows:
-        definition = registry.loaded(session, instance.definition_id)
-        variables = dict(instance.variables)
+    for case, definition_id, stored in rows:
+        definition = registry.loaded(session, definition_id)
+        variables = dict(stored)
         record = review_record(case, variables, default_mandate=definition.legal_mandate, today=today)
         clocks = clock_statuses(definition.clocks, variables, now=now, due_soon_days=due_soon)
         reviewed = Reviewed(case, variables, record, clocks)
