@@ -77,7 +77,10 @@ def get_partnership_report(
     kind: PartnershipReport,
     session: WriteSessionDep,
     principal: PrincipalDep,
-    year: Annotated[int, Query(ge=2000, le=2100, description="The reporting year starting 1 April")],
+    year: Annotated[
+        int | None,
+        Query(ge=2000, le=2100, description="The reporting year starting 1 April (default: the current one)"),
+    ] = None,
     fmt: FormatQuery = None,
     accept: AcceptHeader = "",
 ) -> Response:

@@ -15,7 +15,7 @@ from service.reports import action_plan, dhr_qa, pre_publication, rapid_review, 
 from service.reports.document import Document
 from service.reports.render_docx import to_docx
 from service.reports.render_pdf import to_pdf
-from service.reports.sources import record_generation
+from service.reports.sources import current_reporting_year, record_generation
 
 
 class CaseDocument(StrEnum):
@@ -83,10 +83,10 @@ def case_document(
 
 
 def partnership_report(
-    session: Session, principal: Principal, kind: PartnershipReport, year: int, fmt: Format
+    session: Session, principal: Principal, kind: PartnershipReport, year: int | None, fmt: Format
 ) -> Rendered:
-    """One of the partnership's reports for the reporting year starting 1 April ``year``; audited."""
-    document = _PARTNERSHIP[kind](session, principal, year)
+    """One of the partnership's reports for the reporting year starting 1 April ``year`` (default: this one)."""
+    document = _PARTNERSHIP[kind](session, principal, year if year is not None else current_reporting_year())
     record_generation(session, principal, document, fmt=fmt.value, case_id=None)
     return _render(document, fmt)
 

@@ -14,6 +14,8 @@ from service.access.principal import Principal
 from service.audit.log import record
 from service.cases import service as cases
 from service.cases.service import CaseView
+from service.db.types import utcnow
+from service.engine.functions import LONDON
 from service.errors import InvalidInput
 from service.models import HumanTask
 from service.reports.document import Document, Facts, Table, text
@@ -93,6 +95,12 @@ def review_facts(view: CaseView) -> Facts:
 def financial_year(year: int) -> tuple[dt.date, dt.date]:
     """The reporting year that starts on 1 April of ``year`` (boards report April to March)."""
     return dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+
+
+def current_reporting_year() -> int:
+    """The reporting year today falls in (it starts on 1 April, London time)."""
+    today = utcnow().astimezone(LONDON).date()
+    return today.year if today.month >= 4 else today.year - 1
 
 
 def record_generation(

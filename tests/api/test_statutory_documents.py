@@ -138,9 +138,14 @@ def test_cspr_packs_carry_the_dates_and_decision_and_only_pseudonymised_redacted
     # Accept negotiation, and the audit log names who made which pack of which case.
     negotiated = api.as_("business_manager").get(f"{base}/rapid-review-summary", headers={"Accept": "application/pdf"})
     assert negotiated.headers["content-type"] == "application/pdf"
+    pages, text = _pdf_text(negotiated.content)
+    assert pages >= 1 and "Local child safeguarding practice review" in text and "2026-04-21" in text
+    headings, body = _docx_text(_get(api, f"{base}/pre-publication-pack", "docx").content)
+    assert headings == ["Pre-publication pack", "The review", "The final report (redacted)", "Dates", "Clocks"]
+    assert "local_cspr" in body and "2026-10-01" in body
     audit = api.as_("business_manager").get("/api/v1/audit-events", params={"object_id": case["id"]}).json()["items"]
     generated = [e for e in audit if e["action"] == "document.generated"]
-    assert len(generated) == 5 and {e["detail"]["kind"] for e in generated} == {
+    assert len(generated) == 6 and {e["detail"]["kind"] for e in generated} == {
         "rapid-review-summary",
         "pre-publication-pack",
     }
@@ -167,11 +172,15 @@ def test_dhr_submission_sab_report_yearly_report_and_composite_plan(api: Api) ->
     headings, body = _docx_text(_get(api, f"/api/v1/cases/{case['id']}/documents/dhr-qa-submission", "docx").content)
     assert "Quality-assurance rounds" in headings and "Action plan" in headings
     assert "DHR-anon-v1" in body and "approved as is" in body and "2026-09-30" in body and "OR-1" not in body
+    pages, text = _pdf_text(_get(api, f"/api/v1/cases/{case['id']}/documents/dhr-qa-submission", "pdf").content)
+    assert pages >= 1 and "hold_dhr" in text and "2026-04-02" in text and "OR-1" not in text
 
     adult = open_review(api, "sar", referral_date="2026-05-10", agencies=sar.AGENCIES, subject="Adult")
     sar.decide(api, adult["id"], "mandatory", "2026-05-30", sar.ALL_MET)
     pages, text = _pdf_text(_get(api, "/api/v1/partnership/reports/sab-annual-report", "pdf", year=2026).content)
     assert pages >= 1 and adult["reference"] in text and "SARs ongoing at the end of the year" in text
+    headings, body = _docx_text(_get(api, "/api/v1/partnership/reports/sab-annual-report", "docx", year=2026).content)
+    assert "Findings not acted on, and why" in headings and "Care Act 2014 s44(1)-(3) (mandatory)" in body
 
     yearly = _get(api, "/api/v1/partnership/reports/yearly-report", "docx", year=2026).content
     headings, body = _docx_text(yearly)
@@ -186,7 +195,11 @@ def test_dhr_submission_sab_report_yearly_report_and_composite_plan(api: Api) ->
     pages, text = _pdf_text(_get(api, "/api/v1/partnership/reports/yearly-report", "pdf", year=2026).content)
     assert pages >= 2 and "Time taken against the clocks" in text
 
-    plan = _get(api, "/api/v1/partnership/reports/composite-action-plan", "json", year=2026).json()
+    headings, _ = _docx_text(_get(api, "/api/v1/partnership/reports/composite-action-plan", "docx").content)
+    assert headings[1:] == ["Summary", "Per agency", "Per theme", "Overdue", "Closed without impact evidence"]
+    pages, text = _pdf_text(_get(api, "/api/v1/partnership/reports/composite-action-plan", "pdf").content)
+    assert pages >= 1 and "domestic_abuse" in text
+    plan = _get(api, "/api/v1/partnership/reports/composite-action-plan", "json").json()
     unevidenced = next(s for s in plan["sections"] if s["heading"] == "Closed without impact evidence")
     assert unevidenced["blocks"][0]["rows"][0][:2] == [case["reference"], "police"]
     refused = api.as_("agency_safeguarding_lead:police").get("/api/v1/partnership/reports/yearly-report?year=2026")
