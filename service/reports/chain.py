@@ -116,6 +116,8 @@ class Chain:
         ):
             self._evidence[action_id].append(filename)
         self._load_tasks(action_cases + [i.case_id for i in items if i.case_id])
+        for start in range(0, len(ids), CHUNK):
+            self._earlier.load_stored(ids[start : start + CHUNK])
         return [self._recommendation(r) for r in recommendations]
 
     def learning_items(self, items: Sequence[LearningItem]) -> list[dict[str, Any]]:

@@ -34,6 +34,17 @@ class EarlierThemes:
         self.reference = reference
         self._raised: dict[uuid.UUID, list[tuple[dt.datetime, uuid.UUID, uuid.UUID, int]]] = {}
         self._statuses: defaultdict[uuid.UUID, list[str]] = defaultdict(list)
+        self._stored: defaultdict[uuid.UUID, list[tuple[RecurringTheme, Action]]] = defaultdict(list)
+
+    def load_stored(self, recommendation_ids: list[uuid.UUID]) -> None:
+        """The stored recurrences (after closed actions) of these recommendations, in one query."""
+        for row, action in self.session.exec(
+            select(RecurringTheme, Action)
+            .join(Action, col(Action.id) == col(RecurringTheme.earlier_action_id))
+            .where(col(RecurringTheme.recommendation_id).in_(recommendation_ids))
+            .order_by(col(Action.completed_on).desc())
+        ).all():
+            self._stored[row.recommendation_id].append((row, action))
 
     def of(self, rec: Recommendation, themes: list[Theme]) -> tuple[list[dict[str, Any]], int]:
         """The recurrences to show for ``rec`` and how many more earlier reviews were not listed."""
@@ -41,14 +52,8 @@ class EarlierThemes:
         out: list[dict[str, Any]] = []
         said: set[tuple[str, str]] = set()
         more = 0
-        stored = self.session.exec(
-            select(RecurringTheme, Action)
-            .join(Action, col(Action.id) == col(RecurringTheme.earlier_action_id))
-            .where(RecurringTheme.recommendation_id == rec.id)
-            .order_by(col(Action.completed_on).desc())
-        ).all()
         shown: defaultdict[str, int] = defaultdict(int)
-        for row, action in stored:
+        for row, action in self._stored[rec.id]:
             theme, reference = (
                 code.get(row.theme_id, row.detail.get("theme", "")),
                 self.reference(action.review_case_id),
@@ -73,14 +78,13 @@ class EarlierThemes:
             raised = self._raised_on(theme_id)
             since = rec.created_at - self.window
             window = raised[bisect_left(raised, (since,)) : bisect_left(raised, (rec.created_at,))]
-            listed, passed = 0, set()
+            listed, passed = 0, {rec.case_id}
             for _, other_id, case_id, number in reversed(window):  # the most recent first
-                if case_id == rec.case_id or case_id in passed:
+                if listed >= SHOWN_PER_THEME:
+                    break
+                if case_id in passed:
                     continue  # the same review, or another recommendation of a review already looked at
                 passed.add(case_id)
-                if listed >= SHOWN_PER_THEME:
-                    more += 1  # counted without naming it: naming costs a need-to-know check
-                    continue
                 reference = self.reference(case_id)
                 if (theme, reference) in said:
                     continue  # already said: its actions were closed
@@ -95,6 +99,7 @@ class EarlierThemes:
                         "earlier_action_statuses": sorted(self._statuses[other_id]),
                     }
                 )
+            more += len({case_id for _, _, case_id, _ in window} - passed)  # counted, not named (no check each)
         return out, more
 
     def _raised_on(self, theme_id: uuid.UUID) -> list[tuple[dt.datetime, uuid.UUID, uuid.UUID, int]]:
