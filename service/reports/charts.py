@@ -45,7 +45,7 @@ def chart_png(chart: Chart) -> bytes:
     ax.set_title(chart.title, fontsize=9)
     ax.tick_params(axis="y", labelsize=7)
     ax.spines[["top", "right"]].set_visible(False)
-    if len(series) > 1 or chart.limit_label:
+    if len(chart.series) > 1 or chart.limit_label:  # say what each colour means, even if one is empty
         ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     fig.tight_layout()
     buffer = io.BytesIO()

@@ -16,7 +16,6 @@ from service.actions.recommendations import ADDRESSED
 from service.workflow.action_sync import CLOSED_STATUSES
 
 COLUMNS = (
-    "Review",
     "Recommendation",
     "Actions",
     "Impact evidence",
@@ -48,17 +47,17 @@ def rows_of(reviews: list[dict[str, Any]]) -> list[list[Cell]]:
     for entry in reviews:
         review = entry["review"]
         if not entry["findings"]:
-            rows.append([Cell(review["reference"], "done"), Cell("no recommendations", "gap")])
+            rows.append([Cell(f"{review['reference']}: no recommendations", "gap")])
         for finding in entry["findings"]:
-            rows.append([Cell(review["reference"], "done"), *_cells(finding)])
+            rows.append(_cells(review["reference"], finding))
     return rows
 
 
-def _cells(finding: dict[str, Any]) -> list[Cell]:
+def _cells(reference: str, finding: dict[str, Any]) -> list[Cell]:
     actions, items = finding["actions"], finding["learning_items"]
     recurring = " (recurring)" if finding["recurring"] else ""
-    themes = ", ".join(finding["themes"]) or "no theme"
-    cells = [Cell(f"R{finding['number']}: {themes}{recurring}", "partial" if recurring else "done")]
+    themes = ", ".join(t.replace("_", " ") for t in finding["themes"]) or "no theme"
+    cells = [Cell(f"{reference} R{finding['number']}: {themes}{recurring}", "partial" if recurring else "done")]
     if not actions:
         cells.append(Cell("no action", "gap"))
     else:
@@ -102,17 +101,18 @@ def draw(rows: list[list[Cell]], *, title: str, fmt: str) -> bytes:
     from matplotlib.patches import FancyBboxPatch
 
     shown = rows[:MAX_ROWS]
-    width, box_w, box_h, gap_x, gap_y = len(COLUMNS) * 1.55, 1.3, 0.62, 1.55, 0.8
+    # Sized to be read at the 17 cm a page gives it: 7 columns, 8-point text.
+    width, box_w, box_h, gap_x, gap_y = 0.2 + len(COLUMNS) * 1.45, 1.25, 0.72, 1.45, 0.88
     height = 1.3 + max(1, len(shown)) * gap_y
     plt.rcParams["svg.fonttype"] = "none"  # text stays text in the SVG (searchable, small)
-    fig = plt.figure(figsize=(width, height), dpi=90)  # about 150 dpi at the 17 cm it is printed
+    fig = plt.figure(figsize=(width, height), dpi=100)  # about 150 dpi at the 17 cm it is printed
     ax = fig.add_axes((0, 0, 1, 1))
     ax.set_xlim(0, width)
     ax.set_ylim(0, height)
     ax.axis("off")
-    ax.text(0.1, height - 0.3, title, fontsize=11, fontweight="bold", va="center")
+    ax.text(0.1, height - 0.3, title, fontsize=12, fontweight="bold", va="center")
     for c, name in enumerate(COLUMNS):
-        ax.text(0.1 + c * gap_x + box_w / 2, height - 0.75, name, fontsize=8, ha="center", va="center", color="#333")
+        ax.text(0.1 + c * gap_x + box_w / 2, height - 0.75, name, fontsize=9, ha="center", va="center", color="#333")
     # Boxes, lines and arrow heads each go in one collection: hundreds of separate artists draw ten times slower.
     boxes, fills, edges, lines, heads = [], [], [], [], []
     for r, row in enumerate(shown):
@@ -123,8 +123,8 @@ def draw(rows: list[list[Cell]], *, title: str, fmt: str) -> bytes:
             boxes.append(FancyBboxPatch((x, y - box_h / 2), box_w, box_h, boxstyle="round,pad=0.02"))
             fills.append(fill)
             edges.append(edge)
-            label = "\n".join(textwrap.wrap(cell.text, 22)[:3])
-            ax.text(x + box_w / 2, y, label, fontsize=6.2, ha="center", va="center")
+            label = "\n".join(textwrap.wrap(cell.text, 17)[:3])
+            ax.text(x + box_w / 2, y, label, fontsize=8, ha="center", va="center")
             if c:
                 lines.append([(x - (gap_x - box_w) + 0.02, y), (x - 0.04, y)])
                 heads.append((x - 0.05, y))
