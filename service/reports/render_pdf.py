@@ -10,6 +10,7 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Image, KeepTogether, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Paragraph as Para
 from reportlab.platypus import Table as Grid
@@ -25,6 +26,8 @@ _GRID = TableStyle(
     [
         ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (-1, -1), "Helvetica"),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
     ]
 )
 _WIDTH = A4[0] - 4 * cm
@@ -71,9 +74,20 @@ def _block(block: Block) -> list[Any]:
 
 
 def _grid(rows: list[list[str]], *, header: bool, widths: list[float] | None = None) -> Grid:
-    cells = [[Para(escape(value), _CELL) for value in row] for row in rows]
     count = max(len(r) for r in rows)
-    grid = Grid(cells, colWidths=[_WIDTH * w for w in (widths or [1 / count] * count)], repeatRows=1 if header else 0)
+    columns = [_WIDTH * w for w in (widths or [1 / count] * count)]
+    # A value that fits its column on one line stays a plain string: a Paragraph per cell is what makes a long
+    # table slow to lay out, and only text that must wrap needs one.
+    cells = [
+        [
+            value
+            if "\n" not in value and stringWidth(value, _CELL.fontName, _CELL.fontSize) <= columns[i] - 8
+            else Para(escape(value), _CELL)
+            for i, value in enumerate(row)
+        ]
+        for row in rows
+    ]
+    grid = Grid(cells, colWidths=columns, repeatRows=1 if header else 0)
     grid.setStyle(_GRID)
     if header:
         grid.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef4"))]))
