@@ -14,9 +14,10 @@ from sqlmodel import Session, col, select
 from service.access import need_to_know
 from service.access.principal import Principal
 from service.actions.access import require_manager
+from service.audits.summaries import training_coverage
 from service.engine.functions import to_date_or_none
 from service.models import Action, HumanTask, LearningItem
-from service.reports.document import Chart, Document, Facts, Paragraph, Picture, Section, Table, text
+from service.reports.document import Block, Chart, Document, Facts, Paragraph, Picture, Section, Table, text
 from service.reports.sources import financial_year
 from service.reports.trace import trace_of_cases
 from service.reports.trace_picture import rows_of
@@ -24,6 +25,7 @@ from service.reports.year_scope import AUDIT_TYPES, Reviewed, cases_in_scope, in
 
 KIND = "yearly-report"
 STAGES = ("identified", "disseminated", "embedded", "evaluated")
+TNA = "training_needs_analysis"
 CHART_REVIEWS = 24  # bars beyond this are unreadable on a page; the table above lists every review
 CLOCK_OUTCOMES = ("met", "met_late", "overdue", "due_soon", "on_time", "not_started", "unreadable")
 
@@ -170,7 +172,12 @@ def build(session: Session, principal: Principal, year: int) -> Document:
                             ("Audits completed", str(sum(1 for a in audits if a.case.status == "closed"))),
                             ("Training events in the year", str(len(training))),
                         ]
-                    )
+                    ),
+                    Table(
+                        ["Audit", "Type", "Status"],
+                        [[a.case.reference, a.case.case_type, a.case.status] for a in audits],
+                    ),
+                    *_training_coverage(session, principal, [r for r in scope if r.case.case_type == TNA]),
                 ],
             ),
             Section(
@@ -213,6 +220,29 @@ def build(session: Session, principal: Principal, year: int) -> Document:
             ),
         ],
     )
+
+
+def _training_coverage(session: Session, principal: Principal, analyses: list[Reviewed]) -> list[Block]:
+    """Coverage by level from the latest training needs analysis (all agencies that returned it)."""
+    if not analyses:
+        return [Paragraph("No training needs analysis has been run, so training coverage is not known.")]
+    latest = training_coverage(session, principal, analyses[-1].case.id)
+    return [
+        Paragraph(f"Training coverage from {latest.case_reference} (training needs analysis {text(latest.tna_year)}):"),
+        Table(
+            ["Level", "Workforce", "Trained", "Needing training", "Coverage"],
+            [
+                [
+                    str(c.level),
+                    str(c.workforce),
+                    str(c.trained),
+                    str(c.needing),
+                    f"{c.coverage:.0%}" if c.coverage is not None else "no workforce",
+                ]
+                for c in latest.total.levels
+            ],
+        ),
+    ]
 
 
 def _time_taken_chart(year_reviews: list[Reviewed]) -> Chart:

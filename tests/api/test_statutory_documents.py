@@ -14,6 +14,7 @@ from tests.conftest import Api
 from tests.helpers import complete, open_review
 from tests.lifecycles import test_dhr as dhr
 from tests.lifecycles import test_sar as sar
+from tests.lifecycles import test_training_needs_analysis as tna
 
 SECRET_NAME = "Tamsin Knowable-Price"
 AGENCY_TEXT = "health-chronology-secret-81b2"
@@ -182,6 +183,12 @@ def test_dhr_submission_sab_report_yearly_report_and_composite_plan(api: Api) ->
     headings, body = _docx_text(_get(api, "/api/v1/partnership/reports/sab-annual-report", "docx", year=2026).content)
     assert "Findings not acted on, and why" in headings and "Care Act 2014 s44(1)-(3) (mandatory)" in body
 
+    assert (
+        "coverage is not known" in _docx_text(_get(api, "/api/v1/partnership/reports/yearly-report", "docx").content)[1]
+    )
+    analysis = tna._open(api, "2026", "2026-05-01")
+    complete(api, analysis["id"], "Task_IssueTna", {"issued_to_agencies_at": "2026-05-01"})
+    complete(api, analysis["id"], "Task_ReturnTna", tna.tna_return(1), agency="police")  # 10 staff, 6 trained
     yearly = _get(api, "/api/v1/partnership/reports/yearly-report", "docx", year=2026).content
     headings, body = _docx_text(yearly)
     assert headings[:3] == [
@@ -190,7 +197,8 @@ def test_dhr_submission_sab_report_yearly_report_and_composite_plan(api: Api) ->
         "Time taken against the clocks (reg 14)",
     ]
     assert "Evidence of impact" in headings and "The impact trace" in headings
-    assert "No evidence of impact" in body and case["reference"] in body
+    assert "No evidence of impact" in body and case["reference"] in body and analysis["reference"] in body
+    assert "60%" in body  # training coverage at each level from the analysis
     assert len(docx.Document(io.BytesIO(yearly)).inline_shapes) == 6  # five charts and the impact-trace picture
     pages, text = _pdf_text(_get(api, "/api/v1/partnership/reports/yearly-report", "pdf", year=2026).content)
     assert pages >= 2 and "Time taken against the clocks" in text
