@@ -54,14 +54,6 @@ def _unit_of_work(request: Request, *, write: bool) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(_session, scope="function")]
 
 
-def _write_session(request: Request) -> Iterator[Session]:
-    # A read that must leave an audit record (e.g. a generated document) needs a writing unit of work.
-    yield from _unit_of_work(request, write=True)
-
-
-WriteSessionDep = Annotated[Session, Depends(_write_session, scope="function")]
-
-
 def _any_principal(
     session: SessionDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:

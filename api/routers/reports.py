@@ -6,9 +6,9 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 
-from api.deps import PrincipalDep, SessionDep, WriteSessionDep
+from api.deps import PrincipalDep, SessionDep
 from api.schemas.common import PROBLEM_RESPONSES
 from service.reports import trace
 from service.reports.service import (
@@ -63,19 +63,24 @@ def theme_impact_trace(code: str, session: SessionDep, principal: PrincipalDep) 
 def get_case_document(
     case_id: uuid.UUID,
     kind: CaseDocument,
-    session: WriteSessionDep,
+    request: Request,
+    session: SessionDep,
     principal: PrincipalDep,
     fmt: FormatQuery = None,
     accept: AcceptHeader = "",
 ) -> Response:
     """A case's statutory pack (rapid review summary, pre-publication pack, Home Office QA submission); audited."""
-    return _respond(case_document(session, principal, case_id, kind, _format(fmt, accept)))
+    rendered = case_document(
+        session, principal, case_id, kind, _format(fmt, accept), database_url=request.app.state.database_url
+    )
+    return _respond(rendered)
 
 
 @router.get("/partnership/reports/{kind}", response_class=Response, responses=_FILES)
 def get_partnership_report(
     kind: PartnershipReport,
-    session: WriteSessionDep,
+    request: Request,
+    session: SessionDep,
     principal: PrincipalDep,
     year: Annotated[
         int | None,
@@ -85,7 +90,10 @@ def get_partnership_report(
     accept: AcceptHeader = "",
 ) -> Response:
     """The yearly report, the SAB annual report or the composite action plan; audited."""
-    return _respond(partnership_report(session, principal, kind, year, _format(fmt, accept)))
+    rendered = partnership_report(
+        session, principal, kind, year, _format(fmt, accept), database_url=request.app.state.database_url
+    )
+    return _respond(rendered)
 
 
 def _format(fmt: Format | None, accept: str) -> Format:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from service.access.principal import Principal
+from service.db.session import unit_of_work
 from service.reports import action_plan, dhr_qa, pre_publication, rapid_review, sab_annual, yearly
 from service.reports.document import Document
 from service.reports.render_docx import to_docx
@@ -74,21 +75,36 @@ class Rendered:
 
 
 def case_document(
-    session: Session, principal: Principal, case_id: uuid.UUID, kind: CaseDocument, fmt: Format
+    session: Session, principal: Principal, case_id: uuid.UUID, kind: CaseDocument, fmt: Format, *, database_url: str
 ) -> Rendered:
     """One case's document, within the caller's need-to-know; the generation is audited."""
     document = _CASE[kind](session, principal, case_id)
-    record_generation(session, principal, document, fmt=fmt.value, case_id=case_id)
-    return _render(document, fmt)
+    rendered = _render(document, fmt)
+    _audit(database_url, principal, document, fmt, case_id)
+    return rendered
 
 
 def partnership_report(
-    session: Session, principal: Principal, kind: PartnershipReport, year: int | None, fmt: Format
+    session: Session,
+    principal: Principal,
+    kind: PartnershipReport,
+    year: int | None,
+    fmt: Format,
+    *,
+    database_url: str,
 ) -> Rendered:
     """One of the partnership's reports for the reporting year starting 1 April ``year`` (default: this one)."""
     document = _PARTNERSHIP[kind](session, principal, year if year is not None else current_reporting_year())
-    record_generation(session, principal, document, fmt=fmt.value, case_id=None)
-    return _render(document, fmt)
+    rendered = _render(document, fmt)
+    _audit(database_url, principal, document, fmt, None)
+    return rendered
+
+
+def _audit(url: str, principal: Principal, document: Document, fmt: Format, case_id: uuid.UUID | None) -> None:
+    # Documents are made in a read transaction, so that a long one never holds SQLite's write lock; the audit entry
+    # is then written in a short unit of its own, before the document is handed over (no entry, no document).
+    with unit_of_work(write=True, url=url) as session:
+        record_generation(session, principal, document, fmt=fmt.value, case_id=case_id)
 
 
 def _render(document: Document, fmt: Format) -> Rendered:
