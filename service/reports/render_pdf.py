@@ -42,6 +42,7 @@ def to_pdf(document: Document) -> bytes:
         pagesize=A4,
         title=document.title,
         author="LIF Service",
+        invariant=True,  # no creation time or random id: the same record gives the same bytes
         leftMargin=2 * cm,
         rightMargin=2 * cm,
         topMargin=2 * cm,

@@ -140,13 +140,14 @@ def test_cspr_packs_carry_the_dates_and_decision_and_only_pseudonymised_redacted
     negotiated = api.as_("business_manager").get(f"{base}/rapid-review-summary", headers={"Accept": "application/pdf"})
     assert negotiated.headers["content-type"] == "application/pdf"
     pages, text = _pdf_text(negotiated.content)
+    assert negotiated.content == _get(api, f"{base}/rapid-review-summary", "pdf").content  # reproducible: same bytes
     assert pages >= 1 and "Local child safeguarding practice review" in text and "2026-04-21" in text
     headings, body = _docx_text(_get(api, f"{base}/pre-publication-pack", "docx").content)
     assert headings == ["Pre-publication pack", "The review", "The final report (redacted)", "Dates", "Clocks"]
     assert "local_cspr" in body and "2026-10-01" in body
     audit = api.as_("business_manager").get("/api/v1/audit-events", params={"object_id": case["id"]}).json()["items"]
     generated = [e for e in audit if e["action"] == "document.generated"]
-    assert len(generated) == 6 and {e["detail"]["kind"] for e in generated} == {
+    assert len(generated) == 7 and {e["detail"]["kind"] for e in generated} == {
         "rapid-review-summary",
         "pre-publication-pack",
     }
