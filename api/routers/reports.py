@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.deps import PrincipalDep, SessionDep
 from api.schemas.common import PROBLEM_RESPONSES
+from api.schemas.reports import CaseImpactTrace, ThemeImpactTrace
 from service.reports import trace
 from service.reports.service import (
     MEDIA_TYPES,
@@ -35,9 +36,9 @@ AcceptHeader = Annotated[str, Header(description="application/pdf or the DOCX me
 
 
 @router.get("/cases/{case_id}/impact-trace")
-def case_impact_trace(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+def case_impact_trace(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> CaseImpactTrace:
     """The chain from review to evaluated learning: findings, actions, learning, dissemination; gaps flagged."""
-    return trace.case_trace(session, principal, case_id)
+    return CaseImpactTrace.model_validate(trace.case_trace(session, principal, case_id))
 
 
 @router.get(
@@ -54,9 +55,9 @@ def case_impact_trace_svg(case_id: uuid.UUID, session: SessionDep, principal: Pr
 
 
 @router.get("/themes/{code}/impact-trace")
-def theme_impact_trace(code: str, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+def theme_impact_trace(code: str, session: SessionDep, principal: PrincipalDep) -> ThemeImpactTrace:
     """The chain of every recommendation on a theme, across the reviews you see in full."""
-    return trace.theme_trace(session, principal, code)
+    return ThemeImpactTrace.model_validate(trace.theme_trace(session, principal, code))
 
 
 @router.get("/cases/{case_id}/documents/{kind}", response_class=Response, responses=_FILES)
