@@ -21,7 +21,6 @@ from service.reports.service import (
     case_document,
     partnership_report,
 )
-from service.reports.trace_picture import draw, rows_of
 
 router = APIRouter(prefix="/api/v1", tags=["reports"], responses=PROBLEM_RESPONSES)
 
@@ -48,10 +47,7 @@ def case_impact_trace(case_id: uuid.UUID, session: SessionDep, principal: Princi
 )
 def case_impact_trace_svg(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
     """The case's impact trace as an SVG picture (one row per recommendation, gaps in red)."""
-    found = trace.case_trace(session, principal, case_id)
-    rows = rows_of([{"review": found["review"], "findings": found["findings"]}])
-    picture = draw(rows, title=f"Impact trace of {found['review']['reference']}", fmt="svg")
-    return Response(picture, media_type="image/svg+xml")
+    return Response(trace.case_trace_svg(session, principal, case_id), media_type="image/svg+xml")
 
 
 @router.get("/themes/{code}/impact-trace")

@@ -26,6 +26,7 @@ from service.models import (
     RecommendationTheme,
 )
 from service.reports.chain import CHUNK, Chain, gap
+from service.reports.trace_picture import draw, rows_of
 
 NO_RECOMMENDATIONS = "review_without_recommendations"
 
@@ -56,6 +57,13 @@ def case_trace(session: Session, principal: Principal, case_id: uuid.UUID) -> di
         "gaps": gaps,
         "links": _links_summary(findings, loose),
     }
+
+
+def case_trace_svg(session: Session, principal: Principal, case_id: uuid.UUID) -> bytes:
+    """The case's impact trace drawn as SVG (the same need-to-know and logging as the JSON trace)."""
+    found = case_trace(session, principal, case_id)
+    rows = rows_of([{"review": found["review"], "findings": found["findings"]}])
+    return draw(rows, title=f"Impact trace of {found['review']['reference']}", fmt="svg")
 
 
 def theme_trace(session: Session, principal: Principal, code: str) -> dict[str, Any]:
