@@ -58,6 +58,7 @@ class Chain:
         self._variables: dict[uuid.UUID, dict[str, Any]] = {}
         self._evidence: defaultdict[uuid.UUID, list[str]] = defaultdict(list)
         self._tasks: defaultdict[tuple[uuid.UUID, str], list[HumanTask]] = defaultdict(list)
+        self._tasks_read: set[uuid.UUID] = set()
 
     def findings(self, recommendations: Sequence[Recommendation]) -> list[dict[str, Any]]:
         """Each recommendation's chain (a query per kind of link, not per recommendation)."""
@@ -127,9 +128,11 @@ class Chain:
 
     def _load_tasks(self, case_ids: list[uuid.UUID]) -> None:
         elements = [RECHECK_TASK, *(element for element, _ in RECORDS.values())]
+        new = [c for c in case_ids if c not in self._tasks_read]  # read once, however often a case is reached
+        self._tasks_read.update(new)
         for task in _each(
             self.session,
-            case_ids,
+            new,
             lambda chunk: (
                 select(HumanTask)
                 .where(
