@@ -27,6 +27,7 @@ from api.routers import (
     notifications,
     partnership,
     processes,
+    reports,
     tasks,
     training,
     webhooks,
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         admin.router,
         admin_partnerships.router,
         notifications.router,
+        reports.router,
     ):
         app.include_router(router)
     webhook_docs.install(app)

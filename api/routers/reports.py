@@ -1,0 +1,112 @@
+"""Statutory documents and the impact trace: JSON for front ends, DOCX to edit, PDF to send, SVG to look at."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from api.deps import PrincipalDep, SessionDep
+from api.schemas.common import PROBLEM_RESPONSES
+from api.schemas.reports import CaseImpactTrace, ThemeImpactTrace
+from service.reports import trace
+from service.reports.service import (
+    MEDIA_TYPES,
+    CaseDocument,
+    Format,
+    PartnershipReport,
+    Rendered,
+    case_document,
+    partnership_report,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["reports"], responses=PROBLEM_RESPONSES)
+
+_FILES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The document as JSON, DOCX or PDF (``format``, else the Accept header).",
+        "content": {media: {} for media in MEDIA_TYPES.values()},
+    }
+}
+FormatQuery = Annotated[Format | None, Query(alias="format", description="json, docx or pdf (else: Accept)")]
+AcceptHeader = Annotated[str, Header(description="application/pdf or the DOCX media type, when no format")]
+
+
+@router.get("/cases/{case_id}/impact-trace")
+def case_impact_trace(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> CaseImpactTrace:
+    """The chain from review to evaluated learning: findings, actions, learning, dissemination; gaps flagged."""
+    return CaseImpactTrace.model_validate(trace.case_trace(session, principal, case_id))
+
+
+@router.get(
+    "/cases/{case_id}/impact-trace.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}, "description": "The impact trace drawn."}},
+)
+def case_impact_trace_svg(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
+    """The case's impact trace as an SVG picture (one row per recommendation, gaps in red)."""
+    return Response(trace.case_trace_svg(session, principal, case_id), media_type="image/svg+xml")
+
+
+@router.get("/themes/{code}/impact-trace")
+def theme_impact_trace(code: str, session: SessionDep, principal: PrincipalDep) -> ThemeImpactTrace:
+    """The chain of every recommendation on a theme, across the reviews you see in full."""
+    return ThemeImpactTrace.model_validate(trace.theme_trace(session, principal, code))
+
+
+@router.get("/cases/{case_id}/documents/{kind}", response_class=Response, responses=_FILES)
+def get_case_document(
+    case_id: uuid.UUID,
+    kind: CaseDocument,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    fmt: FormatQuery = None,
+    accept: AcceptHeader = "",
+) -> Response:
+    """A case's statutory pack (rapid review summary, pre-publication pack, Home Office QA submission); audited."""
+    rendered = case_document(
+        session, principal, case_id, kind, _format(fmt, accept), database_url=request.app.state.database_url
+    )
+    return _respond(rendered)
+
+
+@router.get("/partnership/reports/{kind}", response_class=Response, responses=_FILES)
+def get_partnership_report(
+    kind: PartnershipReport,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    year: Annotated[
+        int | None,
+        Query(ge=2000, le=2100, description="The reporting year starting 1 April (default: the current one)"),
+    ] = None,
+    fmt: FormatQuery = None,
+    accept: AcceptHeader = "",
+) -> Response:
+    """The yearly report, the SAB annual report or the composite action plan; audited."""
+    rendered = partnership_report(
+        session, principal, kind, year, _format(fmt, accept), database_url=request.app.state.database_url
+    )
+    return _respond(rendered)
+
+
+def _format(fmt: Format | None, accept: str) -> Format:
+    if fmt is not None:
+        return fmt
+    for candidate in (Format.PDF, Format.DOCX):
+        if MEDIA_TYPES[candidate] in accept:
+            return candidate
+    return Format.JSON
+
+
+def _respond(rendered: Rendered) -> Response:
+    if isinstance(rendered.content, dict):
+        return Response(json.dumps(rendered.content), media_type=MEDIA_TYPES[Format.JSON])
+    return Response(
+        rendered.content,
+        media_type=MEDIA_TYPES[rendered.fmt],
+        headers={"Content-Disposition": f'attachment; filename="{rendered.filename}"'},
+    )

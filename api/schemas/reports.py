@@ -1,0 +1,137 @@
+"""The impact trace: response models (the chain from a review to the evaluation of its learning)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class TraceGap(BaseModel):
+    """A missing link: its kind, a sentence, and where it is."""
+
+    kind: str = Field(description="e.g. action_closed_without_impact_evidence, recommendation_without_action")
+    message: str
+    recommendation_number: int | None = None
+    action_id: str | None = None
+    learning_item_id: str | None = None
+
+
+class TraceRecurrence(BaseModel):
+    """An earlier review on the same theme: ``after_closed_action`` (its action had been completed) or
+    ``raised_earlier`` (it raised the theme, whatever its actions' state)."""
+
+    kind: str
+    theme: str
+    earlier_review: str = Field(description="its reference, or 'a review you are not involved in'")
+    earlier_action_status: str | None = None
+    earlier_completed_on: str | None = None
+    earlier_recommendation_number: int | None = None
+    earlier_action_statuses: list[str] | None = None
+
+
+class TraceAction(BaseModel):
+    """An action with its owner, due date, status, evidence, impact measure, baseline and re-checks."""
+
+    action_id: str
+    owner_agency: str
+    lead_name: str
+    description: str
+    due_date: str
+    status: str
+    overdue: bool
+    completed_on: str | None
+    not_implemented_reason: str | None
+    impact_measure: str
+    baseline: str
+    impact_evidence: str | None
+    evidence_files: list[str]
+    rechecks: list[dict[str, Any]]
+    next_recheck_on: str | None
+    gaps: list[TraceGap]
+
+
+class TraceLearningItem(BaseModel):
+    """A learning item round the loop: dissemination (channels, reach), cascades, embedding, evaluation."""
+
+    learning_item_id: str
+    title: str
+    stage: str
+    loop_count: int
+    dissemination: list[dict[str, Any]]
+    cascades: list[dict[str, Any]]
+    embedding: list[dict[str, Any]]
+    evaluation: list[dict[str, Any]]
+    reach: int
+    gaps: list[TraceGap]
+
+
+class TraceFinding(BaseModel):
+    """A finding and its recommendation, with themes, recurrences, actions and learning items."""
+
+    recommendation_id: str
+    number: int
+    finding: str
+    recommendation: str
+    themes: list[str]
+    principles: list[str]
+    recurring: list[TraceRecurrence]
+    recurring_not_listed: int = Field(description="further earlier reviews on these themes, beyond the latest few")
+    actions: list[TraceAction]
+    learning_items: list[TraceLearningItem]
+    gaps: list[TraceGap]
+
+
+class TraceReview(BaseModel):
+    """The review at the head of the chain (pseudonymised)."""
+
+    case_id: str
+    reference: str
+    case_type: str
+    subject_pseudonym: str
+    status: str
+
+
+class TraceLinks(BaseModel):
+    """How many of each link the chain holds."""
+
+    recommendations: int
+    actions: int
+    actions_with_impact_evidence: int
+    learning_items: int
+    disseminated: int
+    embedded: int
+    evaluated: int
+
+
+class CaseImpactTrace(BaseModel):
+    """One review's whole chain, with every gap."""
+
+    review: TraceReview
+    findings: list[TraceFinding]
+    learning_items: list[TraceLearningItem] = Field(description="learning drawn from the review as a whole")
+    gaps: list[TraceGap]
+    links: TraceLinks
+
+
+class TraceTheme(BaseModel):
+    """The theme traced."""
+
+    code: str
+    label: str
+
+
+class ReviewFindings(BaseModel):
+    """One review's findings on the theme."""
+
+    review: TraceReview
+    findings: list[TraceFinding]
+
+
+class ThemeImpactTrace(BaseModel):
+    """Every recommendation on one theme, review by review."""
+
+    theme: TraceTheme
+    reviews: list[ReviewFindings]
+    gaps: list[TraceGap]
+    links: TraceLinks
