@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from api import errors, openid_docs, security_headers, webhook_docs
+from api import errors, openapi_contract, openid_docs, security_headers, webhook_docs
 from api.body_limit import BodyLimit
 from api.routers import (
     access_log,
@@ -83,6 +83,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=openapi_contract.operation_id,
         openapi_tags=[
             {"name": "cases", "description": "Reviews and other cases, with their statutory clocks."},
             {"name": "tasks", "description": "Work for people and partner agencies."},
@@ -158,5 +159,6 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     ):
         app.include_router(router)
     webhook_docs.install(app)
+    openapi_contract.install(app)
     openid_docs.install(app, settings)
     return app

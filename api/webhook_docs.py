@@ -46,4 +46,15 @@ def install(app: FastAPI) -> None:
             if event_type.startswith("action.")
             else _ping_event
         )
-        app.webhooks.post(event_type.value, summary=f"{event_type.value} event", description=SIGNING)(receiver)
+        words = event_type.value.replace(".", "_").split("_")
+        app.webhooks.post(
+            event_type.value,
+            summary=f"{event_type.value} event",
+            description=SIGNING,
+            operation_id="on" + "".join(word.capitalize() for word in words),  # task.due_soon → onTaskDueSoon
+            responses={
+                200: {"description": "Received: any 2xx acknowledges the delivery, which is then not sent again"},
+                410: {"description": "Gone: the subscription is removed and nothing more is sent"},
+                500: {"description": "Any other answer, or none within the timeout: the delivery is retried"},
+            },
+        )(receiver)

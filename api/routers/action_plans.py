@@ -219,7 +219,7 @@ def get_action(action_id: uuid.UUID, session: SessionDep, principal: AgencyPrinc
 
 
 @router.get("/agencies/{agency_code}/action-plan")
-def agency_plan(
+def get_agency_plan(
     agency_code: str,
     session: SessionDep,
     principal: AgencyPrincipalDep,
@@ -242,7 +242,7 @@ def agency_plan(
 
 
 @router.get("/reports/sab-annual", tags=["reports"])
-def sab_annual_report(start: dt.date, end: dt.date, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+def get_sab_annual_report(start: dt.date, end: dt.date, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
     """The SAB annual report's SAR tables for a period (Care Act Sch 2 para 4): referrals and decisions, SARs
     concluded and ongoing, each finding, what was done, and the reasons for anything not implemented."""
     return sab_report.sar_annual_tables(session, principal, start=start, end=end)

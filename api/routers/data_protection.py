@@ -111,7 +111,7 @@ def lift_legal_hold(
 
 
 @router.get("/data-protection/disposal/due")
-def disposal_due(
+def list_disposal_due(
     session: SessionDep,
     principal: PrincipalDep,
     as_of: Annotated[dt.date | None, Query(description="Count periods to this day (default today).")] = None,
@@ -134,7 +134,7 @@ def run_disposal(
 
 
 @router.get("/data-protection/disposal/log")
-def disposal_log(
+def list_disposal_log(
     session: SessionDep,
     principal: PrincipalDep,
     limit: LimitDep,

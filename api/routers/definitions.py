@@ -118,7 +118,7 @@ async def deploy_definition(
 
 
 @router.post("/process-instances/{instance_id}/migration-plan", responses=GONE_RESPONSES)
-def migration_plan(
+def plan_migration(
     instance_id: uuid.UUID, body: MigrationTarget, session: SessionDep, principal: PrincipalDep
 ) -> MigrationPlanRead:
     """What moving this instance to another version would change, and whether it is safe (changes nothing)."""
@@ -149,25 +149,29 @@ def migrate_instances(body: BatchMigration, session: SessionDep, principal: Prin
 
 
 @router.post("/process-instances/{instance_id}/suspend")
-def suspend(instance_id: uuid.UUID, body: Reason, session: SessionDep, principal: PrincipalDep) -> InstanceRead:
+def suspend_instance(
+    instance_id: uuid.UUID, body: Reason, session: SessionDep, principal: PrincipalDep
+) -> InstanceRead:
     """Pause: tasks cannot be completed and timers do not fire until resumed."""
     return _managed(session, principal, admin.suspend(session, principal, instance_id, body.reason))
 
 
 @router.post("/process-instances/{instance_id}/resume")
-def resume(instance_id: uuid.UUID, body: Reason, session: SessionDep, principal: PrincipalDep) -> InstanceRead:
+def resume_instance(instance_id: uuid.UUID, body: Reason, session: SessionDep, principal: PrincipalDep) -> InstanceRead:
     """Run a suspended instance again."""
     return _managed(session, principal, admin.resume(session, principal, instance_id, body.reason))
 
 
 @router.post("/process-instances/{instance_id}/terminate")
-def terminate(instance_id: uuid.UUID, body: Reason, session: SessionDep, principal: PrincipalDep) -> InstanceRead:
+def terminate_instance(
+    instance_id: uuid.UUID, body: Reason, session: SessionDep, principal: PrincipalDep
+) -> InstanceRead:
     """End the instance: open tasks and timers are cancelled and the case closes."""
     return _managed(session, principal, admin.terminate(session, principal, instance_id, body.reason))
 
 
 @router.get("/process-instances/{instance_id}/history")
-def instance_history(instance_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> list[HistoryEntry]:
+def get_instance_history(instance_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> list[HistoryEntry]:
     """Every step of the instance, its case and its tasks, with who and when."""
     return [
         HistoryEntry.model_validate(e, from_attributes=True) for e in admin.history(session, principal, instance_id)
@@ -201,7 +205,7 @@ def simulate_definition(body: SimulationRequest, session: SessionDep, principal:
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}, "description": "The diagram as SVG"}},
 )
-def definition_svg(definition_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
+def get_definition_svg(definition_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
     """The version's diagram, drawn from its own diagram interchange."""
     return Response(diagrams.definition_svg(session, principal, definition_id), media_type="image/svg+xml")
 
@@ -211,6 +215,6 @@ def definition_svg(definition_id: uuid.UUID, session: SessionDep, principal: Pri
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}, "description": "The diagram with the instance's state"}},
 )
-def instance_svg(instance_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
+def get_instance_svg(instance_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
     """Where the case is: completed, active and overdue steps and the path taken, drawn on its diagram."""
     return Response(diagrams.instance_svg(session, principal, instance_id), media_type="image/svg+xml")

@@ -25,13 +25,13 @@ def index() -> dict[str, str]:
 
 
 @router.get("/health/live")
-def live() -> dict[str, str]:
+def check_liveness() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
 @router.get("/health/ready", responses={503: {"description": "Database unreachable or definitions not loaded"}})
-def ready(request: Request) -> JSONResponse:
+def check_readiness(request: Request) -> JSONResponse:
     """The database answers and the process definitions are loaded."""
     try:
         session = open_session(write=False, url=request.app.state.database_url)

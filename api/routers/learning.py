@@ -67,7 +67,7 @@ def list_learning_items(
 
 
 @router.get("/stage-report")
-def stage_report(session: SessionDep, principal: PrincipalDep, group_by: str = "theme") -> list[StageReportRow]:
+def get_stage_report(session: SessionDep, principal: PrincipalDep, group_by: str = "theme") -> list[StageReportRow]:
     """Where learning sits in the loop and for how long, per theme or per source (group_by=theme|source_type)."""
     rows = items.stage_report(session, principal, group_by=group_by)
     return [StageReportRow(group=row.pop(group_by), **row) for row in rows]

@@ -76,7 +76,7 @@ def _settings(settings: NotificationSettings) -> NotificationSettingsRead:
 
 
 @router.get("/me/notifications")
-def my_notifications(
+def list_my_notifications(
     session: SessionDep, principal: PrincipalDep, limit: LimitDep, status: StatusQuery = None, cursor: str | None = None
 ) -> Page[NotificationRead]:
     """What you were sent (or will be, or chose not to receive), newest first, with each one's delivery status."""
@@ -84,13 +84,13 @@ def my_notifications(
 
 
 @router.get("/me/notification-preferences")
-def get_preferences(session: SessionDep, principal: PrincipalDep) -> PreferencesRead:
+def get_notification_preferences(session: SessionDep, principal: PrincipalDep) -> PreferencesRead:
     """Every kind of notification and how it reaches you: immediate, in the daily digest, or off."""
     return _preferences(queries.preferences(session, principal))
 
 
 @router.put("/me/notification-preferences")
-def put_preferences(
+def put_notification_preferences(
     session: SessionDep,
     principal: PrincipalDep,
     choices: dict[str, Delivery] = Body(examples=[{"task_available": "digest", "task_assigned": "off"}]),
@@ -100,13 +100,13 @@ def put_preferences(
 
 
 @router.get("/tasks/{task_id}/notifications")
-def task_notifications(task_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> list[NotificationRead]:
+def list_task_notifications(task_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> list[NotificationRead]:
     """Everyone told about the task and when (its chase history), with each message's delivery status."""
     return [_read(row, name) for row, name in queries.of_task(session, principal, task_id)]
 
 
 @router.get("/notifications")
-def partnership_notifications(
+def list_notifications(
     session: SessionDep,
     principal: PrincipalDep,
     limit: LimitDep,

@@ -36,7 +36,7 @@ def definition_read(row: ProcessDefinition) -> DefinitionRead:
 
 
 @router.get("/me", tags=["identity"])
-def me(principal: AgencyPrincipalDep) -> MeRead:
+def get_me(principal: AgencyPrincipalDep) -> MeRead:
     """Who the bearer token belongs to: partnership, roles, agency, and what they may do."""
     return MeRead(
         user_id=principal.user_id,

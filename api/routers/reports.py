@@ -35,7 +35,7 @@ AcceptHeader = Annotated[str, Header(description="application/pdf or the DOCX me
 
 
 @router.get("/cases/{case_id}/impact-trace")
-def case_impact_trace(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> CaseImpactTrace:
+def get_case_impact_trace(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> CaseImpactTrace:
     """The chain from review to evaluated learning: findings, actions, learning, dissemination; gaps flagged."""
     return CaseImpactTrace.model_validate(trace.case_trace(session, principal, case_id))
 
@@ -45,13 +45,13 @@ def case_impact_trace(case_id: uuid.UUID, session: SessionDep, principal: Princi
     response_class=Response,
     responses={200: {"content": {"image/svg+xml": {}}, "description": "The impact trace drawn."}},
 )
-def case_impact_trace_svg(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
+def get_case_impact_trace_svg(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
     """The case's impact trace as an SVG picture (one row per recommendation, gaps in red)."""
     return Response(trace.case_trace_svg(session, principal, case_id), media_type="image/svg+xml")
 
 
 @router.get("/themes/{code}/impact-trace")
-def theme_impact_trace(code: str, session: SessionDep, principal: PrincipalDep) -> ThemeImpactTrace:
+def get_theme_impact_trace(code: str, session: SessionDep, principal: PrincipalDep) -> ThemeImpactTrace:
     """The chain of every recommendation on a theme, across the reviews you see in full."""
     return ThemeImpactTrace.model_validate(trace.theme_trace(session, principal, code))
 

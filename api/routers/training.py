@@ -121,7 +121,7 @@ def _event(view: EventView) -> EventRead:
 
 
 @router.get("/training/vocabulary")
-def vocabulary(principal: PrincipalDep) -> VocabularyRead:
+def get_training_vocabulary(principal: PrincipalDep) -> VocabularyRead:
     """Working Together's eight target groups and the levels a course's audience is described in."""
     return VocabularyRead(target_groups=TARGET_GROUPS, levels=list(LEVELS))
 

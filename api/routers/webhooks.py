@@ -34,7 +34,7 @@ def _read(sub: WebhookSubscription) -> SubscriptionRead:
 
 
 @router.get("/webhooks/event-types")
-def event_types(principal: AgencyPrincipalDep) -> dict[str, list[str]]:
+def list_event_types(principal: AgencyPrincipalDep) -> dict[str, list[str]]:
     """Event types you can subscribe to (and those reserved for features not yet released)."""
     return {"event_types": sorted(SUBSCRIBABLE), "not_yet_emitted": sorted(NOT_YET_EMITTED)}
 
@@ -105,14 +105,14 @@ def rotate_secret(
 
 
 @router.post(BASE + "/{subscription_id}/ping", status_code=202)
-def ping(subscription_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep) -> Queued:
+def ping_subscription(subscription_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep) -> Queued:
     """Send a test event to this endpoint."""
     event = subscriptions.ping(session, principal, subscription_id)
     return Queued(queued=1, webhook_id=event.webhook_id)
 
 
 @router.post(BASE + "/{subscription_id}/replay", status_code=202)
-def replay(
+def replay_deliveries(
     subscription_id: uuid.UUID, body: ReplayRequest, session: SessionDep, principal: AgencyPrincipalDep
 ) -> Queued:
     """Deliver again one event (webhook_id), or every event not delivered since a time."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from fastapi.testclient import TestClient
 
 
@@ -35,3 +37,31 @@ def test_case_types_publish_their_start_schema(client: TestClient, api: object) 
     cspr = next(d for d in definitions if d["key"] == "cspr")
     xml = api.as_("business_manager").get(f"/api/v1/process-definitions/{cspr['id']}/xml")
     assert xml.headers["content-type"].startswith("application/xml") and b'id="cspr"' in xml.content
+
+
+def test_operation_ids_are_short_unique_and_named_for_the_action(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    operations = [
+        (where, path, op)
+        for where in ("paths", "webhooks")
+        for path, item in spec.get(where, {}).items()
+        for op in item.values()
+        if isinstance(op, dict)
+    ]
+    ids = [op.get("operationId", "") for _, _, op in operations]
+    assert len(ids) > 100 and len(set(ids)) == len(ids)
+    for (where, path, _), operation_id in zip(operations, ids, strict=True):
+        # FastAPI's defaults look like withdraw_nomination_api_v1_training_events__event_id__..._post.
+        assert re.fullmatch(r"[a-z][A-Za-z0-9]{2,40}", operation_id), (where, path, operation_id)
+
+
+def test_every_error_is_documented_as_a_problem_and_nothing_else(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for path, item in spec["paths"].items():
+        for method, op in item.items():
+            for status, response in op.get("responses", {}).items():
+                if status[0] in "45":
+                    content = response.get("content", {})
+                    assert list(content) == ["application/problem+json"], (method, path, status, list(content))
+                    assert content["application/problem+json"]["schema"] == {"$ref": "#/components/schemas/Problem"}
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
