@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
-from api.schemas.common import PROBLEM_RESPONSES, Page
+from api.schemas.common import PROBLEM_RESPONSES, Moment, Page
 from service.dataprotection import access_log, subject_access
 
 router = APIRouter(prefix="/api/v1", tags=["data protection"], responses=PROBLEM_RESPONSES)
@@ -52,8 +52,8 @@ def list_access_events(
     case_id: uuid.UUID | None = None,
     actor_id: uuid.UUID | None = None,
     kind: str | None = None,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
     cursor: str | None = None,
 ) -> Page[AccessEventRead]:
     """Who looked at a case, or what someone looked at between two moments, newest first."""

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from fastapi import APIRouter, Response
 
 from api.deps import AgencyPrincipalDep, IfMatchDep, LimitDep, SessionDep, etag
-from api.schemas.common import PROBLEM_RESPONSES, Page
+from api.schemas.common import PROBLEM_RESPONSES, Moment, Page
 from api.schemas.tasks import TaskCompletion, TaskRead, TaskSummary
 from service.models import HumanTask
 from service.tasks import service as tasks
-from service.tasks.service import TaskFilters, TaskView
+from service.tasks.service import TaskFilters, TaskState, TaskView
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=PROBLEM_RESPONSES)
 
@@ -43,8 +42,8 @@ def list_tasks(
     role: str | None = None,
     agency: str | None = None,
     assignee: uuid.UUID | None = None,
-    state: str | None = None,
-    due_before: dt.datetime | None = None,
+    state: TaskState | None = None,
+    due_before: Moment | None = None,
     cursor: str | None = None,
 ) -> Page[TaskSummary]:
     """Tasks you may see (agency staff: their agency's), oldest first. Filters combine with AND."""

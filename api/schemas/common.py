@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+import datetime as dt
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+
+from service.engine.functions import LONDON
 
 T = TypeVar("T")
+
+
+def _in_london(value: dt.datetime) -> dt.datetime:
+    # The database holds moments with their offset; a filter without one means the partnership's own clock.
+    return value if value.tzinfo is not None else value.replace(tzinfo=LONDON)
+
+
+Moment = Annotated[
+    dt.datetime,
+    AfterValidator(_in_london),
+    Field(description="An ISO date-time, or a plain date (that day's start); without an offset, Europe/London."),
+]
 
 
 class FieldProblem(BaseModel):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
@@ -25,7 +25,7 @@ from service.processes import registry
 from service.tasks import four_eyes
 from service.workflow.stepper import lock_instance, step
 
-TASK_STATES = ("open", "completed", "cancelled")
+TaskState = Literal["open", "completed", "cancelled"]  # what a task's `state` can be (the `state` filter too)
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class TaskFilters:
     role: str | None = None
     agency: str | None = None
     assignee: uuid.UUID | None = None
-    state: str | None = None
+    state: TaskState | None = None
     due_before: dt.datetime | None = None
 
 

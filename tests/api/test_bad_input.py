@@ -184,3 +184,20 @@ def test_cursor_pagination_walks_every_case_once(api: Api) -> None:
         if cursor is None:
             break
     assert len(seen) == 5 and set(seen) == created
+
+
+def test_date_filters_take_plain_dates_and_an_unknown_state_is_refused(api: Api) -> None:
+    """`due_before=2026-12-01` was a 500 (a moment without an offset); `state=opne` quietly listed nothing."""
+    open_case(api, aware_at=today())  # its first tasks are due within days
+    client = api.as_("business_manager")
+    for value in ("2026-12-01", "2026-12-01T10:00:00", "2026-12-01T10:00:00Z"):
+        response = client.get("/api/v1/tasks", params={"due_before": value})
+        assert response.status_code == 200, (value, response.text[:300])
+    far = client.get("/api/v1/tasks", params={"due_before": "2100-01-01", "state": "open"}).json()["items"]
+    near = client.get("/api/v1/tasks", params={"due_before": "2000-01-01", "state": "open"}).json()["items"]
+    assert near == [] and far  # the filter still filters
+    response = client.get("/api/v1/access-events", params={"since": "2026-12-01", "until": "2026-12-02T09:00:00"})
+    assert response.status_code != 500, response.text[:300]
+    wrong = client.get("/api/v1/tasks", params={"state": "opne"})
+    assert wrong.status_code == 422 and wrong.headers["content-type"] == "application/problem+json"
+    assert "open" in wrong.text and "completed" in wrong.text
