@@ -10,8 +10,9 @@ from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.deps import PrincipalDep, SessionDep
 from api.schemas.common import PROBLEM_RESPONSES
-from api.schemas.reports import CaseImpactTrace, ThemeImpactTrace
-from service.reports import trace
+from api.schemas.reports import CaseImpactTrace, ReportJobCreate, ReportJobRead, ThemeImpactTrace
+from service.models import ReportJob
+from service.reports import jobs, trace
 from service.reports.service import (
     MEDIA_TYPES,
     CaseDocument,
@@ -110,3 +111,44 @@ def _respond(rendered: Rendered) -> Response:
         media_type=MEDIA_TYPES[rendered.fmt],
         headers={"Content-Disposition": f'attachment; filename="{rendered.filename}"'},
     )
+
+
+@router.post(
+    "/partnership/reports/{kind}/jobs",
+    status_code=202,
+    responses={202: {"headers": {"Location": {"description": "The job's status: GET it until done"}}}},
+)
+def queue_partnership_report(
+    kind: PartnershipReport, body: ReportJobCreate, session: SessionDep, principal: PrincipalDep, response: Response
+) -> ReportJobRead:
+    """Make a partnership report in the background; poll the job for its stage and percentage, then fetch it."""
+    job = jobs.queue(session, principal, kind, body.year, Format(body.format))
+    response.headers["Location"] = f"/api/v1/report-jobs/{job.id}"
+    return _job(job)
+
+
+@router.get("/report-jobs/{job_id}")
+def get_report_job(job_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> ReportJobRead:
+    """One of your report jobs: queued, running (its stage and percentage), done or failed (why)."""
+    return _job(jobs.get(session, principal, job_id))
+
+
+@router.get(
+    "/report-jobs/{job_id}/content",
+    response_class=Response,
+    responses={200: {"description": "The report", "content": {media: {} for media in MEDIA_TYPES.values()}}},
+)
+def get_report_job_content(job_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
+    """The finished report's file (409 while it is being made, once it failed, or after a day)."""
+    job = jobs.content(session, principal, job_id)
+    assert job.content is not None
+    return Response(
+        job.content,
+        media_type=job.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{job.filename}"'},
+    )
+
+
+def _job(job: ReportJob) -> ReportJobRead:
+    url = f"/api/v1/report-jobs/{job.id}/content" if job.status == "done" and job.content is not None else None
+    return ReportJobRead.model_validate({**job.model_dump(exclude={"content"}), "content_url": url})

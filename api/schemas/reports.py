@@ -1,8 +1,10 @@
-"""The impact trace: response models (the chain from a review to the evaluation of its learning)."""
+"""The impact trace (the chain from a review to the evaluation of its learning) and report jobs: response models."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+import uuid
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -135,3 +137,27 @@ class ThemeImpactTrace(BaseModel):
     reviews: list[ReviewFindings]
     gaps: list[TraceGap]
     links: TraceLinks
+
+
+class ReportJobCreate(BaseModel):
+    """Make a partnership report in the background (for a year too big to wait for)."""
+
+    year: int | None = Field(default=None, ge=2000, le=2100, description="Reporting year starting 1 April.")
+    format: Literal["json", "docx", "pdf"] = "pdf"
+
+
+class ReportJobRead(BaseModel):
+    """A report being made: poll until ``status`` is done, then fetch ``content_url`` (kept for a day)."""
+
+    id: uuid.UUID
+    kind: str
+    year: int | None
+    format: str
+    status: Literal["queued", "running", "done", "failed"]
+    stage: str = Field(description="What the worker is doing now, in words.")
+    progress: int = Field(ge=0, le=100, description="Percent done.")
+    error: str | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    content_url: str | None = Field(description="Where the file is, once done (null before, and after a day).")

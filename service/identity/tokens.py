@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 import uuid
+from typing import Any
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
@@ -151,6 +152,22 @@ def _opaque_token_principal(session: Session, token: str) -> Principal:
     if not user.active:
         raise Unauthenticated("this user is deactivated")
     _note_use(session, api_token, now)
+    return _principal(session, user, policy, machine=api_token.scope == "agency")
+
+
+def person_principal(session: Session, user_id: uuid.UUID) -> Principal:
+    """The principal a person's own token would give them: for work done later on their behalf (report jobs)."""
+    row = session.exec(
+        select(User, Partnership.data_protection)
+        .join(Partnership, Partnership.id == User.partnership_id)  # type: ignore[arg-type]
+        .where(User.id == user_id)
+    ).first()
+    if row is None or not row[0].active:
+        raise Unauthenticated("the person who asked for this is no longer an active user")
+    return _principal(session, row[0], row[1], machine=False)
+
+
+def _principal(session: Session, user: User, policy: Any, *, machine: bool) -> Principal:
     agency_code = None
     if user.agency_id is not None:
         agency = session.get(Agency, user.agency_id)
@@ -161,8 +178,8 @@ def _opaque_token_principal(session: Session, token: str) -> Principal:
         name=user.name,
         roles=frozenset(user.roles),
         agency_code=agency_code,
-        machine=api_token.scope == "agency",
-        oversight=api_token.scope != "agency" and bool(set(user.roles) & oversight_roles_of(policy)),
+        machine=machine,
+        oversight=not machine and bool(set(user.roles) & oversight_roles_of(policy)),
     )
 
 

@@ -1,7 +1,8 @@
 """The background worker loop: `lif worker`, or a thread inside `lif serve`.
 
-Each pass fires due timers, sends due webhook deliveries and e-mails, and (every few seconds) looks for tasks
-that became due soon or overdue, chases open agency tasks and records the day's digests; once a day (the first
+Each pass fires due timers, sends due webhook deliveries and e-mails, makes queued reports, and (every few
+seconds) looks for tasks that became due soon or overdue, chases open agency tasks and records the day's
+digests; once a day (the first
 pass of each day, Europe/London) it disposes of what has reached the end of its retention. Every piece commits
 on its own, so one failure never blocks the others.
 """
@@ -22,6 +23,7 @@ from service.jobs.disposal import dispose_all
 from service.jobs.timers import fire_due_timers
 from service.notifications import schedule as notification_schedule
 from service.notifications.sending import send_due
+from service.reports.jobs import run_due as run_report_jobs
 from service.tasks import deadlines
 from service.webhooks.delivery import deliver_due
 
@@ -53,6 +55,7 @@ def run(
             ("timers", lambda: fire_due_timers(url=url)),
             ("webhooks", lambda: deliver_due(url=url)),
             ("mail", lambda: send_due(url=url)),
+            ("reports", lambda: run_report_jobs(url=url)),
         ]
         for name, job in jobs:
             try:

@@ -26,6 +26,7 @@ from service.models.need_to_know import CaseAgency, CaseMember, CaseSubject  # n
 from service.models.notification import Notification, NotificationPreference  # noqa: E402
 from service.models.partnership import Agency, Partnership  # noqa: E402
 from service.models.process import ProcessDefinition, ProcessInstance, Timer  # noqa: E402
+from service.models.report_job import ReportJob  # noqa: E402
 from service.models.task import HumanTask  # noqa: E402
 from service.models.training import (  # noqa: E402
     Course,
@@ -73,6 +74,7 @@ __all__ = [
     "Recommendation",
     "RecommendationTheme",
     "RecurringTheme",
+    "ReportJob",
     "SQLModel",
     "Theme",
     "Timer",
