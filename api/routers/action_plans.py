@@ -14,6 +14,7 @@ from api.schemas.action_plans import (
     ActionRead,
     AgencyPlanRead,
     EvidenceRead,
+    RaisedEarlierRead,
     RecommendationCreate,
     RecommendationRead,
     RecommendationUpdate,
@@ -50,6 +51,8 @@ def _recommendation(view: RecommendationView) -> RecommendationRead:
         principles=r.principles,
         action_ids=view.action_ids,
         recurring_themes=[_recurrence(x) for x in view.recurring],
+        raised_earlier=[RaisedEarlierRead.model_validate(item) for item in view.raised_earlier],
+        raised_earlier_more=view.raised_earlier_more,
         created_at=r.created_at,
     )
 

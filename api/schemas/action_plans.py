@@ -65,6 +65,15 @@ class RecommendationUpdate(BaseModel):
     principles: list[str] | None = Field(default=None, max_length=11)
 
 
+class RaisedEarlierRead(BaseModel):
+    """An earlier review that raised the same theme."""
+
+    theme: str
+    earlier_review: str = Field(description="Its reference, or 'a review you are not involved in'.")
+    earlier_recommendation_number: int
+    earlier_action_statuses: list[str]
+
+
 class RecommendationRead(BaseModel):
     """A recommendation with its themes, its actions and any recurring themes it carries."""
 
@@ -82,6 +91,12 @@ class RecommendationRead(BaseModel):
         description="Themes an earlier, completed action (another review, within the window) already addressed: "
         "evidence the earlier learning was not embedded."
     )
+    raised_earlier: list[RaisedEarlierRead] = Field(
+        default_factory=list,
+        description="Earlier reviews (another review, within the window) that raised the same theme, whatever the "
+        "state of their actions; a review you may not see is named only as 'a review you are not involved in'.",
+    )
+    raised_earlier_more: int = Field(default=0, description="How many more earlier reviews raised it (not listed).")
     created_at: dt.datetime
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, or_, true
 from sqlmodel import Session, col, select
@@ -15,6 +16,7 @@ from service.access.need_to_know import Level
 from service.access.owned import owned_or_404
 from service.access.principal import Principal
 from service.actions.access import require_manager, review_case
+from service.actions.recurrence import EarlierThemes
 from service.actions.themes import resolve_codes
 from service.audit.log import record
 from service.db.types import utcnow
@@ -51,6 +53,9 @@ class RecommendationView:
     themes: list[Theme]
     action_ids: list[uuid.UUID]
     recurring: list[Recurrence]
+    # Earlier reviews (within the window) that raised the same themes, whatever became of their actions.
+    raised_earlier: list[dict[str, Any]] = field(default_factory=list)
+    raised_earlier_more: int = 0
 
 
 def create_recommendation(
@@ -248,12 +253,23 @@ def _view(session: Session, principal: Principal, recommendation: Recommendation
         select(Action.id).where(Action.recommendation_id == recommendation.id).order_by(col(Action.created_at))
     ).all()
     recurring = session.exec(select(RecurringTheme).where(RecurringTheme.recommendation_id == recommendation.id)).all()
+    partnership = session.get(Partnership, recommendation.partnership_id)
+    assert partnership is not None
+    earlier = EarlierThemes(
+        session,
+        recommendation.partnership_id,
+        settings_for(partnership.settings).recurring_theme_window_years,
+        lambda case_id: _reference(session, principal, session.get(Case, case_id)),
+    )
+    raised, more = earlier.of(recommendation, list(themes))  # nothing stored loaded: only the reviews raising it
     return RecommendationView(
         recommendation=recommendation,
         case=case,
         themes=list(themes),
         action_ids=list(action_ids),
         recurring=[_recurrence(session, principal, row) for row in recurring],
+        raised_earlier=[{k: v for k, v in item.items() if k != "kind"} for item in raised],
+        raised_earlier_more=more,
     )
 
 

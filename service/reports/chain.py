@@ -13,6 +13,7 @@ from service.access import need_to_know
 from service.access.need_to_know import Level
 from service.access.principal import Principal
 from service.actions.recommendations import ADDRESSED
+from service.actions.recurrence import EarlierThemes
 from service.db.types import utcnow
 from service.engine.functions import LONDON
 from service.learning.items import RECORDS
@@ -29,7 +30,6 @@ from service.models import (
     Theme,
 )
 from service.processes.settings import settings_for
-from service.reports.recurrence import EarlierThemes
 
 RECHECK_TASK = "Task_ConfirmSustained"
 CHUNK = 500

@@ -302,3 +302,32 @@ def test_an_escalation_finished_mid_way_does_not_roll_back_the_main_path(api: Ap
     complete(api, case_id, "Task_ChaseOverdueAction", {"escalated_to": "Chief Constable", "escalated_on": "2026-03-03"})
     assert _action(api, action["id"])["status"] == "awaiting_assurance"
     assert get_case(api, case_id)["record"]["outcome"] == "completed"
+
+
+def test_an_earlier_review_raising_the_same_theme_is_named_whatever_became_of_its_actions(
+    api: Api, db_url: str
+) -> None:
+    from tests.helpers import add_person
+
+    first = _review(api, "2025-03-03")
+    earlier = _recommend(api, first["id"], ["information_sharing"])
+    _act(api, earlier["id"], due="2030-01-31")  # still open: no completed action to recur against
+    second = _review(api, "2026-06-01")
+    later = _recommend(api, second["id"], ["information_sharing", "neglect"])
+
+    assert later["recurring_themes"] == []  # the old rule sees nothing
+    (raised,) = later["raised_earlier"]
+    assert (raised["theme"], raised["earlier_review"], raised["earlier_recommendation_number"]) == (
+        "information_sharing",
+        first["reference"],
+        earlier["number"],
+    )
+    assert raised["earlier_action_statuses"] and later["raised_earlier_more"] == 0
+    assert earlier["raised_earlier"] == []  # nothing came before it
+    # A member of the later review only is told that an earlier review exists, never which.
+    outsider = add_person(api, db_url, "case_review_group_member")
+    api.as_("business_manager").post(
+        f"/api/v1/cases/{second['id']}/members", json={"user_id": api.user_id(outsider), "case_role": "panel_member"}
+    )
+    seen = api.as_(outsider).get(f"/api/v1/recommendations/{later['id']}").json()
+    assert [r["earlier_review"] for r in seen["raised_earlier"]] == ["a review you are not involved in"]
