@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -13,7 +13,7 @@ from service.access.principal import Principal
 from service.audit.access import take_pending, write_after_read, write_entries
 from service.config import get_settings
 from service.db.session import open_session
-from service.errors import DomainError, Forbidden, PreconditionFailed, Unauthenticated
+from service.errors import DomainError, Forbidden, InvalidInput, PreconditionFailed, Unauthenticated
 from service.identity.throttle import FailureLimiter, failure_keys
 from service.identity.tokens import authenticate
 
@@ -90,8 +90,19 @@ PrincipalDep = Annotated[Principal, Depends(_person_principal)]
 AgencyPrincipalDep = Annotated[Principal, Depends(_any_principal)]
 
 
-def _page_limit(limit: int = 50) -> int:
-    return max(1, min(limit, get_settings().page_size_max))
+def _page_limit(
+    limit: Annotated[
+        int, Query(ge=1, description="Items per page, 1 to LIF_PAGE_SIZE_MAX (default 200); outside that, 422.")
+    ] = 50,
+) -> int:
+    # Refused, not clamped: a client asking for 500 and silently getting 200 would think it has everything.
+    maximum = get_settings().page_size_max
+    if limit > maximum:
+        raise InvalidInput(
+            f"limit must be at most {maximum}; page on with next_cursor",
+            [{"field": "query.limit", "message": f"between 1 and {maximum}"}],
+        )
+    return limit
 
 
 LimitDep = Annotated[int, Depends(_page_limit)]

@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
-from api.deps import AgencyPrincipalDep, PrincipalDep, SessionDep
+from api.deps import AgencyPrincipalDep, LimitDep, PrincipalDep, SessionDep
 from api.schemas.common import PROBLEM_RESPONSES
 from api.schemas.webhooks import (
     AttemptRead,
@@ -125,13 +125,13 @@ def list_deliveries(
     subscription_id: uuid.UUID,
     session: SessionDep,
     principal: AgencyPrincipalDep,
+    limit: LimitDep,
     webhook_id: str | None = None,
     status: str | None = None,
-    limit: int = 50,
 ) -> list[DeliveryRead]:
     """Deliveries to this endpoint, newest first, each with every attempt (status, latency, response)."""
     rows = subscriptions.deliveries(
-        session, principal, subscription_id, webhook_id=webhook_id, status=status, limit=max(1, min(limit, 200))
+        session, principal, subscription_id, webhook_id=webhook_id, status=status, limit=limit
     )
     return [
         DeliveryRead(

@@ -201,3 +201,12 @@ def test_date_filters_take_plain_dates_and_an_unknown_state_is_refused(api: Api)
     wrong = client.get("/api/v1/tasks", params={"state": "opne"})
     assert wrong.status_code == 422 and wrong.headers["content-type"] == "application/problem+json"
     assert "open" in wrong.text and "completed" in wrong.text
+
+
+def test_a_page_size_outside_its_range_is_refused_not_clamped(api: Api) -> None:
+    client = api.as_("business_manager")
+    for limit in (0, 201, 10_000):
+        response = client.get("/api/v1/cases", params={"limit": limit})
+        assert response.status_code == 422, (limit, response.text[:200])
+        assert response.json()["errors"][0]["field"] == "query.limit"
+    assert client.get("/api/v1/cases", params={"limit": 200}).status_code == 200
