@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from api import errors, openapi_contract, openid_docs, security_headers, webhook_docs
+from api import errors, openapi_contract, openid_docs, problem_pages, security_headers, webhook_docs
 from api.body_limit import BodyLimit
 from api.routers import (
     access_log,
@@ -159,6 +159,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     ):
         app.include_router(router)
     webhook_docs.install(app)
+    problem_pages.install(app)
     openapi_contract.install(app)
     openid_docs.install(app, settings)
     return app

@@ -16,7 +16,8 @@ from api.security_headers import headers_for
 from service.errors import DomainError, TooManyRequests
 
 log = logging.getLogger("lif.api")
-PROBLEM_BASE = "https://lif-service.example/problems/"
+# A problem's type is a page on this service explaining it (api/problem_pages.py).
+PROBLEM_PATH = "problems/"
 
 
 def problem(
@@ -31,7 +32,7 @@ def problem(
 ) -> JSONResponse:
     """Build a problem response carrying the request's correlation id."""
     body: dict[str, Any] = {
-        "type": PROBLEM_BASE + slug,
+        "type": f"{request.base_url}{PROBLEM_PATH}{slug}",
         "title": title,
         "status": status,
         "detail": detail,
