@@ -95,3 +95,16 @@ def test_every_checkable_code_block_is_valid(page: Path, tmp_path: Path) -> None
             if checked.returncode:
                 problems.append(f"{where}: {checked.stderr.strip()}")
     assert not problems, f"{_name(page)}: " + "; ".join(problems)
+
+
+def test_the_readme_configuration_table_lists_every_setting() -> None:
+    """Each LIF_ setting the service reads has its row (name, default, meaning) in the README."""
+    from service.config import Settings
+
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    first_cells = re.findall(r"^\| (`LIF_[^|]+)\|", readme, re.M)  # e.g. "`LIF_HOST` / `LIF_PORT` "
+    documented = {name for cell in first_cells for name in re.findall(r"LIF_[A-Z0-9_]+", cell)}
+    missing = sorted(
+        f"LIF_{field.upper()}" for field in Settings.model_fields if f"LIF_{field.upper()}" not in documented
+    )
+    assert not missing, f"add these to README's configuration table: {missing}"
