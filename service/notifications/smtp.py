@@ -6,13 +6,13 @@ test server); ``smtps://`` speaks TLS from the start. Credentials come from the 
 
 from __future__ import annotations
 
-import ipaddress
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import unquote, urlsplit
 
+from service.addresses import is_loopback
 from service.errors import InvalidInput
 
 
@@ -50,13 +50,6 @@ def parse(url: str) -> Server:
     )
 
 
-def _loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return host == "localhost"
-
-
 def connect(server: Server, timeout: float) -> smtplib.SMTP:
     """An open, authenticated connection (TLS unless the relay is on loopback)."""
     context = ssl.create_default_context()
@@ -69,7 +62,7 @@ def connect(server: Server, timeout: float) -> smtplib.SMTP:
         if client.has_extn("starttls"):
             client.starttls(context=context)
             client.ehlo()
-        elif not _loopback(server.host):
+        elif not is_loopback(server.host):
             client.close()
             raise smtplib.SMTPNotSupportedError("the mail server does not offer STARTTLS; refusing to send in clear")
     if server.user:

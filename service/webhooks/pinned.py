@@ -12,7 +12,7 @@ from typing import Any
 import httpcore
 import httpx
 
-from service.webhooks.urls import Address
+from service.addresses import Address
 
 
 class _PinnedBackend(httpcore.SyncBackend):

@@ -125,17 +125,19 @@ def test_a_disposal_permit_lets_an_access_log_delete_through_inside_its_own_tran
         session.execute(text("DELETE FROM access_event"))  # the permit went with its transaction
 
 
-def test_sqlite_commits_are_durable_by_default(db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """synchronous=FULL unless a deployment chooses NORMAL: in WAL mode NORMAL may lose acknowledged commits."""
-    if not db_url.startswith("sqlite"):
-        pytest.skip("a SQLite setting")
+def test_sqlite_commits_are_durable_by_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """synchronous=FULL unless a deployment chooses NORMAL: in WAL mode NORMAL may lose acknowledged commits.
+
+    A SQLite setting, checked on SQLite files of its own, so it runs in the PostgreSQL pass of the suite too."""
     from service.config import get_settings
 
-    with get_engine(db_url).connect() as connection:
+    durable = f"sqlite:///{tmp_path / 'durable.db'}"
+    with get_engine(durable).connect() as connection:
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    get_engine(durable).dispose()
     monkeypatch.setenv("LIF_SQLITE_SYNCHRONOUS", "NORMAL")
     get_settings.cache_clear()
-    other = f"sqlite:///{tmp_path / 'normal.db'}"  # a separate engine, configured afresh
-    with get_engine(other).connect() as connection:
+    faster = f"sqlite:///{tmp_path / 'normal.db'}"  # a separate engine, configured afresh
+    with get_engine(faster).connect() as connection:
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
-    get_engine(other).dispose()
+    get_engine(faster).dispose()

@@ -6,8 +6,9 @@ import ipaddress
 
 import pytest
 
+from service.addresses import refusal
 from service.errors import InvalidInput
-from service.webhooks.urls import check_endpoint, refusal
+from service.webhooks.urls import check_endpoint
 
 REFUSED = {
     "127.0.0.1": "loopback",

@@ -7,21 +7,9 @@ may be internal.
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from urllib.parse import urlsplit
 
-LOOPBACK_NAMES = frozenset({"localhost"})
-
-
-def is_loopback(host: str) -> bool:
-    """True for localhost, 127.0.0.0/8 and ::1."""
-    if host.lower() in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+from service.addresses import is_loopback, refusal, resolve
 
 
 def url_problem(url: str, *, production: bool, public_only: bool = False) -> str | None:
@@ -46,15 +34,14 @@ def _scheme_problem(url: str, *, production: bool) -> str | None:
 
 
 def _private_address_problem(url: str) -> str | None:
-    # Resolved now, again at each fetch (DNS may change in between).
-    host = urlsplit(url).hostname or ""
+    # Resolved now, again at each fetch (DNS may change in between); the same policy as webhook endpoints.
+    parts = urlsplit(url)
     try:
-        infos = socket.getaddrinfo(host, 443, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        return f"names a host that does not resolve ({host})"
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        embedded = address.ipv4_mapped if isinstance(address, ipaddress.IPv6Address) else None
-        if not (embedded or address).is_global:
-            return f"resolves to {address}, which is not a public address"
+        addresses = resolve(parts.hostname or "", parts.port or 443)
+    except ValueError as exc:
+        return str(exc)
+    for address in addresses:
+        reason = refusal(address)
+        if reason:
+            return f"resolves to {address} ({reason}), which is not a public address"
     return None
