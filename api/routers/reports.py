@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Annotated, Any
 
@@ -105,9 +104,9 @@ def _format(fmt: Format | None, accept: str) -> Format:
 
 def _respond(rendered: Rendered) -> Response:
     if isinstance(rendered.content, dict):
-        return Response(json.dumps(rendered.content), media_type=MEDIA_TYPES[Format.JSON])
+        return Response(rendered.body, media_type=MEDIA_TYPES[Format.JSON])
     return Response(
-        rendered.content,
+        rendered.body,
         media_type=MEDIA_TYPES[rendered.fmt],
         headers={"Content-Disposition": f'attachment; filename="{rendered.filename}"'},
     )

@@ -8,7 +8,6 @@ Made from personal data, it is kept for ``KEPT_FOR`` and then cleared; ask again
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import uuid
 
@@ -145,7 +144,7 @@ def _make(job_id: uuid.UUID, url: str | None) -> None:
             rendered = partnership_report(
                 session, principal, kind, year, fmt, database_url=url or get_settings().database_url
             )
-        body = rendered.content if isinstance(rendered.content, bytes) else _json_bytes(rendered.content)
+        body = rendered.body
         with unit_of_work(write=True, url=url) as session:
             session.execute(
                 update(ReportJob)
@@ -174,7 +173,3 @@ def _fail(url: str | None, job_id: uuid.UUID, reason: str) -> None:
             .where(col(ReportJob.id) == job_id)
             .values(status="failed", stage="failed", error=reason[:1000], finished_at=utcnow())
         )
-
-
-def _json_bytes(document: dict[str, object]) -> bytes:
-    return json.dumps(document).encode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -72,6 +73,11 @@ class Rendered:
     @property
     def filename(self) -> str:
         return f"{self.document.filename}.{self.fmt.value}"
+
+    @property
+    def body(self) -> bytes:
+        """The bytes to send or store: the file, or the JSON document encoded."""
+        return self.content if isinstance(self.content, bytes) else json.dumps(self.content).encode()
 
 
 def case_document(
