@@ -15,7 +15,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from service.engine import budget, serialization
+from service.engine import budget, history, serialization
 from service.engine.definitions import LoadedDefinition
 from service.engine.expressions import ExpressionError, UnsafeExpression
 from service.engine.script_engine import SCRIPT_ENGINE
@@ -186,20 +186,21 @@ def _snapshot(workflow: BpmnWorkflow) -> Snapshot:
         )
     ready = [t for t in open_tasks if t.state == TaskState.READY and isinstance(t.task_spec, UserTask)]
     timers = [timer for t in open_tasks if (timer := _timer(t)) is not None]
-    finished = sorted(
-        (t for t in tasks if t.has_state(TaskState.COMPLETED) and t.task_spec.bpmn_id),
-        key=lambda t: t.last_state_change,
-    )
-    return Snapshot(
-        state=serialization.dump(workflow),
+    finished = sorted((t for t in tasks if history.is_passed(t)), key=lambda t: t.last_state_change)
+    snapshot = Snapshot(
+        state={},
         completed=workflow.is_completed(),
         ready_tasks=[_ready_task(t) for t in ready],
         timers=timers,
         active_element_ids=sorted({t.task_spec.bpmn_id for t in open_tasks if t.task_spec.bpmn_id}),
-        completed_element_ids=list(dict.fromkeys(t.task_spec.bpmn_id for t in finished)),
+        completed_element_ids=history.passed_elements(workflow, finished),
         waiting_messages=_waiting_messages(workflow),
-        variables=_variables(workflow, finished, ready),
+        variables=history.variables(workflow, finished, ready),
     )
+    # Last: everything above reads the tree as the step left it; what is stored is only what runs on.
+    history.compact(workflow)
+    snapshot.state = serialization.dump(workflow)
+    return snapshot
 
 
 def _all_tasks(workflow: BpmnWorkflow) -> list[Any]:
@@ -280,26 +281,6 @@ def _due_at(task: Any) -> dt.datetime | None:
 
 def _waiting_messages(workflow: BpmnWorkflow) -> list[str]:
     return sorted({e.name for e in workflow.waiting_events() if e.event_type == "MessageEventDefinition"})
-
-
-def _variables(workflow: BpmnWorkflow, finished: list[Any], ready: list[Any]) -> dict[str, Any]:
-    # Each variable takes the value its *last writer* gave it: replay, in completion order, only what each
-    # completed task changed relative to the data it started from. SpiffWorkflow's own merge (workflow.data,
-    # and naive "latest task wins") lets a parallel branch, e.g. an escalation whose timer fired weeks ago,
-    # overwrite newer values with the stale copy of the data it took when it began.
-    merged: dict[str, Any] = {}
-    for task in finished:
-        before = task.parent.data if task.parent is not None else {}
-        for name, value in task.data.items():
-            if name not in merged or name not in before or before[name] != value:
-                merged[name] = value
-    for task in ready:  # not completed: they changed nothing yet, but may carry data no finished task has
-        for name, value in task.data.items():
-            merged.setdefault(name, value)
-    if workflow.is_completed():
-        for name, value in workflow.data.items():
-            merged.setdefault(name, value)
-    return merged
 
 
 def _spiff_message(exc: SpiffWorkflowException) -> str:

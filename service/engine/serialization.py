@@ -16,6 +16,8 @@ from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 
+from service.engine import history
+
 # Bump when the shape of what we store changes; stored with every instance.
 SERIALIZER_VERSION = f"lif-1/spiff-{SPIFF_SERIALIZER_VERSION}"
 
@@ -49,8 +51,12 @@ _SERIALIZER = _make_serializer()
 
 
 def dump(workflow: BpmnWorkflow) -> dict[str, Any]:
-    """Serialize the workflow's state (JSON-ready dict, no spec)."""
-    return _SERIALIZER.to_dict(workflow)  # type: ignore[no-any-return]
+    """Serialize the workflow's state (JSON-ready dict, no spec), with the summary of its dropped history."""
+    state: dict[str, Any] = _SERIALIZER.to_dict(workflow)
+    summary = history.summary_of(workflow)
+    if summary.dropped:
+        state[history.STATE_KEY] = summary.to_dict(_SERIALIZER.registry.convert)
+    return state
 
 
 def load(state: dict[str, Any], spec: Any, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
@@ -58,7 +64,11 @@ def load(state: dict[str, Any], spec: Any, subprocess_specs: dict[str, Any]) -> 
 
     ``state`` is consumed (SpiffWorkflow pops keys from it): pass a freshly decoded dict.
     """
-    return _SERIALIZER.registry.restore(state, spec=spec, subprocess_specs=subprocess_specs)
+    stored_summary = state.pop(history.STATE_KEY, None)
+    workflow: BpmnWorkflow = _SERIALIZER.registry.restore(state, spec=spec, subprocess_specs=subprocess_specs)
+    if stored_summary is not None:
+        history.attach(workflow, history.Summary.from_dict(stored_summary, _SERIALIZER.registry.restore))
+    return workflow
 
 
 def registry() -> Any:
