@@ -60,11 +60,11 @@ class Summary:
 
 def summary_of(workflow: BpmnWorkflow) -> Summary:
     """The workflow's summary (a fresh one for a workflow never compacted)."""
-    summary = getattr(workflow, "lif_summary", None)
+    summary: Summary | None = getattr(workflow, "lif_summary", None)
     if summary is None:
         summary = Summary()
         workflow.lif_summary = summary
-    return summary  # type: ignore[no-any-return]
+    return summary
 
 
 def attach(workflow: BpmnWorkflow, summary: Summary) -> None:
