@@ -42,6 +42,7 @@ from bench.database import (  # noqa: E402
     sqlite_plans,
 )
 from bench.in_process import run_access_log, run_engine  # noqa: E402
+from bench.loop import run_loop  # noqa: E402
 from bench.report import HTTP_LABELS, print_stats_table, print_summary  # noqa: E402
 from bench.support import (  # noqa: E402
     AGENCIES,
@@ -386,6 +387,7 @@ def main(argv: list[str] | None = None) -> int:
             print_stats_table("", [(HTTP_LABELS[name], s) for name, s in report["http"].items()])
             report["after"] = {"counts": count_rows(url)}
             report["access_log"] = run_access_log(url, args.samples, args.warmup)
+            report["loop"] = run_loop(url, tokens, server=Server(url, log_path.with_name("loop-server.log")))
             print_summary(report)
             report["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             if args.json:

@@ -1,0 +1,248 @@
+"""The loop shape: what completion #k costs in one instance that goes round and round.
+
+    python bench/loop.py [--passes 2000] [--database-url URL]      # on its own, fresh database
+    (bench/run.py calls run_loop after its HTTP rounds, on its database)
+
+The diagram is tests/fixtures/cycle_probe.bpmn: each pass forks a user task (with a boundary timer) beside an
+automatic branch that waits at a parallel join, then counts and goes round. Completion #k is timed three ways:
+the bare engine in-process (JSON decode + engine.complete_task + JSON encode: the floor), the service layer
+in-process (one transaction, as a request has), and over HTTP against `lif serve`. Each mark is the median of
+the completions around it (#k-2 .. #k+2). The engine is also run with its history kept (compaction off), as
+it was before, until a step is refused or the marks run out: that is the "before" curve.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from bench.support import log  # noqa: E402
+
+PROBE = REPO_ROOT / "tests" / "fixtures" / "cycle_probe.bpmn"
+MARKS = (10, 100, 500, 2000)
+WINDOW = 2  # completions either side of a mark that count towards it
+
+
+def _marks(passes: int) -> list[int]:
+    return [mark for mark in MARKS if mark + WINDOW <= passes] or [passes - WINDOW]
+
+
+def _curve(passes: int, complete_one: Callable[[int], float]) -> dict[str, float]:
+    """Complete passes 1..N, timing each; the median around each mark, keyed '#k'."""
+    wanted = {n for mark in _marks(passes) for n in range(mark - WINDOW, mark + WINDOW + 1)}
+    times: dict[int, float] = {}
+    for number in range(1, passes + 1):
+        elapsed = complete_one(number)
+        if number in wanted:
+            times[number] = elapsed
+    return {
+        f"#{mark}": statistics.median(times[n] for n in range(mark - WINDOW, mark + WINDOW + 1))
+        for mark in _marks(passes)
+    }
+
+
+def run_loop_engine(passes: int, *, keep_history: bool = False) -> dict[str, Any]:
+    """The bare engine; with ``keep_history`` compaction is off, as before (stops at the first refused step)."""
+    from service import engine
+    from service.access.roles import ALL_ROLES
+    from service.engine import history
+
+    definition = engine.load_definition(
+        PROBE.read_bytes(), process_id="cycle_probe", source="probe", known_roles=ALL_ROLES
+    )
+    compact = history.compact
+    if keep_history:
+        history.compact = lambda workflow: 0
+    try:
+        snapshot = engine.start(definition, {"limit": passes + 1})
+        stored = json.dumps(snapshot.state)
+        reached = 0
+
+        def complete_one(number: int) -> float:
+            nonlocal snapshot, stored, reached
+            started = time.perf_counter()
+            state = json.loads(stored)
+            snapshot = engine.complete_task(definition, state, snapshot.ready_tasks[0].task_id, {"note": str(number)})
+            stored = json.dumps(snapshot.state)
+            reached = number
+            return (time.perf_counter() - started) * 1000.0
+
+        try:
+            curve: dict[str, Any] = _curve(passes, complete_one)
+        except engine.EngineError as exc:
+            return {"stopped_at": reached + 1, "reason": str(exc)[:200], "state_bytes": len(stored)}
+        return {**curve, "state_bytes": len(stored), "count": snapshot.variables["count"]}
+    finally:
+        history.compact = compact
+
+
+def _register_probe(url: str) -> None:
+    # As the test suite does with its probes: registered like a bundled diagram (a probe has no layout, so
+    # a process owner's deployment, which insists on one, would refuse it).
+    import shutil
+    import tempfile
+
+    from service.db.session import unit_of_work
+    from service.processes import registry
+
+    with tempfile.TemporaryDirectory() as folder, unit_of_work(url=url) as session:
+        shutil.copyfile(PROBE, Path(folder) / PROBE.name)
+        registry.sync_bundled(session, Path(folder))
+
+
+def run_loop_service(url: str, tokens: dict[str, str], passes: int) -> dict[str, Any]:
+    """Through the service layer in-process: one unit of work per completion, as a request has."""
+    from sqlmodel import select
+
+    from service.cases.service import create_case
+    from service.db.session import unit_of_work
+    from service.identity.tokens import authenticate
+    from service.models import HumanTask, ProcessInstance
+    from service.tasks.service import complete
+
+    with unit_of_work(url=url) as session:
+        principal = authenticate(session, tokens["business_manager"])
+        created = create_case(
+            session,
+            principal,
+            case_type="cycle_probe",
+            title="Loop bench (in process)",
+            subject_pseudonym="n/a",
+            involved_agencies=[],
+            data={"limit": passes + 1},
+        )
+        case_id = created.view.case.id
+
+    def complete_one(number: int) -> float:
+        with unit_of_work(write=False, url=url) as session:
+            task_id = session.exec(
+                select(HumanTask.id).where(HumanTask.case_id == case_id, HumanTask.state == "open")
+            ).one()
+        started = time.perf_counter()
+        with unit_of_work(url=url) as session:  # the transaction and its commit, as a request's
+            complete(session, principal, task_id, {"note": str(number)}, if_match=None)
+        return (time.perf_counter() - started) * 1000.0
+
+    curve = _curve(passes, complete_one)
+    with unit_of_work(write=False, url=url) as session:
+        instance = session.exec(select(ProcessInstance).where(ProcessInstance.case_id == case_id)).one()
+        return {**curve, "state_bytes": len(json.dumps(instance.state)), "count": instance.variables["count"]}
+
+
+def run_loop_http(base_url: str, token: str, passes: int) -> dict[str, Any]:
+    """Over HTTP: POST /tasks/{id}/complete timed; finding the open task (GET /tasks) is not."""
+    import httpx
+
+    with httpx.Client(
+        base_url=base_url, timeout=120, trust_env=False, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
+        response = client.post(
+            "/api/v1/cases",
+            json={
+                "case_type": "cycle_probe",
+                "title": "Loop bench (HTTP)",
+                "subject_pseudonym": "n/a",
+                "data": {"limit": passes + 1},
+            },
+        )
+        if response.status_code != 201:
+            raise RuntimeError(f"could not open the loop case: {response.text[:300]}")
+        case = response.json()
+
+        def complete_one(number: int) -> float:
+            found = client.get("/api/v1/tasks", params={"case_id": case["id"], "state": "open"}).json()["items"]
+            started = time.perf_counter()
+            done = client.post(f"/api/v1/tasks/{found[0]['id']}/complete", json={"data": {"note": str(number)}})
+            elapsed = (time.perf_counter() - started) * 1000.0
+            if done.status_code != 200:
+                raise RuntimeError(f"loop pass {number}: {done.status_code} {done.text[:300]}")
+            return elapsed
+
+        curve = _curve(passes, complete_one)
+        instance = client.get(f"/api/v1/process-instances/{case['instance_id']}").json()
+        return {**curve, "count": instance["variables"]["count"], "status": instance["status"]}
+
+
+def run_loop(url: str, tokens: dict[str, str], *, server: Any, passes: int = 2000) -> dict[str, Any]:
+    """Every loop measurement on a migrated, seeded database; ``server`` (a bench.run.Server) serves HTTP."""
+    log("")
+    log(f"[loop] one instance going round {passes:,} times (tests/fixtures/cycle_probe.bpmn)")
+    _register_probe(url)
+    report: dict[str, Any] = {"passes": passes}
+    report["engine"] = run_loop_engine(passes)
+    # Kept history costs O(N) per step (O(N^2) in all): past #100 the "before" run takes minutes, so it stops there.
+    report["engine_history_kept"] = run_loop_engine(min(passes, 100 + WINDOW), keep_history=True)
+    report["service"] = run_loop_service(url, tokens, passes)
+    try:
+        server.start()
+        report["http"] = run_loop_http(server.base_url, tokens["business_manager"], passes)
+    finally:
+        server.stop()
+    _print(report)
+    return report
+
+
+def _print(report: dict[str, Any]) -> None:
+    floor = report["engine"]
+    log(f"  completion cost, ms (median of #k-{WINDOW}..#k+{WINDOW}); ratio to the engine floor in brackets")
+    for label, key in [
+        ("engine, history kept (before)", "engine_history_kept"),
+        ("engine, compacted (floor)", "engine"),
+        ("service layer, in process", "service"),
+        ("HTTP", "http"),
+    ]:
+        row = report[key]
+        cells = []
+        for mark in (k for k in row if k.startswith("#")):
+            ratio = f" ({row[mark] / floor[mark]:.1f}x)" if key not in ("engine", "engine_history_kept") else ""
+            cells.append(f"{mark} {row[mark]:7.2f}{ratio}")
+        if "stopped_at" in row:
+            cells.append(f"refused at #{row['stopped_at']}: {row['reason'][:90]}")
+        size = f"  state {row['state_bytes']:,} B" if "state_bytes" in row else ""
+        log(f"  {label:<31} " + "  ".join(cells) + size)
+    flat = report["http"].get("#500", 0) / report["http"]["#10"] if "#500" in report["http"] else None
+    if flat is not None:
+        log(f"  HTTP completion #500 / #10 = {flat:.2f} (target <= 1.5)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    import tempfile
+
+    from bench.database import fresh_database, setup
+    from bench.run import Server
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--passes", type=int, default=2000, help="passes round the loop (default 2000)")
+    parser.add_argument("--database-url", default=None, help="as bench/run.py (PostgreSQL: dropped and re-created)")
+    parser.add_argument("--json", type=Path, default=None, help="also write the results to this JSON file")
+    args = parser.parse_args(argv)
+    if args.passes < 2 * WINDOW + 1:
+        parser.error(f"--passes must be at least {2 * WINDOW + 1}")
+    import logging
+    import os
+
+    os.environ.setdefault("LIF_LOG_LEVEL", "WARNING")
+    logging.basicConfig(level=logging.WARNING)
+    with fresh_database(args.database_url, False) as (url, _), tempfile.TemporaryDirectory() as log_dir:
+        server = Server(url, Path(log_dir) / "server.log")
+        report = run_loop(url, setup(url), server=server, passes=args.passes)
+        from service.db.engine import get_engine
+
+        get_engine(url).dispose()
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
