@@ -183,8 +183,9 @@ def _outside(flow: Any, root: Any) -> list[Any]:
     pending = [root.id]
     while pending:
         task_id = pending.pop()
-        keep.add(task_id)
-        pending.extend(flow.tasks[task_id]._children)
+        if task_id in flow.tasks:
+            keep.add(task_id)
+            pending.extend(flow.tasks[task_id]._children)
     return [task for task_id, task in flow.tasks.items() if task_id not in keep]
 
 

@@ -18,8 +18,10 @@ from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG
 
 from service.engine import history
 
-# Bump when the shape of what we store changes; stored with every instance.
-SERIALIZER_VERSION = f"lif-1/spiff-{SPIFF_SERIALIZER_VERSION}"
+# Bump when the shape of what we store changes; stored with every instance, and rewritten by every step.
+# lif-2: the task tree is compacted and the summary of what was dropped is stored beside it (engine/history.py);
+# lif-1 states load as they are and are compacted on their next step.
+SERIALIZER_VERSION = f"lif-2/spiff-{SPIFF_SERIALIZER_VERSION}"
 
 
 class _SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]

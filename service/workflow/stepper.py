@@ -151,6 +151,7 @@ def _apply(
     before_waiting = set(instance.waiting_messages or [])
     values: dict[str, Any] = {
         "state": snapshot.state,
+        "serializer_version": engine.SERIALIZER_VERSION,
         "version": previous_version + 1,
         "status": "completed" if snapshot.completed else "running",
         "variables": snapshot.variables,
