@@ -44,6 +44,12 @@ def _marks(passes: int, marks: tuple[int, ...] = MARKS) -> list[int]:
     return [mark for mark in marks if mark <= passes] or [max(passes, WINDOW + 1)]
 
 
+def _check_step(number: int, open_elements: list[str]) -> None:
+    # Every pass must find exactly the loop's task open: no false completion, no early way out.
+    if open_elements != ["Task_Step"]:
+        raise RuntimeError(f"before pass #{number} the open tasks were {open_elements}, not ['Task_Step']")
+
+
 def _curve(marks: list[int], open_instance: Callable[[int], Complete]) -> dict[str, float]:
     """One instance per mark, taken untimed to #mark-WINDOW-1, then timed in interleaved rounds; '#k' -> median."""
     instances = {mark: open_instance(mark + WINDOW) for mark in marks}
@@ -74,6 +80,7 @@ def run_loop_engine(passes: int, *, keep_history: bool = False) -> dict[str, Any
 
         def complete(number: int) -> float:
             nonlocal snapshot, stored
+            _check_step(number, [t.element_id for t in snapshot.ready_tasks])
             started = time.perf_counter()
             state = json.loads(stored)
             snapshot = engine.complete_task(definition, state, snapshot.ready_tasks[0].task_id, {"note": str(number)})
@@ -136,9 +143,11 @@ def run_loop_service(url: str, tokens: dict[str, str], passes: int) -> dict[str,
 
         def complete_one(number: int) -> float:
             with unit_of_work(write=False, url=url) as session:
-                task_id = session.exec(
-                    select(HumanTask.id).where(HumanTask.case_id == case_id, HumanTask.state == "open")
-                ).one()
+                rows = session.exec(
+                    select(HumanTask).where(HumanTask.case_id == case_id, HumanTask.state == "open")
+                ).all()
+            _check_step(number, [row.element_id for row in rows])
+            task_id = rows[0].id
             started = time.perf_counter()
             with unit_of_work(url=url) as session:  # the transaction and its commit, as a request's
                 complete(session, principal, task_id, {"note": str(number)}, if_match=None)
@@ -166,6 +175,7 @@ def run_loop_http(base_url: str, token: str, passes: int) -> dict[str, Any]:
 
             def complete_one(number: int) -> float:
                 found = client.get("/api/v1/tasks", params={"case_id": case_id, "state": "open"}).json()["items"]
+                _check_step(number, [task["element_id"] for task in found])
                 started = time.perf_counter()
                 done = client.post(f"/api/v1/tasks/{found[0]['id']}/complete", json={"data": {"note": str(number)}})
                 elapsed = (time.perf_counter() - started) * 1000.0
