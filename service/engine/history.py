@@ -6,7 +6,8 @@ depth of 1000 the engine stops seeing tasks at all. After every step, :func:`com
 the deepest *finished* task that is an ancestor of every unfinished one and makes it the new root. What the
 engine still needs stays: every unfinished task, the parent each one inherits its data from, and everything
 under their common ancestor (so a parallel join still sees the branch waiting at it, an event-based gateway
-its sibling events, a boundary event its activity, a multi-instance its children).
+its sibling events, a boundary event its activity, a multi-instance its children), and each unfinished task's
+path back to the user task before it.
 
 What the dropped tasks told the service (each variable's last write, the elements passed) is folded into a
 small :class:`Summary` stored beside the tree, so the snapshot reads the same as if nothing had been dropped.
@@ -20,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.util.task import TaskState
 
 # The key under which the summary is stored in an instance's state, beside SpiffWorkflow's own keys.
@@ -153,12 +155,17 @@ def _writes(
 
 
 def _new_root(flow: Any) -> Any:
-    """The deepest finished common ancestor of every unfinished task, when it is below the current root."""
+    """The deepest finished common ancestor of every unfinished task, when it is below the current root.
+
+    Each unfinished task also keeps its path back to the user task before it: the path a token took since a
+    person last acted (what a re-offered task reads to say why it is offered again, e.g. a flow's message).
+    """
     unfinished = [t for t in flow.tasks.values() if not t.has_state(TaskState.FINISHED_MASK)]
     if not unfinished:
         return None  # finished: nothing runs on, and the tree is what it is
+    anchors = [user_task for task in unfinished if (user_task := _previous_user_task(task)) is not None]
     common = _ancestors(unfinished[0])
-    for task in unfinished[1:]:
+    for task in [*unfinished[1:], *anchors]:
         line = set(map(id, _ancestors(task)))
         common = [a for a in common if id(a) in line]
     # ``common`` runs from the task up to the root; the first finished one is where we may cut.
@@ -166,6 +173,13 @@ def _new_root(flow: Any) -> Any:
     if root is None or root is flow.task_tree:
         return None
     return root
+
+
+def _previous_user_task(task: Any) -> Any:
+    node = task.parent
+    while node is not None and not isinstance(node.task_spec, UserTask):
+        node = node.parent
+    return node
 
 
 def _ancestors(task: Any) -> list[Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -134,4 +135,23 @@ def test_a_state_stored_before_compaction_existed_is_compacted_on_its_next_step(
     kept = without_compaction(engine.complete_task, definition, _stored(old), task_id, {})
     compacted = engine.complete_task(definition, _stored(old), task_id, {})
     assert _view(compacted) == _view(kept)
-    assert len(json.dumps(compacted.state)) * 10 < len(json.dumps(kept.state))
+    assert len(json.dumps(compacted.state)) * 5 < len(json.dumps(kept.state))
+
+
+def test_a_re_offered_task_keeps_the_path_back_to_the_person_before_it() -> None:
+    # What a re-offered task says about why it is offered again is read along that path (flow messages).
+    from service.engine import serialization
+
+    definition = _definition("cycle_probe")
+    snapshot = engine.start(definition, {"limit": 50})
+    for _ in range(30):
+        snapshot = engine.complete_task(definition, _stored(snapshot), snapshot.ready_tasks[0].task_id, {})
+    workflow = serialization.load(_stored(snapshot), definition.spec, definition.subprocess_specs)
+    node = workflow.get_task_from_id(uuid.UUID(snapshot.ready_tasks[0].task_id)).parent
+    path = []
+    while node is not None and node.task_spec.bpmn_id != "Task_Step":
+        path.append(node.task_spec.bpmn_id)
+        node = node.parent
+    assert node is not None, f"the path stops at {path[-1:]}"
+    assert "Gateway_Again" in path and "Script_Count" in path
+    assert len(workflow.tasks) < 40  # and only that: not the 30 passes before
