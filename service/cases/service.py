@@ -190,7 +190,7 @@ def _encode_key_cursor(key: str) -> str:
 
 def _decode_key_cursor(cursor: str) -> str:
     try:
-        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
     except ValueError:
         raise InvalidInput(
             "the cursor is not valid",

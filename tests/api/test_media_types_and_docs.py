@@ -101,3 +101,30 @@ def test_docs_load_nothing_from_another_host_and_their_assets_are_served(client:
     version = re.search(r'PACKAGE_VERSION:"(\d+)\.', bundle)
     assert version and int(version.group(1)) >= 5  # Swagger UI 5 is the first to render OpenAPI 3.1
     assert client.get("/docs/oauth2-redirect").status_code == 200
+
+
+def test_webhooks_document_what_the_partner_answers_and_open_operations_say_so(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    for event, item in spec["webhooks"].items():
+        responses = item["post"]["responses"]
+        assert "422" not in responses, event  # FastAPI's own validation error: the partner never sends it
+        assert all("content" not in r for r in responses.values()), event
+        assert item["post"]["security"] == [], event  # signed, not bearer
+    assert spec["servers"] == [{"url": "/", "description": "This service"}]
+    for path in ("/health/live", "/health/ready"):
+        assert spec["paths"][path]["get"]["security"] == [], path
+
+
+def test_case_types_are_a_page(api: Api) -> None:
+    bm = api.as_("business_manager")
+    everything = bm.get("/api/v1/case-types").json()
+    assert everything["next_cursor"] is None and len(everything["items"]) > 2
+    keys = [t["key"] for t in everything["items"]]
+    assert keys == sorted(keys)
+    first = bm.get("/api/v1/case-types", params={"limit": 2}).json()
+    assert [t["key"] for t in first["items"]] == keys[:2] and first["next_cursor"]
+    rest = bm.get("/api/v1/case-types", params={"limit": 200, "cursor": first["next_cursor"]}).json()
+    assert [t["key"] for t in rest["items"]] == keys[2:] and rest["next_cursor"] is None
+    refused = bm.get("/api/v1/case-types", params={"cursor": "%%%"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "cursor"
+    assert bm.get("/api/v1/case-types", params={"limit": 0}).status_code == 422
