@@ -6,6 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Response
 
+from api.conditional import cacheable
 from api.deps import AgencyPrincipalDep, IfMatchDep, LimitDep, SessionDep, etag
 from api.schemas.common import PROBLEM_RESPONSES, Moment, Page
 from api.schemas.tasks import TaskCompletion, TaskRead, TaskSummary
@@ -55,6 +56,7 @@ def list_tasks(
 
 
 @router.get("/{task_id}")
+@cacheable
 def get_task(task_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep, response: Response) -> TaskRead:
     """A task with its form as JSON Schema. The ETag is its version."""
     return _read(tasks.get_task(session, principal, task_id), response)

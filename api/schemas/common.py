@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field
 
@@ -65,3 +65,22 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
 GONE_RESPONSES: dict[int | str, dict[str, object]] = {
     410: {**_PROBLEM, "description": "Disposed of at the end of its retention"}
 }
+
+
+# A body that is not JSON, documented with its media type so generated clients keep the operation. Files are
+# ``format: binary`` (what openapi-typescript and openapi-python-client read as bytes); XML and SVG are text, so a
+# string with its contentMediaType (OAS 3.1), which both read as a string.
+BINARY: dict[str, object] = {"type": "string", "format": "binary"}
+
+
+def file_response(description: str, *media_types: str) -> dict[str, Any]:
+    """A 200 whose body is a file in one of ``media_types``."""
+    return {"description": description, "content": {media: {"schema": BINARY} for media in media_types}}
+
+
+def text_response(description: str, media_type: str) -> dict[str, Any]:
+    """A 200 whose body is a text document of ``media_type`` (XML, SVG)."""
+    return {
+        "description": description,
+        "content": {media_type: {"schema": {"type": "string", "contentMediaType": media_type}}},
+    }
