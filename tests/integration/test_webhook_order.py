@@ -95,6 +95,12 @@ def test_a_case_opening_with_tasks_arrives_opened_first_in_the_order_written(
     _assert_causal([_label(r.event) for r in arrived])
     ids = [r.webhook_id for r in arrived]
     assert ids == _written_order(db_url, ids)
+    # The partner reads the same date-time strings in a payload as in the API.
+    for request in arrived:
+        if request.event["type"] == "task.created":
+            data = request.event["data"]
+            task = api.as_("business_manager").get(f"/api/v1/tasks/{data['task_id']}").json()
+            assert (data["created_at"], data["due_at"]) == (task["created_at"], task["due_at"])
 
 
 def test_a_failing_then_recovering_receiver_still_gets_them_in_order(
