@@ -137,14 +137,16 @@ def test_a_delivery_that_fails_for_good_stops_holding_back_the_next(
     assert len(attempts) == len(get_settings().webhook_retry_schedule)  # every attempt, then given up
     assert {r.status for r in attempts} == {500}
     assert partner.requests.index(attempts[-1]) < partner.requests.index(created[0])  # in order, then released
-    with unit_of_work(write=False, url=db_url) as session:
-        statuses = {
-            event_type: status
-            for event_type, status in session.exec(
+
+    def statuses() -> dict[str, str]:
+        with unit_of_work(write=False, url=db_url) as session:
+            rows = session.exec(
                 select(WebhookEvent.event_type, WebhookDelivery.status).join(
                     WebhookDelivery, col(WebhookDelivery.event_seq) == col(WebhookEvent.seq)
                 )
             ).all()
-        }
-    assert statuses["case.opened"] == "failed"  # dead-lettered: listed as failed, replayable
-    assert statuses["task.created"] == "delivered"
+        return dict(rows)
+
+    # The partner's 200 is recorded once the worker has read it.
+    recorded = _wait(lambda: (found := statuses())["task.created"] == "delivered" and found, what="the outcome")
+    assert recorded["case.opened"] == "failed"  # dead-lettered: listed as failed, replayable
