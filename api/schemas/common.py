@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, PlainSerializer, WithJsonSchema
 
 from service.engine.functions import LONDON
+from service.timestamps import rfc3339
 
 T = TypeVar("T")
 
@@ -21,6 +22,13 @@ Moment = Annotated[
     dt.datetime,
     AfterValidator(_in_london),
     Field(description="An ISO date-time, or a plain date (that day's start); without an offset, Europe/London."),
+]
+
+# Every date-time a response carries: one format, shared with webhook payloads (service/timestamps.py).
+Instant = Annotated[
+    dt.datetime,
+    PlainSerializer(rfc3339, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-12-01T14:00:00.000000Z"]}),
 ]
 
 

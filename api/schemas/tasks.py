@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.common import Instant
 
 
 class TaskSummary(BaseModel):
@@ -26,9 +27,9 @@ class TaskSummary(BaseModel):
     )
     assignee_id: uuid.UUID | None
     state: str = Field(description="open | completed | cancelled")
-    created_at: dt.datetime
-    due_at: dt.datetime | None
-    completed_at: dt.datetime | None
+    created_at: Instant
+    due_at: Instant | None
+    completed_at: Instant | None
     completed_by_id: uuid.UUID | None
     version: int = Field(description="Also sent as the ETag; send it back in If-Match when completing.")
 
