@@ -67,7 +67,9 @@ def world(api: Api) -> dict[str, Any]:
     police_task = next(t for t in open_tasks(api, case["id"]) if t["agency"] == "police")
     health_task = next(
         t
-        for t in api.as_("business_manager").get("/api/v1/tasks", params={"case_id": case["id"]}).json()["items"]
+        for t in api.as_("business_manager")
+        .get("/api/v1/tasks", params={"case_id": case["id"], "scope": "all"})
+        .json()["items"]
         if t["agency"] == "health"
     )
     recommendation = _post(
@@ -226,7 +228,7 @@ def test_an_involved_agency_sees_its_part_only(api: Api, world: dict[str, Any]) 
     case = lead.get(f"/api/v1/cases/{world['case']['id']}").json()
     assert case["access"] == "agency" and case["record"] == {} and case["review_record"] is None
     assert [c["key"] for c in case["clocks"]]  # the clocks it works to
-    tasks = lead.get("/api/v1/tasks", params={"case_id": world["case"]["id"]}).json()["items"]
+    tasks = lead.get("/api/v1/tasks", params={"case_id": world["case"]["id"], "scope": "all"}).json()["items"]
     assert tasks and {t["agency"] for t in tasks} == {"police"}
     assert lead.get(f"/api/v1/tasks/{world['health_task']['id']}").status_code == 404
     assert lead.get(f"/api/v1/tasks/{world['police_task']['id']}").status_code == 200
