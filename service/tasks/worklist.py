@@ -21,7 +21,7 @@ from service.errors import Forbidden
 from service.models import HumanTask
 
 TaskState = Literal["open", "completed", "cancelled"]  # what a task's `state` can be (the `state` filter too)
-# work = mine ∪ claimable (the default for people); all = every task need-to-know lets the caller see.
+# work = mine plus claimable (the default for people); all = every task need-to-know lets the caller see.
 TaskScope = Literal["work", "mine", "claimable", "all"]
 
 
