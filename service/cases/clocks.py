@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlmodel import Session, col, select
+
 from service import engine
+from service.config import get_settings
 from service.engine.functions import LONDON, end_of_day, to_date, working_days_between
+from service.models import ProcessInstance
+from service.processes import registry
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,27 @@ def clock_statuses(
             continue
         statuses.append(ClockStatus(clock.key, clock.label, due, status, met_on))
     return statuses
+
+
+def instance_clocks(session: Session, instance: ProcessInstance, *, now: dt.datetime) -> list[ClockStatus]:
+    """The clocks of one case's process as they stand at ``now`` (due soon: ``LIF_DUE_SOON_WORKING_DAYS``)."""
+    definition = registry.loaded(session, instance.definition_id)
+    return clock_statuses(
+        definition.clocks, instance.variables, now=now, due_soon_days=get_settings().due_soon_working_days
+    )
+
+
+def case_instances(session: Session, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProcessInstance]:
+    """Each case's lifecycle process (its first instance), in one query."""
+    ids = list(case_ids)
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(ProcessInstance)
+        .where(col(ProcessInstance.case_id).in_(ids))
+        .order_by(col(ProcessInstance.created_at).desc())
+    ).all()
+    return {row.case_id: row for row in rows}  # the oldest wins: it is written last
 
 
 class _Unreadable(ValueError):
