@@ -25,8 +25,9 @@ def capabilities(principal: Principal) -> list[str]:
         "tasks.work": True,
         "tasks.list_all": may_list_all_tasks(principal),
         "dashboards.partnership": may_read_partnership_dashboard(principal),
-        "dashboards.agency": principal.agency_code is not None
-        and may_read_agency_dashboard(principal, principal.agency_code),
+        # Case managers read any agency's dashboard; an agency's lead their own agency's.
+        "dashboards.agency": may_read_partnership_dashboard(principal)
+        or (principal.agency_code is not None and may_read_agency_dashboard(principal, principal.agency_code)),
         "cases.open": person and bool(principal.roles & CASE_MANAGERS),
         "tokens.own": person,
         "agencies.manage": admin,

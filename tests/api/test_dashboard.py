@@ -96,6 +96,11 @@ def test_who_may_read_a_dashboard(api: Api) -> None:
         refused = api.as_(role).get(url)
         assert refused.status_code == 403, (role, url, refused.text)
         assert refused.headers["content-type"] == "application/problem+json"
+    # GET /me says the same, so a front end shows the right screen.
+    lead_can = set(api.as_("agency_safeguarding_lead:police").get("/api/v1/me").json()["can"])
+    assert "dashboards.agency" in lead_can and "dashboards.partnership" not in lead_can
+    reviewer_can = set(api.as_("independent_reviewer").get("/api/v1/me").json()["can"])
+    assert not {"dashboards.agency", "dashboards.partnership", "tasks.list_all"} & reviewer_can
     missing = api.as_("business_manager").get("/api/v1/agencies/nowhere/dashboard")
     assert missing.status_code == 404
     # Another partnership's business manager counts nothing of this one.
