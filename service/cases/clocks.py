@@ -50,24 +50,42 @@ def clock_statuses(
 
 
 def instance_clocks(session: Session, instance: ProcessInstance, *, now: dt.datetime) -> list[ClockStatus]:
-    """The clocks of one case's process as they stand at ``now`` (due soon: ``LIF_DUE_SOON_WORKING_DAYS``)."""
-    definition = registry.loaded(session, instance.definition_id)
+    """The clocks of one case's process as they stand at ``now``."""
+    return clocks_of(session, ClockInputs(instance.definition_id, instance.variables), now=now)
+
+
+@dataclass(frozen=True)
+class ClockInputs:
+    """What a case's clocks are computed from: its process's definition and current variables."""
+
+    definition_id: uuid.UUID
+    variables: dict[str, Any]
+
+
+def clocks_of(session: Session, inputs: ClockInputs, *, now: dt.datetime) -> list[ClockStatus]:
+    """Clocks as they stand at ``now`` (due soon: within ``LIF_DUE_SOON_WORKING_DAYS`` working days)."""
+    definition = registry.loaded(session, inputs.definition_id)
     return clock_statuses(
-        definition.clocks, instance.variables, now=now, due_soon_days=get_settings().due_soon_working_days
+        definition.clocks, inputs.variables, now=now, due_soon_days=get_settings().due_soon_working_days
     )
 
 
-def case_instances(session: Session, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ProcessInstance]:
-    """Each case's lifecycle process (its first instance), in one query."""
+_IDS_PER_QUERY = 500  # well under every database's limit on bound parameters
+
+
+def clock_inputs(session: Session, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ClockInputs]:
+    """Each case's lifecycle process (its first instance): definition and variables only, never the engine state."""
     ids = list(case_ids)
-    if not ids:
-        return {}
-    rows = session.exec(
-        select(ProcessInstance)
-        .where(col(ProcessInstance.case_id).in_(ids))
-        .order_by(col(ProcessInstance.created_at).desc())
-    ).all()
-    return {row.case_id: row for row in rows}  # the oldest wins: it is written last
+    found: dict[uuid.UUID, ClockInputs] = {}
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        rows = session.exec(
+            select(ProcessInstance.case_id, ProcessInstance.definition_id, ProcessInstance.variables)
+            .where(col(ProcessInstance.case_id).in_(ids[start : start + _IDS_PER_QUERY]))
+            .order_by(col(ProcessInstance.created_at).desc())
+        ).all()
+        for case_id, definition_id, variables in rows:
+            found[case_id] = ClockInputs(definition_id, dict(variables))  # the oldest is written last, and wins
+    return found
 
 
 class _Unreadable(ValueError):

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from service.access import need_to_know
 from service.access.principal import Principal
-from service.cases.clocks import ClockStatus, case_instances, instance_clocks
+from service.cases.clocks import ClockStatus, clock_inputs, clocks_of
 from service.db.types import utcnow
 from service.errors import InvalidInput
 from service.models import Case, CaseAgency
@@ -114,12 +114,12 @@ def _by_clock(session: Session, query: Any, filters: CaseFilters, *, cursor: str
             limit=batch,
             newest_first=True,
         )
-        instances = case_instances(session, (c.id for c in page.items))
+        inputs = clock_inputs(session, (c.id for c in page.items))
         for case in page.items:
             examined += 1
-            instance = instances.get(case.id)
-            if instance is not None and clock_matches(
-                instance_clocks(session, instance, now=now), filters.clock, filters.clock_status
+            found_inputs = inputs.get(case.id)
+            if found_inputs is not None and clock_matches(
+                clocks_of(session, found_inputs, now=now), filters.clock, filters.clock_status
             ):
                 found.append(case)
             if len(found) == limit or examined == CLOCK_SCAN_LIMIT:

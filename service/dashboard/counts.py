@@ -21,7 +21,7 @@ from service.access.work import may_read_agency_dashboard, may_read_partnership_
 from service.actions.access import action_clause
 from service.actions.plan import overdue_clause as action_overdue
 from service.cases import search
-from service.cases.clocks import case_instances, instance_clocks
+from service.cases.clocks import clock_inputs, clocks_of
 from service.cases.search import CaseFilters
 from service.db.types import utcnow
 from service.engine.functions import LONDON
@@ -160,9 +160,8 @@ def _clocks(
 ) -> list[ClockCount]:
     names: dict[str, str] = {}
     counted: Counter[tuple[str, str]] = Counter()
-    instances = case_instances(session, case_ids)
-    for instance in instances.values():
-        for clock in instance_clocks(session, instance, now=now):
+    for inputs in clock_inputs(session, case_ids).values():
+        for clock in clocks_of(session, inputs, now=now):
             names.setdefault(clock.key, clock.name)
             if clock.status in ("overdue", "due_soon"):
                 counted[(clock.key, clock.status)] += 1
