@@ -63,7 +63,9 @@ class Api:
         """The id of the case's open task for a BPMN element (and agency); waits up to ``wait`` seconds."""
         deadline = time.monotonic() + wait
         while True:
-            items = self.call("business_manager", "GET", f"/tasks?case_id={case_id}&state=open&limit=200")["items"]
+            items = self.call("business_manager", "GET", f"/tasks?case_id={case_id}&state=open&scope=all&limit=200")[
+                "items"
+            ]
             for task in items:
                 if task["element_id"] == element_id and (agency is None or task["agency"] == agency):
                     return str(task["id"])

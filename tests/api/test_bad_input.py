@@ -14,7 +14,7 @@ from tests.helpers import open_case, open_tasks
 def _state(api: Api, case: dict[str, Any]) -> tuple[Any, ...]:
     bm = api.as_("business_manager")
     instance = bm.get(f"/api/v1/process-instances/{case['instance_id']}").json()
-    tasks = bm.get("/api/v1/tasks", params={"case_id": case["id"], "limit": 200}).json()["items"]
+    tasks = bm.get("/api/v1/tasks", params={"case_id": case["id"], "limit": 200, "scope": "all"}).json()["items"]
     return (
         instance["version"],
         instance["active_element_ids"],
@@ -191,10 +191,14 @@ def test_date_filters_take_plain_dates_and_an_unknown_state_is_refused(api: Api)
     open_case(api, aware_at=today())  # its first tasks are due within days
     client = api.as_("business_manager")
     for value in ("2026-12-01", "2026-12-01T10:00:00", "2026-12-01T10:00:00Z"):
-        response = client.get("/api/v1/tasks", params={"due_before": value})
+        response = client.get("/api/v1/tasks", params={"due_before": value, "scope": "all"})
         assert response.status_code == 200, (value, response.text[:300])
-    far = client.get("/api/v1/tasks", params={"due_before": "2100-01-01", "state": "open"}).json()["items"]
-    near = client.get("/api/v1/tasks", params={"due_before": "2000-01-01", "state": "open"}).json()["items"]
+    far = client.get("/api/v1/tasks", params={"due_before": "2100-01-01", "state": "open", "scope": "all"}).json()[
+        "items"
+    ]
+    near = client.get("/api/v1/tasks", params={"due_before": "2000-01-01", "state": "open", "scope": "all"}).json()[
+        "items"
+    ]
     assert near == [] and far  # the filter still filters
     response = client.get("/api/v1/access-events", params={"since": "2026-12-01", "until": "2026-12-02T09:00:00"})
     assert response.status_code != 500, response.text[:300]

@@ -262,7 +262,11 @@ def test_dry_run_then_disposal_keeps_holds_open_cases_and_reports(
     gone = lead.get(f"/api/v1/evidence/{evidence['id']}/content")
     assert gone.status_code == 410 and gone.headers["content-type"].startswith("application/problem+json")
     assert not blob.exists()
-    tasks = api.as_("business_manager").get("/api/v1/tasks", params={"case_id": sar, "limit": 200}).json()["items"]
+    tasks = (
+        api.as_("business_manager")
+        .get("/api/v1/tasks", params={"case_id": sar, "limit": 200, "scope": "all"})
+        .json()["items"]
+    )
     information = [t for t in tasks if t["element_id"] == "Task_ProvideSarInformation"]
     details = [api.as_("business_manager").get(f"/api/v1/tasks/{t['id']}").json() for t in information]
     # Free text only, and one optional question left unanswered: nothing but that null is kept.

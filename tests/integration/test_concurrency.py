@@ -34,9 +34,9 @@ def test_simultaneous_completions_give_one_success_and_one_conflict(
                 "data": {"aware_at": today(), "incident_type": "death"},
             },
         ).json()
-        task = client.get("/api/v1/tasks", headers=bm, params={"case_id": case["id"], "state": "open"}).json()["items"][
-            0
-        ]
+        task = client.get(
+            "/api/v1/tasks", headers=bm, params={"case_id": case["id"], "state": "open", "scope": "all"}
+        ).json()["items"][0]
         version_before = client.get(f"/api/v1/process-instances/{case['instance_id']}", headers=bm).json()["version"]
 
     barrier = threading.Barrier(2)
