@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Instant
 from service.access.roles import Role
 
 
@@ -64,7 +63,7 @@ class DashboardRead(BaseModel):
     """The counts a business manager scans every morning, within what you may see (need-to-know)."""
 
     agency: str | None = Field(description="The agency the counts are for; null for the whole partnership.")
-    as_of: dt.datetime = Field(description="When the counts were taken (overdue and due soon are as of then).")
+    as_of: Instant = Field(description="When the counts were taken (overdue and due soon are as of then).")
     open_cases: CountRead
     cases_by_type: list[CaseTypeCountRead]
     clocks: list[ClockCountRead] = Field(description="Every clock running on an open case, overdue and due soon.")
