@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class TaskMessage(BaseModel):
+    """A message to show above the task's form, e.g. why the process sent this work back."""
+
+    level: Literal["info", "warning", "error"]
+    text: str
+    code: str | None = Field(
+        default=None, description="A stable key for the message when the diagram gives one (its messageCode)."
+    )
 
 
 class TaskSummary(BaseModel):
@@ -31,6 +41,11 @@ class TaskSummary(BaseModel):
     completed_at: dt.datetime | None
     completed_by_id: uuid.UUID | None
     version: int = Field(description="Also sent as the ETag; send it back in If-Match when completing.")
+    messages: list[TaskMessage] = Field(
+        default_factory=list,
+        description="Show these above the form: why the process offers this task again (declared in the diagram), "
+        "or why it closed by itself. Empty for most tasks.",
+    )
 
 
 class TaskRead(TaskSummary):

@@ -15,7 +15,8 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from service.engine import case_policy, expressions, forms, juel, timer_bounds
+from service.engine import case_policy, expressions, flow_messages, forms, juel, timer_bounds
+from service.engine.flow_messages import FlowMessage
 from service.engine.openers import CaseOpener, case_openers, element_properties, opener_problems
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -107,6 +108,8 @@ class LoadedDefinition:
     record_class: str = "review_case"  # ``recordClass``: which retention rule a closed case of this type follows
     # String literals the diagram's own scripts write (e.g. a legal mandate): text of the diagram, not of a person.
     script_constants: frozenset[str] = frozenset()
+    # Messages declared on sequence flows (``message`` properties), by (source id, target id): flow_messages.py.
+    flow_messages: dict[tuple[str, str], FlowMessage] = field(default_factory=dict)
 
 
 def content_hash(xml: bytes) -> str:
@@ -177,6 +180,7 @@ def load_definition(
         case_access=case_policy.case_access(_process_properties(process)),
         identifying_fields=tuple(f.id for f in _start_form_fields(process) if f.identifying),
         record_class=_process_properties(process).get("recordClass") or "review_case",
+        flow_messages=flow_messages.declared(process),
         script_constants=frozenset().union(
             *(
                 expressions.string_constants(node.text or "")
@@ -238,6 +242,7 @@ def _xml_problems(tree: etree._ElementTree, process_id: str, known_roles: frozen
             )
         problems.extend(Problem(message, element_id) for element_id, message in opener_problems(process))
         problems.extend(_checks_work_of_problems(process))
+        problems.extend(_at(element, message) for element, message in flow_messages.problems(process))
         start_fields = _start_form_fields(process)
         problems.extend(Problem(p, "start form") for p in forms.field_problems(start_fields))
     return problems

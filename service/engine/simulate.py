@@ -28,7 +28,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from service.engine import budget, expressions, forms, functions, runtime
+from service.engine import budget, expressions, flow_messages, forms, functions, runtime
 from service.engine.definitions import ClockDefinition, LoadedDefinition, UserTaskInfo
 from service.engine.script_engine import SafeScriptEngine
 
@@ -51,6 +51,7 @@ class SimulatedTask:
     role: str | None
     agency: str | None
     answers: dict[str, Any]
+    messages: tuple[dict[str, Any], ...] = ()  # what the task would show above its form (flow_messages.py)
 
 
 @dataclass(frozen=True)
@@ -245,8 +246,11 @@ class _Run:
             problems = "; ".join(f"{e.field or 'form'}: {e.message}" for e in errors)
             raise _Stop(f"the answers for {element_id} are not valid: {problems}")
         data = {name: None for name in schema.get("properties", {})} | chosen
+        messages = tuple(flow_messages.for_task(task, self.definition.flow_messages, runtime._is_user_task))
         self.tasks.append(
-            SimulatedTask(element_id, info.name if info else element_id, info.role if info else None, agency, data)
+            SimulatedTask(
+                element_id, info.name if info else element_id, info.role if info else None, agency, data, messages
+            )
         )
 
         def action() -> None:

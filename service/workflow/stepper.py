@@ -259,6 +259,7 @@ def _project_tasks(
             subject=task.subject,
             due_at=task.due_at,
             data={},
+            messages=list(task.messages),
         )
         session.add(row)
         emit_task_event(session, EventType.TASK_CREATED, row, case.reference)

@@ -78,7 +78,9 @@ def test_local_review_from_notification_to_publication_over_easter(api: Api, db_
             "reviewer_declaration_signed": True,
         },
     )
-    assert len(open_tasks(api, case_id, "Task_AppointIndependentReviewer")) == 1
+    [again] = open_tasks(api, case_id, "Task_AppointIndependentReviewer")
+    [why] = api.as_("business_manager").get(f"/api/v1/tasks/{again['id']}").json()["messages"]
+    assert why["code"] == "cspr.reviewer_not_independent" and "R. Smith" in why["text"], why
     instance_id = case["instance_id"]
     variables = api.as_("business_manager").get(f"/api/v1/process-instances/{instance_id}").json()["variables"]
     assert "R. Smith" in variables["independence_refusal"]

@@ -118,8 +118,13 @@ def test_inconsistent_decisions_go_back_then_a_mandatory_sar_runs_to_its_action_
     assert refused.status_code == 403, refused.text
 
     # Recorded as mandatory while the s44(1)-(3) conditions are not all met: back to the subgroup.
+    assert task["messages"] == []
     decide(api, case_id, "mandatory", "2025-08-31", NOT_MET)
-    assert len(open_tasks(api, case_id, "Task_DecideOnSar")) == 1
+    [again] = open_tasks(api, case_id, "Task_DecideOnSar")
+    # The re-offered task says why, in the list and on the task a front end opens.
+    assert [m["code"] for m in again["messages"]] == ["sar.decision_inconsistent_with_s44"]
+    [shown] = api.as_("case_review_group_member").get(f"/api/v1/tasks/{again['id']}").json()["messages"]
+    assert shown["level"] == "error" and shown["text"].startswith("Recorded as a mandatory SAR but the s44(1)-(3)")
     case = get_case(api, case_id)
     assert case["stages"] == ["SAR decision"]
     assert "not all met" in variables(api, case)["decision_inconsistency"]
@@ -127,6 +132,8 @@ def test_inconsistent_decisions_go_back_then_a_mandatory_sar_runs_to_its_action_
     # All conditions met but recorded as discretionary: the duty in s44(1) applies, so back again.
     decide(api, case_id, "discretionary", "2025-08-31", ALL_MET)
     assert "the decision is mandatory" in variables(api, get_case(api, case_id))["decision_inconsistency"]
+    [again] = open_tasks(api, case_id, "Task_DecideOnSar")
+    assert "the decision is mandatory" in again["messages"][0]["text"]
     decide(api, case_id, "mandatory", "2025-08-31", ALL_MET)
 
     case = get_case(api, case_id)
