@@ -15,7 +15,7 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from service.engine import case_policy, expressions, flow_messages, forms, juel, timer_bounds
+from service.engine import case_policy, escalations, expressions, flow_messages, forms, juel, timer_bounds
 from service.engine.flow_messages import FlowMessage
 from service.engine.openers import CaseOpener, case_openers, element_properties, opener_problems
 
@@ -110,6 +110,8 @@ class LoadedDefinition:
     script_constants: frozenset[str] = frozenset()
     # Messages declared on sequence flows (``message`` properties), by (source id, target id): flow_messages.py.
     flow_messages: dict[tuple[str, str], FlowMessage] = field(default_factory=dict)
+    # Escalation tasks that close themselves once their overdue task is completed (escalations.py).
+    closable_escalations: frozenset[str] = frozenset()
 
 
 def content_hash(xml: bytes) -> str:
@@ -181,6 +183,7 @@ def load_definition(
         identifying_fields=tuple(f.id for f in _start_form_fields(process) if f.identifying),
         record_class=_process_properties(process).get("recordClass") or "review_case",
         flow_messages=flow_messages.declared(process),
+        closable_escalations=escalations.closable(process),
         script_constants=frozenset().union(
             *(
                 expressions.string_constants(node.text or "")
@@ -189,17 +192,35 @@ def load_definition(
         ),
     )
     form_problems: list[Problem] = []
-    for task_spec in [
-        *spec.task_specs.values(),
-        *(t for s in subprocess_specs.values() for t in s.task_specs.values()),
-    ]:
-        if isinstance(task_spec, UserTask):
-            info, found = _user_task_info(task_spec)
-            definition.user_tasks[info.element_id] = info
-            form_problems.extend(found)
+    user_task_specs = [
+        task_spec
+        for task_spec in [
+            *spec.task_specs.values(),
+            *(t for s in subprocess_specs.values() for t in s.task_specs.values()),
+        ]
+        if isinstance(task_spec, UserTask)
+    ]
+    known = _variable_names(process, user_task_specs)
+    form_problems.extend(Problem(p, "start form") for p in forms.date_rule_problems(_start_form_fields(process), known))
+    for task_spec in user_task_specs:
+        info, found = _user_task_info(task_spec)
+        definition.user_tasks[info.element_id] = info
+        form_problems.extend(found)
+        fields = task_spec.form.fields if task_spec.form else []
+        form_problems.extend(Problem(p, info.element_id, info.name) for p in forms.date_rule_problems(fields, known))
     if form_problems:
         raise DefinitionInvalid(source, form_problems)
     return definition
+
+
+def _variable_names(process: etree._Element, user_task_specs: list[Any]) -> frozenset[str]:
+    """What a date rule may compare with: every form field of the diagram and every variable its scripts set."""
+    names = {field.id for field in _start_form_fields(process)}
+    for task_spec in user_task_specs:
+        names.update(field.id for field in (task_spec.form.fields if task_spec.form else []))
+    for node in process.iterfind(".//bpmn:scriptTask/bpmn:script", _NS):
+        names.update(expressions.assigned_names(node.text or ""))
+    return frozenset(names)
 
 
 def _parse_xml(xml: bytes, source: str) -> etree._ElementTree:
@@ -243,6 +264,7 @@ def _xml_problems(tree: etree._ElementTree, process_id: str, known_roles: frozen
         problems.extend(Problem(message, element_id) for element_id, message in opener_problems(process))
         problems.extend(_checks_work_of_problems(process))
         problems.extend(_at(element, message) for element, message in flow_messages.problems(process))
+        problems.extend(_at(element, message) for element, message in escalations.problems(process))
         start_fields = _start_form_fields(process)
         problems.extend(Problem(p, "start form") for p in forms.field_problems(start_fields))
     return problems

@@ -15,7 +15,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from service.engine import budget, flow_messages, serialization
+from service.engine import budget, escalations, flow_messages, serialization
 from service.engine.definitions import LoadedDefinition
 from service.engine.expressions import ExpressionError, UnsafeExpression
 from service.engine.script_engine import SCRIPT_ENGINE
@@ -79,6 +79,8 @@ class Snapshot:
     completed_element_ids: list[str] = field(default_factory=list)
     waiting_messages: list[str] = field(default_factory=list)
     variables: dict[str, Any] = field(default_factory=dict)
+    # Escalations this step closed because their overdue task was completed (escalations.py).
+    closed_escalations: list[escalations.ClosedEscalation] = field(default_factory=list)
 
 
 def start(definition: LoadedDefinition, data: dict[str, Any]) -> Snapshot:
@@ -135,17 +137,26 @@ def _load(definition: LoadedDefinition, state: dict[str, Any]) -> BpmnWorkflow:
 
 
 def _step(definition: LoadedDefinition, workflow: BpmnWorkflow, action: Any) -> Snapshot:
+    closed: list[escalations.ClosedEscalation] = []
     try:
         with budget.step():
             action()
             _run_until_waiting(workflow)
+            # Withdrawing a moot escalation may let the process finish; nothing else runs because of it.
+            closed = escalations.close_moot(
+                _all_tasks(workflow), definition.closable_escalations, definition.element_names
+            )
+            if closed:
+                _run_until_waiting(workflow)
     except budget.BudgetExceeded as exc:
         raise EngineError(f"refused: {exc}") from None
     except (ExpressionError, UnsafeExpression) as exc:
         raise EngineError(f"a diagram expression failed: {exc}") from None
     except SpiffWorkflowException as exc:
         raise EngineError(_spiff_message(exc)) from None
-    return _snapshot(workflow, definition)
+    snapshot = _snapshot(workflow, definition)
+    snapshot.closed_escalations = closed
+    return snapshot
 
 
 def _depth_guard(task: Any) -> None:

@@ -28,7 +28,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from service.engine import budget, expressions, flow_messages, forms, functions, runtime
+from service.engine import budget, escalations, expressions, flow_messages, forms, functions, runtime
 from service.engine.definitions import ClockDefinition, LoadedDefinition, UserTaskInfo
 from service.engine.script_engine import SafeScriptEngine
 
@@ -288,6 +288,12 @@ class _Run:
             with budget.step():  # the runtime's budget, per simulated step
                 action()
                 self._run_engine()
+                # As in a real case: an escalation whose overdue task is done closes itself (escalations.py).
+                names = self.definition.element_names
+                if escalations.close_moot(
+                    runtime._all_tasks(self.workflow), self.definition.closable_escalations, names
+                ):
+                    self._run_engine()
         except _Stop:
             raise
         except budget.BudgetExceeded as exc:

@@ -126,7 +126,12 @@ def _closed_sar(api: Api) -> str:
     case_id = str(case["id"])
     decide(api, case_id, "discretionary", TODAY.isoformat(), {**NOT_MET, "concern_about_joint_working": True})
     run_review_to_publication_decision(
-        api, case_id, information_due_by=later, received=TODAY.isoformat(), draft=later, final=later
+        api,
+        case_id,
+        information_due_by=later,
+        received=TODAY.isoformat(),
+        draft=TODAY.isoformat(),
+        final=TODAY.isoformat(),
     )
     complete(
         api,
