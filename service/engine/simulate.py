@@ -212,6 +212,9 @@ class _Run:
                 self._act(lambda: self._fire(due))
                 return True
         ready = [t for t in tasks if t.state == TaskState.READY and isinstance(t.task_spec, UserTask)]
+        # A missed deadline's escalation is handled as soon as it appears, so the path shows it (left for later,
+        # it would close by itself once the overdue task is done).
+        ready.sort(key=lambda t: t.task_spec.bpmn_id not in self.definition.closable_escalations)
         if ready:
             self._complete(ready[0])
             return True
