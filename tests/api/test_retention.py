@@ -139,9 +139,7 @@ def _closed_sar(api: Api) -> str:
         "Task_DecideOnPublication",
         {"publication_decision": "do_not_publish", "publication_decision_rationale": SECRETS["rationale"]},
     )
-    complete(
-        api, case_id, "Task_AgreeActionPlan", {"action_plan_agreed_at": TODAY.isoformat(), "has_actions": False}
-    )
+    complete(api, case_id, "Task_AgreeActionPlan", {"action_plan_agreed_at": TODAY.isoformat(), "has_actions": False})
     assert get_case(api, case_id)["status"] == "closed"
     return case_id
 
