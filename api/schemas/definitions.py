@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.schemas.common import Instant
 from api.schemas.processes import DefinitionRead
+from api.schemas.tasks import TaskMessage
 
 
 class ProblemRead(BaseModel):
@@ -108,6 +109,9 @@ class SimulatedTaskRead(BaseModel):
     role: str | None
     agency: str | None
     answers: dict[str, Any]
+    messages: list[TaskMessage] = Field(
+        default_factory=list, description="What the task would show above its form (why it is offered again)."
+    )
 
 
 class SimulatedClockRead(BaseModel):

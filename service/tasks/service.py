@@ -148,11 +148,11 @@ def complete(
     form_data = data
     if view.complete_via:
         form_data = {k: v for k, v in data.items() if k in view.form_schema.get("properties", {})}
-    errors = engine.validate_submission(view.form_schema, form_data)
+    errors = engine.validate_submission(view.form_schema, form_data, variables=instance.variables)
     if errors:
         raise InvalidInput(
             f"the form for '{refreshed.name}' is not valid",
-            [{"field": e.field, "message": e.message} for e in errors],
+            [{"field": f"data.{e.field}" if e.field else "data", "message": e.message} for e in errors],
         )
     # A submitted form defines every one of its fields (unanswered optional ones as null), as in Camunda,
     # so conditions can test optional answers without failing on an unknown name.
