@@ -139,6 +139,9 @@ def _serve(args: argparse.Namespace) -> int:
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
+        # Measured faster than the pure-Python defaults (asyncio, h11): see bench/README.md, "The request path".
+        loop="uvloop",
+        http="httptools",
         # The client address (which the sign-in limiter counts by) comes from X-Forwarded-For only when the
         # peer is a proxy named in LIF_TRUSTED_PROXIES; by default it is the socket's peer.
         proxy_headers=bool(settings.trusted_proxies),
