@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -30,9 +30,20 @@ async def _session(request: Request) -> AsyncIterator[Session]:
     try:
         yield session
     except BaseException as exc:
-        await run_in_threadpool(_abandon, session, exc)
+        await _in_thread(_abandon, session, exc)
         raise
-    await run_in_threadpool(_finish, session, write, getattr(request.state, "correlation_id", ""))
+    await _in_thread(_finish, session, write, getattr(request.state, "correlation_id", ""))
+
+
+async def _in_thread(end: Callable[..., None], session: Session, *args: Any) -> None:
+    try:
+        await run_in_threadpool(end, session, *args)
+    except BaseException:
+        # Cancelled before the hand-off ran (or it failed): never leave the transaction, and its lock, open.
+        if session.in_transaction():
+            session.rollback()
+        session.close()
+        raise
 
 
 def _finish(session: Session, write: bool, correlation_id: str) -> None:
