@@ -127,8 +127,9 @@ def print_throughput(report: dict[str, Any]) -> None:
     """Cycles per second and the p50/p99 of one cycle, by API processes and clients, against the targets."""
     header = f"  {'API processes':>13} {'clients':>8} {'cycles/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99/p50':>8}"
     log(header + "   SpiffArena")
-    for workers, rows in report.get("throughput", {}).items():
-        for row in rows:
+    for measured in report.get("throughput", []):
+        workers = measured["workers"]
+        for row in measured["rows"]:
             spread = row["p99"] / row["p50"] if row["p50"] > 0 else float("nan")
             peer = SPIFFARENA_THROUGHPUT.get(int(row["clients"]))
             log(

@@ -248,7 +248,7 @@ def run_side_by_side(server: Server, token: str, args: argparse.Namespace, repor
         }
         report["loop"] = {"http": shapes.http_loop(client, args.loop), "engine": shapes.engine_loop(args.loop)}
     print_shapes(report)
-    report["throughput"] = {}
+    report["throughput"] = []
     if not args.clients:
         return server
     log("")
@@ -261,10 +261,11 @@ def run_side_by_side(server: Server, token: str, args: argparse.Namespace, repor
             server.stop()
             server = Server(server.url, server.log_path, bpmn_dir=server.bpmn_dir, workers=workers)
             server.start()
-        report["throughput"][str(workers)] = [
+        rows = [
             shapes.throughput(server.base_url, token, clients=clients, seconds=args.throughput_seconds)
             for clients in args.clients
         ]
+        report["throughput"].append({"workers": workers, "rows": rows})
     print_throughput(report)
     return server
 
