@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from api import (
     conditional,
@@ -20,6 +19,7 @@ from api import (
     webhook_docs,
 )
 from api.body_limit import BodyLimit
+from api.correlation import CorrelationId
 from api.routers import (
     access_log,
     action_plans,
@@ -147,13 +147,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         timeout_seconds=settings.body_timeout_seconds,
     )
 
-    @app.middleware("http")
-    async def correlation_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        incoming = request.headers.get("x-request-id", "")
-        request.state.correlation_id = incoming[:64] if incoming else uuid.uuid4().hex
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.correlation_id
-        return response
+    app.add_middleware(CorrelationId)
 
     # Added last, so outermost: even a 413 carries the security (and CORS) headers.
     security_headers.install(app, settings)

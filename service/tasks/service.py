@@ -14,6 +14,7 @@ from service.access.principal import Principal
 from service.access.roles import Role
 from service.audit.access import AccessKind, record_access
 from service.audit.log import record
+from service.db.session import keep
 from service.db.types import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
 from service.models import Case, HumanTask, ProcessInstance
@@ -125,8 +126,9 @@ def complete(
     """
     task = _visible_task(session, principal, task_id)
     _check_may_do(principal, task)
-    four_eyes.refuse_own_work(session, principal, task, four_eyes.user_task_info(session, task))
+    # Locked before the four-eyes check, which then reads the instance from the session instead of again.
     instance = lock_instance(session, principal.partnership_id, task.instance_id)
+    four_eyes.refuse_own_work(session, principal, task, four_eyes.user_task_info(session, task))
     refreshed = task
     if session.get_bind().dialect.name != "sqlite":
         # Re-read under the instance lock: a concurrent completion may have finished while we waited. (SQLite
@@ -201,6 +203,7 @@ def _view(session: Session, task: HumanTask) -> TaskView:
     instance = session.get(ProcessInstance, task.instance_id)
     case = session.get(Case, task.case_id)
     assert instance is not None and case is not None
+    keep(session, case)  # a completion's step reads it again
     definition = registry.loaded(session, instance.definition_id)
     info = definition.user_tasks.get(task.element_id)
     view = TaskView(
