@@ -3,14 +3,23 @@
 from __future__ import annotations
 
 import logging
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
-from api import errors, openapi_contract, openid_docs, problem_pages, security_headers, webhook_docs
+from api import (
+    conditional,
+    docs_page,
+    errors,
+    openapi_contract,
+    openid_docs,
+    problem_pages,
+    security_headers,
+    webhook_docs,
+)
 from api.body_limit import BodyLimit
+from api.correlation import CorrelationId
 from api.routers import (
     access_log,
     action_plans,
@@ -18,6 +27,7 @@ from api.routers import (
     admin_partnerships,
     audits,
     cases,
+    dashboard,
     data_protection,
     definitions,
     directory,
@@ -50,7 +60,9 @@ processes: reviews, their statutory clocks, and the tasks people and partner age
 create`, or the tokens `lif demo --tokens-out` writes) or an access token from the partnership's OpenID Connect
 provider (`openIdConnect`). **Errors** are `application/problem+json` (RFC 9457) with a
 `correlation_id`. **Lists** use cursor pagination (`next_cursor` → `cursor`). **Tasks** carry an `ETag`;
-send it back as `If-Match` when completing. `POST /cases` honours `Idempotency-Key`.
+send it back as `If-Match` when completing. Reads a front end polls (a case, a task, case types, a process definition,
+its XML and diagrams) carry an `ETag`: send it as `If-None-Match` and get `304` with no body while nothing changed.
+`POST /cases` honours `Idempotency-Key`.
 """
 
 
@@ -83,10 +95,18 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Relative: the service that served this document (behind any proxy, at any address).
+        servers=[{"url": "/", "description": "This service"}],
+        docs_url=None,  # served by docs_page, from installed files
+        redoc_url=None,
         generate_unique_id_function=openapi_contract.operation_id,
         openapi_tags=[
             {"name": "cases", "description": "Reviews and other cases, with their statutory clocks."},
             {"name": "tasks", "description": "Work for people and partner agencies."},
+            {
+                "name": "dashboard",
+                "description": "Morning counts for a partnership or an agency, each linking to its list.",
+            },
             {"name": "processes", "description": "BPMN definitions and running instances."},
             {"name": "process owners", "description": "Validate, deploy, simulate, migrate and control processes."},
             {"name": "action plans", "description": "Recommendations, themes, actions, evidence, recurring themes."},
@@ -118,6 +138,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         max_keys=settings.auth_failure_tracked_keys,
     )
     errors.install(app)
+    # Innermost of ours: a 304 still passes the correlation id and security headers on its way out.
+    conditional.install(app)
     # Registered before the correlation id middleware, so it runs inside it and its 413 carries the id.
     app.add_middleware(
         BodyLimit,
@@ -125,13 +147,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         timeout_seconds=settings.body_timeout_seconds,
     )
 
-    @app.middleware("http")
-    async def correlation_id(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        incoming = request.headers.get("x-request-id", "")
-        request.state.correlation_id = incoming[:64] if incoming else uuid.uuid4().hex
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = request.state.correlation_id
-        return response
+    app.add_middleware(CorrelationId)
 
     # Added last, so outermost: even a 413 carries the security (and CORS) headers.
     security_headers.install(app, settings)
@@ -156,10 +172,12 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         admin_partnerships.router,
         notifications.router,
         reports.router,
+        dashboard.router,
     ):
         app.include_router(router)
     webhook_docs.install(app)
     problem_pages.install(app)
     openapi_contract.install(app)
     openid_docs.install(app, settings)
+    docs_page.install(app)
     return app

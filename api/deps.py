@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
@@ -20,34 +21,54 @@ from service.identity.tokens import authenticate
 _bearer = HTTPBearer(auto_error=False, description="A LIF API token (`lif token create`, or `lif demo`).")
 
 
-def _session(request: Request) -> Iterator[Session]:
+async def _session(request: Request) -> AsyncIterator[Session]:
     # The request is the unit of work: commit once on success, roll back on any error, before responding.
-    yield from _unit_of_work(request, write=request.method not in ("GET", "HEAD", "OPTIONS"))
-
-
-def _unit_of_work(request: Request, *, write: bool) -> Iterator[Session]:
-    url = request.app.state.database_url
-    session = open_session(write=write, url=url)
+    # Async so that opening the session (no I/O: it connects on first use) costs no hop to a worker thread;
+    # ending it does I/O, so that runs in one.
+    write = request.method not in ("GET", "HEAD", "OPTIONS")
+    session = open_session(write=write, url=request.app.state.database_url)
     try:
         yield session
+    except BaseException as exc:
+        await _in_thread(_abandon, session, exc)
+        raise
+    await _in_thread(_finish, session, write, getattr(request.state, "correlation_id", ""))
+
+
+async def _in_thread(end: Callable[..., None], session: Session, *args: Any) -> None:
+    try:
+        await run_in_threadpool(end, session, *args)
+    except BaseException:
+        # Cancelled before the hand-off ran (or it failed): never leave the transaction, and its lock, open.
+        if session.in_transaction():
+            session.rollback()
+        session.close()
+        raise
+
+
+def _finish(session: Session, write: bool, correlation_id: str) -> None:
+    try:
         # Every look at personal data is logged before the response leaves: in the request's transaction when it
         # writes, else right after the read (service/audit/access.py). No log, no response.
         looks = take_pending(session)
-        correlation_id = getattr(request.state, "correlation_id", "")
         if write:
             write_entries(session.connection(), looks, correlation_id=correlation_id)
             session.commit()
         elif looks and write_after_read(session, looks, correlation_id=correlation_id):
             session.commit()
-    except DomainError as exc:
-        if exc.commit:
-            session.commit()
-        else:
-            session.rollback()
-        raise
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.close()
+
+
+def _abandon(session: Session, exc: BaseException) -> None:
+    try:
+        if isinstance(exc, DomainError) and exc.commit:
+            session.commit()
+        else:
+            session.rollback()
     finally:
         session.close()
 
@@ -77,7 +98,7 @@ def _any_principal(
 MACHINE_SCOPE = "a machine token can only use its agency's tasks, actions and webhook subscriptions (and GET /me)"
 
 
-def _person_principal(principal: Annotated[Principal, Depends(_any_principal)]) -> Principal:
+async def _person_principal(principal: Annotated[Principal, Depends(_any_principal)]) -> Principal:
     if principal.machine:
         raise Forbidden(MACHINE_SCOPE)
     return principal
@@ -90,7 +111,7 @@ PrincipalDep = Annotated[Principal, Depends(_person_principal)]
 AgencyPrincipalDep = Annotated[Principal, Depends(_any_principal)]
 
 
-def _page_limit(
+async def _page_limit(
     limit: Annotated[
         int, Query(ge=1, description="Items per page, 1 to LIF_PAGE_SIZE_MAX (default 200); outside that, 422.")
     ] = 50,
@@ -108,7 +129,7 @@ def _page_limit(
 LimitDep = Annotated[int, Depends(_page_limit)]
 
 
-def _if_match(
+async def _if_match(
     if_match: Annotated[str | None, Header(description='The task\'s ETag, e.g. "3".')] = None,
 ) -> int | None:
     if if_match is None or if_match.strip() == "*":

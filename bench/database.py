@@ -145,7 +145,7 @@ def sqlite_plans(path: Path) -> dict[str, str]:
 # --------------------------------------------------------------------------------------------- set-up
 
 
-def setup(url: str) -> dict[str, str]:
+def setup(url: str, bpmn_dir: Path | None = None) -> dict[str, str]:
     """Schema, demo partnership and tokens, bundled definitions registered (as the server would on start)."""
     from service.cli import migrate
     from service.config import get_settings
@@ -157,7 +157,7 @@ def setup(url: str) -> dict[str, str]:
     with unit_of_work(url=url) as session:
         tokens = seed(session)
     with unit_of_work(url=url) as session:
-        registry.sync_bundled(session, get_settings().bpmn_dir)
+        registry.sync_bundled(session, bpmn_dir or get_settings().bpmn_dir)
     return tokens
 
 

@@ -236,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from bench.database import fresh_database, setup
     from bench.run import Server
+    from bench.shapes import bpmn_folder
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--passes", type=int, default=2000, help="passes round the loop (default 2000)")
@@ -250,8 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("LIF_LOG_LEVEL", "WARNING")
     logging.basicConfig(level=logging.WARNING)
     with fresh_database(args.database_url, False) as (url, _), tempfile.TemporaryDirectory() as log_dir:
-        server = Server(url, Path(log_dir) / "server.log")
-        report = run_loop(url, setup(url), server=server, passes=args.passes)
+        bpmn_dir = bpmn_folder(Path(log_dir) / "bpmn")
+        server = Server(url, Path(log_dir) / "server.log", bpmn_dir=bpmn_dir)
+        report = run_loop(url, setup(url, bpmn_dir), server=server, passes=args.passes)
         from service.db.engine import get_engine
 
         get_engine(url).dispose()

@@ -32,6 +32,7 @@ import httpx  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bench import shapes  # noqa: E402
 from bench.database import (  # noqa: E402
     count_rows,
     database_size,
@@ -43,7 +44,8 @@ from bench.database import (  # noqa: E402
 )
 from bench.in_process import run_access_log, run_engine  # noqa: E402
 from bench.loop import run_loop  # noqa: E402
-from bench.report import HTTP_LABELS, print_stats_table, print_summary  # noqa: E402
+from bench.report import HTTP_LABELS, print_shapes, print_stats_table, print_summary, print_throughput  # noqa: E402
+from bench.shapes import bpmn_folder  # noqa: E402
 from bench.support import (  # noqa: E402
     AGENCIES,
     NOTIFY_ELEMENT,
@@ -63,8 +65,10 @@ from bench.support import (  # noqa: E402
 class Server:
     """`lif serve --no-worker --no-migrate` in its own process group, stopped with SIGTERM (then SIGKILL)."""
 
-    def __init__(self, url: str, log_path: Path) -> None:
+    def __init__(self, url: str, log_path: Path, *, bpmn_dir: Path, workers: int = 1) -> None:
         self.url = url
+        self.bpmn_dir = bpmn_dir
+        self.workers = workers
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -72,12 +76,19 @@ class Server:
 
     def start(self, timeout: float = 120.0) -> float:
         env = dict(os.environ)
-        env.update({"LIF_DATABASE_URL": self.url, "LIF_LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"})
+        env.update(
+            {
+                "LIF_DATABASE_URL": self.url,
+                "LIF_LOG_LEVEL": "WARNING",
+                "PYTHONUNBUFFERED": "1",
+                "LIF_BPMN_DIR": str(self.bpmn_dir),
+            }
+        )
         command = [
-            sys.executable, "-m", "service.cli", "serve",
-            "--no-worker", "--no-migrate", "--host", "127.0.0.1", "--port", str(self.port),
+            sys.executable, "-m", "service.cli", "serve", "--no-worker", "--no-migrate",
+            "--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers),
         ]  # fmt: skip
-        self._log = self.log_path.open("wb")
+        self._log = self.log_path.open("ab")
         started = time.perf_counter()
         self.process = subprocess.Popen(
             command, cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
@@ -151,7 +162,9 @@ class HttpBench:
         return elapsed, str(response.json()["id"])
 
     def notify_task_of(self, case_id: str) -> str:
-        _, response = self.timed("GET", "/api/v1/tasks", 200, params={"case_id": case_id, "state": "open"})
+        _, response = self.timed(
+            "GET", "/api/v1/tasks", 200, params={"case_id": case_id, "state": "open", "scope": "all"}
+        )
         found = [t["id"] for t in response.json()["items"] if t["element_id"] == NOTIFY_ELEMENT]
         if len(found) != 1:
             raise RuntimeError(f"case {case_id}: expected one open '{NOTIFY_NAME}' task, got {response.json()}")
@@ -167,7 +180,10 @@ class HttpBench:
 
     def list_tasks(self) -> float:
         elapsed, response = self.timed(
-            "GET", "/api/v1/tasks", 200, params={"state": "open", "role": "business_manager", "limit": 50}
+            "GET",
+            "/api/v1/tasks",
+            200,
+            params={"state": "open", "role": "business_manager", "scope": "all", "limit": 50},
         )
         items = response.json()["items"]
         if not items or any(t["state"] != "open" or t["role"] != "business_manager" for t in items):
@@ -218,6 +234,48 @@ def run_http(
     return {name: summarise(times) for name, times in results.items()}
 
 
+# --------------------------------------------------------------------------------------------- side by side
+
+
+def run_side_by_side(server: Server, token: str, args: argparse.Namespace, report: dict[str, Any]) -> Server:
+    """The shapes beside the bare engine, the loop, and throughput for each --workers value; returns the server
+    that is running at the end (restarted once per further --workers value)."""
+    log("")
+    log(f"[5/6] shapes over HTTP and in the bare engine ({args.samples} samples each; loop: {args.loop} completions)")
+    with httpx.Client(
+        base_url=server.base_url, timeout=120, trust_env=False, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
+        report["shapes"] = {
+            label: {
+                "http": shapes.http_shape(client, key, args.samples, args.warmup),
+                "engine": shapes.engine_shape(key, args.samples, args.warmup),
+            }
+            for label, key in shapes.SHAPES.items()
+        }
+        report["loop"] = {"http": shapes.http_loop(client, args.loop), "engine": shapes.engine_loop(args.loop)}
+    print_shapes(report)
+    report["throughput"] = []
+    if not args.clients:
+        return server
+    log("")
+    log(
+        f"[6/6] throughput: approval cycles (start + look up + complete), {args.throughput_seconds:g}s per client "
+        f"count, clients {', '.join(map(str, args.clients))}; API processes {', '.join(map(str, args.workers))}"
+    )
+    for index, workers in enumerate(args.workers):
+        if index > 0:
+            server.stop()
+            server = Server(server.url, server.log_path, bpmn_dir=server.bpmn_dir, workers=workers)
+            server.start()
+        rows = [
+            shapes.throughput(server.base_url, token, clients=clients, seconds=args.throughput_seconds)
+            for clients in args.clients
+        ]
+        report["throughput"].append({"workers": workers, "rows": rows})
+    print_throughput(report)
+    return server
+
+
 # --------------------------------------------------------------------------------------------- main
 
 
@@ -252,7 +310,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="SQLite: keep planner statistics (ANALYZE) for the server; the service itself never gathers them, "
         "so by default the benchmark measures without (PostgreSQL is always ANALYZEd, as autovacuum would)",
     )
+    parser.add_argument("--loop", type=int, default=50, help="completions in one loop instance (default 50)")
+    parser.add_argument(
+        "--clients", default="1,4,8", help="throughput: concurrent clients, comma-separated (default 1,4,8; 0 = skip)"
+    )
+    parser.add_argument(
+        "--throughput-seconds", type=float, default=5.0, help="throughput: seconds per client count (default 5)"
+    )
+    parser.add_argument(
+        "--workers",
+        default="1",
+        help="API processes (lif serve --workers); a list such as 1,2 measures throughput with each (default 1)",
+    )
     args = parser.parse_args(argv)
+    try:
+        args.clients = [int(c) for c in str(args.clients).split(",") if int(c) > 0]
+        args.workers = [int(w) for w in str(args.workers).split(",")]
+    except ValueError:
+        parser.error("--clients and --workers take comma-separated whole numbers")
+    if not args.workers or min(args.workers) < 1 or args.loop < 1:
+        parser.error("--workers >= 1, --loop >= 1")
     if args.cases < 0 or args.samples < 1 or args.warmup < 0 or args.batch_size < 1:
         parser.error("--cases >= 0, --samples >= 1, --warmup >= 0, --batch-size >= 1")
     if not 0.0 <= args.complete_fraction <= 1.0:
@@ -288,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     server: Server | None = None
     server_log_dir: Path | None = None  # a temp dir for the server's output, removed unless something failed
+    bpmn_dir: Path | None = None  # the bundled diagrams and the benchmark's shapes, for set-up and the server
     try:
         with fresh_database(args.database_url, args.keep_db) as (url, sqlite_path):
             backend = make_url(url).get_backend_name()
@@ -295,7 +373,8 @@ def main(argv: list[str] | None = None) -> int:
             log(f"LIF Service benchmark: {args.cases:,} cases preloaded, {args.samples} samples per operation")
             log(f"database: {safe_url(url)}  (python {platform.python_version()}, {os.cpu_count()} cpus)")
             started = time.perf_counter()
-            tokens = setup(url)
+            bpmn_dir = bpmn_folder(Path(tempfile.mkdtemp(prefix="lif-bench-bpmn-")))
+            tokens = setup(url, bpmn_dir)
             log(f"schema migrated, demo seeded, definitions registered in {time.perf_counter() - started:.1f}s")
 
             log("")
@@ -360,11 +439,14 @@ def main(argv: list[str] | None = None) -> int:
             get_engine(url).dispose()  # the server has the database to itself from here on
 
             log("")
-            log("[3/4] starting the server: lif serve --no-worker --no-migrate (LIF_LOG_LEVEL=WARNING)")
+            log(
+                f"[3/4] starting the server: lif serve --no-worker --no-migrate --workers {args.workers[0]} "
+                "(LIF_LOG_LEVEL=WARNING)"
+            )
             if args.server_log is None:
                 server_log_dir = Path(tempfile.mkdtemp(prefix="lif-bench-server-"))
             log_path = args.server_log or (server_log_dir or Path(".")) / "server.log"
-            server = Server(url, log_path)
+            server = Server(url, log_path, bpmn_dir=bpmn_dir, workers=args.workers[0])
             ready_after = server.start()
             pid = server.process.pid if server.process else "?"
             log(f"  ready at {server.base_url} after {ready_after:.1f}s (pid {pid})")
@@ -382,12 +464,15 @@ def main(argv: list[str] | None = None) -> int:
                 preloaded_case_ids=loaded["case_ids"],
                 rng=rng,
             )
+            print_stats_table("", [(HTTP_LABELS[name], s) for name, s in report["http"].items()])
+            server = run_side_by_side(server, tokens["business_manager"], args, report)
             server.stop()
             server = None
-            print_stats_table("", [(HTTP_LABELS[name], s) for name, s in report["http"].items()])
             report["after"] = {"counts": count_rows(url)}
             report["access_log"] = run_access_log(url, args.samples, args.warmup)
-            report["loop"] = run_loop(url, tokens, server=Server(url, log_path.with_name("loop-server.log")))
+            report["loop"] = run_loop(
+                url, tokens, server=Server(url, log_path.with_name("loop.log"), bpmn_dir=bpmn_dir)
+            )
             print_summary(report)
             report["finished_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             if args.json:
@@ -410,6 +495,8 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
         if server_log_dir is not None:
             shutil.rmtree(server_log_dir, ignore_errors=True)
+        if bpmn_dir is not None:
+            shutil.rmtree(bpmn_dir, ignore_errors=True)
     return 0
 
 

@@ -25,6 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=None, help="port (default LIF_PORT or 8000)")
     serve.add_argument("--no-worker", action="store_true", help="do not run the timer worker in this process")
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations before starting")
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="API processes (default 1); with more than one, the background worker runs once, in this process",
+    )
 
     commands.add_parser("worker", help="run the background worker alone (timers)")
     commands.add_parser("migrate", help="apply database migrations (alembic upgrade head)")
@@ -118,7 +124,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
-    os.environ["LIF_RUN_WORKER_IN_API"] = "false" if args.no_worker else "true"
+    several = args.workers > 1
+    # With several API processes the background worker runs once, here in the supervising process, not in each.
+    os.environ["LIF_RUN_WORKER_IN_API"] = "false" if args.no_worker or several else "true"
     get_settings.cache_clear()
     settings = get_settings()
     host, port = args.host or settings.host, args.port or settings.port
@@ -133,18 +141,38 @@ def _serve(args: argparse.Namespace) -> int:
         return 1
     if not args.no_migrate:
         migrate()
+    worker = None
+    if several and not args.no_worker:
+        # Each API process registers the bundled diagrams as it starts (registry.sync_bundled serialises them).
+        from service.jobs.worker import start_in_thread
+
+        worker = start_in_thread(url=settings.database_url, evidence_dir=settings.evidence_dir)
     uvicorn.run(
         "api.app:create_app_from_environment",
         factory=True,
+        workers=args.workers if several else None,
         host=host,
         port=port,
         log_level=settings.log_level.lower(),
+        # Measured faster than the pure-Python defaults (asyncio, h11): see bench/README.md, "The request path".
+        loop="uvloop",
+        http="httptools",
         # The client address (which the sign-in limiter counts by) comes from X-Forwarded-For only when the
         # peer is a proxy named in LIF_TRUSTED_PROXIES; by default it is the socket's peer.
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
     )
+    if worker is not None:
+        worker[1].set()
+        worker[0].join(timeout=10)
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("give 1 or more")
+    return value
 
 
 def _port_in_use(host: str, port: int) -> str | None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -10,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
-from api.schemas.common import PROBLEM_RESPONSES, Moment, Page
+from api.schemas.common import PROBLEM_RESPONSES, Instant, Moment, Page
 from service.dataprotection import access_log, subject_access
 
 router = APIRouter(prefix="/api/v1", tags=["data protection"], responses=PROBLEM_RESPONSES)
@@ -20,7 +19,7 @@ class AccessEventRead(BaseModel):
     """One look at personal data. The log is append-only: the database refuses to change or delete an entry."""
 
     id: int
-    at: dt.datetime
+    at: Instant
     actor_id: uuid.UUID | None
     actor_label: str
     kind: str = Field(

@@ -23,7 +23,7 @@ from api.schemas.action_plans import (
     ThemeRead,
     ThemeUpdate,
 )
-from api.schemas.common import GONE_RESPONSES, PROBLEM_RESPONSES, Page
+from api.schemas.common import GONE_RESPONSES, PROBLEM_RESPONSES, Page, file_response
 from service.actions import evidence, plan, recommendations, sab_report, themes
 from service.actions.evidence_store import EvidenceStore
 from service.actions.plan import ActionView
@@ -294,7 +294,10 @@ def list_evidence(action_id: uuid.UUID, session: SessionDep, principal: AgencyPr
 @router.get(
     "/evidence/{evidence_id}/content",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file"}, **GONE_RESPONSES},
+    responses={
+        200: file_response("The file, sent with the media type it was uploaded with", "application/octet-stream"),
+        **GONE_RESPONSES,
+    },
 )
 def download_evidence(
     evidence_id: uuid.UUID, request: Request, session: SessionDep, principal: AgencyPrincipalDep

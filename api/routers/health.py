@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from service.db.session import open_session
 
 router = APIRouter(tags=["health"])
+
+
+class Readiness(BaseModel):
+    """The readiness probe's answer."""
+
+    status: Literal["ok", "unavailable"]
+    reason: Literal["database", "definitions"] | None = Field(default=None, description="Why not ready (503 only).")
 
 
 @router.get("/", include_in_schema=False)
@@ -30,7 +40,11 @@ def check_liveness() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/health/ready", responses={503: {"description": "Database unreachable or definitions not loaded"}})
+@router.get(
+    "/health/ready",
+    response_model=Readiness,
+    responses={503: {"description": "Database unreachable or definitions not loaded"}},
+)
 def check_readiness(request: Request) -> JSONResponse:
     """The database answers and the process definitions are loaded."""
     try:

@@ -7,6 +7,8 @@ import uuid
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Instant
+
 
 class ThemeRead(BaseModel):
     """A theme of the partnership's taxonomy."""
@@ -97,7 +99,7 @@ class RecommendationRead(BaseModel):
         "state of their actions; a review you may not see is named only as 'a review you are not involved in'.",
     )
     raised_earlier_more: int = Field(default=0, description="How many more earlier reviews raised it (not listed).")
-    created_at: dt.datetime
+    created_at: Instant
 
 
 class ActionCreate(BaseModel):
@@ -141,8 +143,8 @@ class ActionRead(BaseModel):
     recurred_in: list[RecurrenceRead] = Field(
         description="Later recommendations repeating a theme this completed action addressed."
     )
-    created_at: dt.datetime
-    closed_at: dt.datetime | None
+    created_at: Instant
+    closed_at: Instant | None
 
 
 class AgencyPlanRead(BaseModel):
@@ -165,4 +167,4 @@ class EvidenceRead(BaseModel):
     size_bytes: int
     sha256: str
     description: str
-    created_at: dt.datetime
+    created_at: Instant

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from api.schemas.common import Instant
 from service.access.roles import Role
 
 _CODE = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$", description="e.g. 'police'")
@@ -41,7 +41,7 @@ class AgencyRead(BaseModel):
     code: str
     name: str
     kind: str
-    created_at: dt.datetime
+    created_at: Instant
 
 
 class UserCreate(_Strict):
@@ -73,7 +73,7 @@ class UserRead(BaseModel):
     email: str | None = None
     active: bool | None = None
     machine: bool | None = None
-    created_at: dt.datetime
+    created_at: Instant
 
 
 class TokenCreate(_Strict):
@@ -91,10 +91,10 @@ class TokenRead(BaseModel):
     name: str
     prefix: str = Field(description="The token's first characters, to recognise it.")
     machine: bool
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    last_used_at: dt.datetime | None = Field(description="Refreshed at most once a minute.")
-    revoked_at: dt.datetime | None
+    created_at: Instant
+    expires_at: Instant | None
+    last_used_at: Instant | None = Field(description="Refreshed at most once a minute.")
+    revoked_at: Instant | None
 
 
 class TokenIssued(TokenRead):
@@ -133,7 +133,7 @@ class PartnershipRead(BaseModel):
     key: str
     name: str
     kind: str
-    created_at: dt.datetime
+    created_at: Instant
 
 
 class PartnershipCreated(PartnershipRead):

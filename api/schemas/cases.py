@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Instant
 from service.access.policy import CaseRole
 
 
@@ -25,7 +26,7 @@ class MemberRead(BaseModel):
     name: str
     email: str
     case_role: CaseRole
-    added_at: dt.datetime
+    added_at: Instant
     added_by_id: uuid.UUID | None
 
 
@@ -94,9 +95,9 @@ class CaseSummary(BaseModel):
     status: str
     stages: list[str]
     involved_agencies: list[str]
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    closed_at: dt.datetime | None
+    created_at: Instant
+    updated_at: Instant
+    closed_at: Instant | None
 
 
 class CaseRead(CaseSummary):

@@ -7,6 +7,8 @@ import uuid
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Instant
+
 
 class RetentionRuleRead(BaseModel):
     """One record class's retention: keep ``years`` after ``from_event``."""
@@ -40,7 +42,7 @@ class LegalHoldDetail(BaseModel):
     """A legal hold in force."""
 
     reason: str
-    placed_at: dt.datetime
+    placed_at: Instant
     placed_by: uuid.UUID | None = Field(description="The user who placed it.")
     placed_by_name: str | None
 
@@ -96,4 +98,4 @@ class DisposalEntryRead(BaseModel):
     object_id: str
     rule: str
     due_on: dt.date
-    disposed_at: dt.datetime
+    disposed_at: Instant

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Instant
 from api.schemas.processes import DefinitionRead
+from api.schemas.tasks import TaskMessage
 
 
 class ProblemRead(BaseModel):
@@ -77,7 +78,7 @@ class Reason(BaseModel):
 class HistoryEntry(BaseModel):
     """One recorded step."""
 
-    at: dt.datetime
+    at: Instant
     actor_label: str
     action: str
     object_type: str
@@ -108,6 +109,9 @@ class SimulatedTaskRead(BaseModel):
     role: str | None
     agency: str | None
     answers: dict[str, Any]
+    messages: list[TaskMessage] = Field(
+        default_factory=list, description="What the task would show above its form (why it is offered again)."
+    )
 
 
 class SimulatedClockRead(BaseModel):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from api.schemas.common import Instant
 
 
 class LearningItemCreate(BaseModel):
@@ -35,8 +36,8 @@ class StageVisitRead(BaseModel):
 
     stage: str
     loop: int
-    entered_at: dt.datetime
-    left_at: dt.datetime | None
+    entered_at: Instant
+    left_at: Instant | None
 
 
 class LearningItemRead(BaseModel):
@@ -59,10 +60,10 @@ class LearningItemRead(BaseModel):
     course_codes: list[str]
     stage: str = Field(description="identified | disseminated | embedded | evaluated")
     loop_count: int = Field(description="Which trip round the loop (1 = first).")
-    stage_entered_at: dt.datetime
+    stage_entered_at: Instant
     days_in_stage: int
-    created_at: dt.datetime
-    closed_at: dt.datetime | None
+    created_at: Instant
+    closed_at: Instant | None
 
 
 class LearningItemDetail(LearningItemRead):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
 from pydantic import BaseModel, Field
+
+from api.schemas.common import Instant
 
 
 class DefinitionRead(BaseModel):
@@ -18,7 +19,7 @@ class DefinitionRead(BaseModel):
     name: str
     hash: str = Field(description="SHA-256 of the BPMN file; the version's identity.")
     shared: bool = Field(description="True for definitions shared by every partnership.")
-    created_at: dt.datetime
+    created_at: Instant
 
 
 class InstanceRead(BaseModel):
@@ -36,9 +37,9 @@ class InstanceRead(BaseModel):
         description="The process variables; null when you manage the lifecycle but are not on the case (need-to-know)."
     )
     error: str | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    completed_at: dt.datetime | None
+    created_at: Instant
+    updated_at: Instant
+    completed_at: Instant | None
 
 
 class MeRead(BaseModel):
@@ -66,7 +67,7 @@ class AuditEventRead(BaseModel):
     """One entry of the append-only audit log."""
 
     id: int
-    at: dt.datetime
+    at: Instant
     actor_id: uuid.UUID | None = Field(description="Null when the system acted (a timer, the worker).")
     actor_label: str
     action: str = Field(description="e.g. case.opened, task.completed, timer.fired, instance.failed")

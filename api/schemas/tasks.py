@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from api.schemas.common import Instant
+
+
+class TaskMessage(BaseModel):
+    """A message to show above the task's form, e.g. why the process sent this work back."""
+
+    level: Literal["info", "warning", "error"]
+    text: str
+    code: str | None = Field(
+        default=None, description="A stable key for the message when the diagram gives one (its messageCode)."
+    )
 
 
 class TaskSummary(BaseModel):
@@ -26,11 +37,16 @@ class TaskSummary(BaseModel):
     )
     assignee_id: uuid.UUID | None
     state: str = Field(description="open | completed | cancelled")
-    created_at: dt.datetime
-    due_at: dt.datetime | None
-    completed_at: dt.datetime | None
+    created_at: Instant
+    due_at: Instant | None
+    completed_at: Instant | None
     completed_by_id: uuid.UUID | None
     version: int = Field(description="Also sent as the ETag; send it back in If-Match when completing.")
+    messages: list[TaskMessage] = Field(
+        default_factory=list,
+        description="Show these above the form: why the process offers this task again (declared in the diagram), "
+        "or why it closed by itself. Empty for most tasks.",
+    )
 
 
 class TaskRead(TaskSummary):

@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from api.schemas.common import Instant
+
 
 class SubscriptionCreate(BaseModel):
     """Register an endpoint. Agency staff and machine tokens are always scoped to their own agency."""
@@ -37,10 +39,10 @@ class SubscriptionRead(BaseModel):
     description: str
     status: str
     disabled_reason: str | None
-    previous_secret_expires_at: dt.datetime | None
-    failing_since: dt.datetime | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    previous_secret_expires_at: Instant | None
+    failing_since: Instant | None
+    created_at: Instant
+    updated_at: Instant
 
 
 class SubscriptionWithSecret(BaseModel):
@@ -68,7 +70,7 @@ class AttemptRead(BaseModel):
     """One HTTP attempt."""
 
     attempt_number: int
-    attempted_at: dt.datetime
+    attempted_at: Instant
     status_code: int | None
     latency_ms: int
     response_excerpt: str
@@ -82,9 +84,9 @@ class DeliveryRead(BaseModel):
     event_type: str
     status: str = Field(description="pending | delivered | failed | cancelled")
     attempt_count: int
-    next_attempt_at: dt.datetime
-    delivered_at: dt.datetime | None
-    created_at: dt.datetime
+    next_attempt_at: Instant
+    delivered_at: Instant | None
+    created_at: Instant
     attempts: list[AttemptRead]
 
 
@@ -116,7 +118,8 @@ class TaskEventData(BaseModel):
     role: str | None
     agency: str | None
     state: str
-    due_at: dt.datetime | None
+    due_at: Instant | None
+    created_at: Instant = Field(description="When the task appeared: the same string as the task's created_at.")
     links: dict[str, str] = Field(description="API paths to fetch the task and case with your token.")
 
 
@@ -135,7 +138,7 @@ class TaskEvent(BaseModel):
     """task.created | task.assigned | task.completed | task.due_soon | task.overdue."""
 
     type: str
-    timestamp: dt.datetime
+    timestamp: Instant
     data: TaskEventData
 
 
@@ -143,7 +146,7 @@ class CaseEvent(BaseModel):
     """case.opened | case.stage_changed | case.closed."""
 
     type: str
-    timestamp: dt.datetime
+    timestamp: Instant
     data: CaseEventData
 
 
@@ -163,7 +166,7 @@ class ActionEvent(BaseModel):
     action.closed (sustained or not implemented)."""
 
     type: str
-    timestamp: dt.datetime
+    timestamp: Instant
     data: ActionEventData
 
 
@@ -171,5 +174,5 @@ class PingEvent(BaseModel):
     """A test event sent on demand."""
 
     type: Literal["ping"]
-    timestamp: dt.datetime
+    timestamp: Instant
     data: dict[str, str]

@@ -11,6 +11,7 @@ Anyone else is told the case does not exist (404), everywhere, including in list
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from enum import IntEnum
 from typing import Any
 
@@ -102,8 +103,11 @@ def task_clause(principal: Principal) -> ColumnElement[bool]:
     return or_(*parts)
 
 
-def level(session: Session, principal: Principal, case: Case) -> Level:
-    """How much of ``case`` the caller sees."""
+def level(
+    session: Session, principal: Principal, case: Case, *, member_ids: Callable[[], frozenset[uuid.UUID]] | None = None
+) -> Level:
+    """How much of ``case`` the caller sees. ``member_ids`` gives the case's members when asked (read once for
+    many people checked against the same case) instead of a query per person."""
     if case.partnership_id != principal.partnership_id:
         return Level.NONE
     if sees_all(principal):
@@ -111,9 +115,12 @@ def level(session: Session, principal: Principal, case: Case) -> Level:
     if not principal.machine:
         if case.access_scope == PARTNERSHIP_SCOPE:
             return Level.FULL
-        if membership(session, principal, case) is not None or (
-            case.parent_case_id is not None and _is_member(session, principal, case.parent_case_id)
-        ):
+        is_member = (
+            principal.user_id in member_ids()
+            if member_ids is not None
+            else membership(session, principal, case) is not None
+        )
+        if is_member or (case.parent_case_id is not None and _is_member(session, principal, case.parent_case_id)):
             return Level.FULL
     if principal.agency_code and principal.agency_code in case.involved_agencies:
         return Level.AGENCY

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import difflib
 import hashlib
 import json
@@ -20,13 +21,12 @@ from service.access.principal import Principal
 from service.access.roles import CASE_MANAGERS
 from service.audit.access import AccessKind, record_access
 from service.audit.log import record
-from service.cases.clocks import ClockStatus, clock_statuses
+from service.cases.clocks import ClockStatus, instance_clocks
 from service.cases.members import require_members
 from service.cases.review_record import review_record
-from service.config import get_settings
 from service.db.types import utcnow
 from service.engine.functions import LONDON
-from service.errors import Conflict, Forbidden, NotFound
+from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.identity.directory import require_agencies
 from service.models import (
     Case,
@@ -37,7 +37,7 @@ from service.models import (
     ProcessDefinition,
     ProcessInstance,
 )
-from service.pagination import Page, paginate
+from service.pagination import Page
 from service.processes import registry
 from service.workflow.opening import open_case
 from service.workflow.stepper import lock_instance, step
@@ -174,32 +174,27 @@ def case_types(session: Session, principal: Principal) -> list[CaseType]:
     return found
 
 
-def list_cases(
-    session: Session,
-    principal: Principal,
-    *,
-    case_type: str | None,
-    status: str | None,
-    cursor: str | None,
-    limit: int,
-) -> Page[Case]:
-    """The cases the caller may see (need-to-know), newest first."""
-    query = select(Case).where(
-        Case.partnership_id == principal.partnership_id, need_to_know.case_clause(principal, Case.id)
-    )
-    if case_type:
-        query = query.where(Case.case_type == case_type)
-    if status:
-        query = query.where(Case.status == status)
-    return paginate(
-        session,
-        query,
-        created_col=col(Case.created_at),
-        id_col=col(Case.id),
-        cursor=cursor,
-        limit=limit,
-        newest_first=True,
-    )
+def case_types_page(session: Session, principal: Principal, *, cursor: str | None, limit: int) -> Page[CaseType]:
+    """One page of ``case_types`` in key order; the cursor is the last key seen (a handful per partnership)."""
+    after = _decode_key_cursor(cursor) if cursor else ""
+    rest = [t for t in case_types(session, principal) if t.row.process_key > after]
+    items = rest[:limit]
+    more = len(rest) > limit
+    return Page(items=items, next_cursor=_encode_key_cursor(items[-1].row.process_key) if more else None)
+
+
+def _encode_key_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+
+
+def _decode_key_cursor(cursor: str) -> str:
+    try:
+        return base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
+    except ValueError:
+        raise InvalidInput(
+            "the cursor is not valid",
+            [{"field": "cursor", "message": "pass back exactly the next_cursor value of the previous page"}],
+        ) from None
 
 
 def get_case(session: Session, principal: Principal, case_id: uuid.UUID) -> CaseView:
@@ -247,12 +242,7 @@ def _view(
     standard: dict[str, Any] | None = None
     if instance is not None:
         definition = registry.loaded(session, instance.definition_id)
-        clocks = clock_statuses(
-            definition.clocks,
-            instance.variables,
-            now=utcnow(),
-            due_soon_days=get_settings().due_soon_working_days,
-        )
+        clocks = instance_clocks(session, instance, now=utcnow())
         fields = definition.record_fields or sorted(instance.variables)
         case_record = {name: instance.variables[name] for name in fields if name in instance.variables}
         standard = review_record(

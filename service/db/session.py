@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlmodel import Session
 
 from service.config import get_settings
 from service.db.engine import get_engine, write_engine
+
+T = TypeVar("T")
 
 
 def open_session(*, write: bool, url: str | None = None) -> Session:
@@ -16,6 +19,16 @@ def open_session(*, write: bool, url: str | None = None) -> Session:
     url = url or get_settings().database_url
     bind = write_engine(url) if write else get_engine(url)
     return Session(bind=bind, expire_on_commit=False, autoflush=True)
+
+
+_KEPT = "lif_kept"
+
+
+def keep(session: Session, obj: T) -> T:
+    """Hold ``obj`` for the session's lifetime: the identity map holds rows only weakly, so a row read, let go
+    and asked for again in the same transaction would otherwise be read from the database a second time."""
+    session.info.setdefault(_KEPT, []).append(obj)
+    return obj
 
 
 @contextmanager

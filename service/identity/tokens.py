@@ -21,6 +21,7 @@ from service.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from service.identity.oidc.signin import authenticate_jwt
 from service.identity.oidc.validation import looks_like_jwt
 from service.models import Agency, ApiToken, Partnership, User
+from service.timestamps import rfc3339_or_none
 
 TOKEN_PREFIX = "lif_"
 PREFIX_LENGTH = 12  # what is stored in clear, to name a token in lists and to rate-limit guesses at it
@@ -96,7 +97,7 @@ def issue_token(
         object_type="user",
         object_id=str(user.id),
         summary=f"API token '{name}' ({row.prefix}…) issued to {user.name}",
-        detail={"token_id": str(row.id), "expires_at": expires_at.isoformat() if expires_at else None},
+        detail={"token_id": str(row.id), "expires_at": rfc3339_or_none(expires_at)},
     )
     return token, row
 
@@ -137,22 +138,24 @@ def authenticate(session: Session, token: str | None) -> Principal:
 
 
 def _opaque_token_principal(session: Session, token: str) -> Principal:
+    # One query: the token, its user, the partnership's policy and the user's agency code.
     row = session.exec(
-        select(ApiToken, User, Partnership.data_protection)
+        select(ApiToken, User, Partnership.data_protection, Agency.code)
         .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
         .join(Partnership, Partnership.id == User.partnership_id)  # type: ignore[arg-type]
+        .join(Agency, col(Agency.id) == col(User.agency_id), isouter=True)
         .where(ApiToken.token_hash == hash_token(token))
     ).first()
     if row is None:
         raise Unauthenticated("the bearer token is not recognised")
-    api_token, user, policy = row
+    api_token, user, policy, agency_code = row
     now = utcnow()
     if api_token.revoked_at is not None or (api_token.expires_at is not None and api_token.expires_at <= now):
         raise Unauthenticated("the bearer token has expired or been revoked")
     if not user.active:
         raise Unauthenticated("this user is deactivated")
     _note_use(session, api_token, now)
-    return _principal(session, user, policy, machine=api_token.scope == "agency")
+    return _principal(session, user, policy, machine=api_token.scope == "agency", agency_code=agency_code)
 
 
 def person_principal(session: Session, user_id: uuid.UUID) -> Principal:
@@ -167,9 +170,10 @@ def person_principal(session: Session, user_id: uuid.UUID) -> Principal:
     return _principal(session, row[0], row[1], machine=False)
 
 
-def _principal(session: Session, user: User, policy: Any, *, machine: bool) -> Principal:
-    agency_code = None
-    if user.agency_id is not None:
+def _principal(
+    session: Session, user: User, policy: Any, *, machine: bool, agency_code: str | None = None
+) -> Principal:
+    if agency_code is None and user.agency_id is not None:
         agency = session.get(Agency, user.agency_id)
         agency_code = agency.code if agency else None
     return Principal(

@@ -13,10 +13,13 @@ import uuid
 from email.utils import parseaddr
 from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from service.access.principal import Principal
 from service.config import get_settings
+from service.db.session import keep
 from service.db.types import utcnow
 from service.engine.functions import LONDON
 from service.models import Case, HumanTask, Notification, NotificationPreference, Partnership
@@ -69,14 +72,35 @@ def deliveries(
     """immediate | digest | off for each person: their choice, except for the partnership's mandatory kinds."""
     if kind in (Kind.DIGEST, Kind.MEETING) or kind in partnership_settings(session, partnership_id).mandatory:
         return dict.fromkeys(user_ids, "immediate")  # an invitation in a digest would arrive after the meeting was set
-    chosen = dict(
-        session.exec(
+    chosen = _preferences(session, partnership_id, kind)
+    return {user_id: chosen.get(user_id, "immediate") for user_id in user_ids}
+
+
+_PREFERENCES_KEY = "lif_notification_preferences"
+
+
+def _preferences(session: Session, partnership_id: uuid.UUID, kind: Kind) -> dict[uuid.UUID, str]:
+    """Everyone's choice for ``kind`` in the partnership, read once per transaction (one step announces several
+    tasks of the same kind)."""
+    cache: dict[tuple[uuid.UUID, str], dict[uuid.UUID, str]] = session.info.setdefault(_PREFERENCES_KEY, {})
+    key = (partnership_id, kind.value)
+    if key not in cache:
+        rows = session.exec(
             select(NotificationPreference.user_id, NotificationPreference.delivery).where(
-                col(NotificationPreference.user_id).in_(user_ids), NotificationPreference.kind == kind.value
+                NotificationPreference.partnership_id == partnership_id, NotificationPreference.kind == kind.value
             )
         ).all()
-    )
-    return {user_id: chosen.get(user_id, "immediate") for user_id in user_ids}
+        cache[key] = dict(rows)
+    return cache[key]
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _forget_preferences_on_change(session: OrmSession, _context: Any, _instances: Any) -> None:
+    # A preference saved in this transaction: read them afresh next time.
+    if _PREFERENCES_KEY in session.info and any(
+        isinstance(obj, NotificationPreference) for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
+        del session.info[_PREFERENCES_KEY]
 
 
 def notify(
@@ -144,5 +168,5 @@ def partnership_settings(session: Session, partnership_id: uuid.UUID) -> Notific
     if partnership_id not in cache:
         partnership = session.get(Partnership, partnership_id)
         assert partnership is not None
-        cache[partnership_id] = settings_for(partnership.notifications)
+        cache[partnership_id] = settings_for(keep(session, partnership).notifications)
     return cache[partnership_id]

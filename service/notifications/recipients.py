@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from service.access import need_to_know
 from service.access.policy import oversight_roles_of
 from service.access.principal import Principal
+from service.db.session import keep
 from service.errors import NotFound
 from service.models import Agency, Case, CaseMember, HumanTask, Partnership, User
 
@@ -41,7 +45,7 @@ def principals(
 def _people(session: Session, partnership_id: uuid.UUID) -> list[Principal]:
     partnership = session.get(Partnership, partnership_id)
     assert partnership is not None
-    oversight = oversight_roles_of(partnership.data_protection)
+    oversight = oversight_roles_of(keep(session, partnership).data_protection)
     query = (
         select(User, Agency.code)
         .join(Agency, col(Agency.id) == col(User.agency_id), isouter=True)
@@ -76,9 +80,29 @@ def visible_task(session: Session, principal: Principal, task_id: uuid.UUID) -> 
     return task
 
 
+_MEMBERS_KEY = "lif_notification_case_members"
+
+
+def case_member_ids(session: Session, case: Case) -> frozenset[uuid.UUID]:
+    """The case's members, read once per transaction for all the people and tasks one step announces."""
+    cache: dict[uuid.UUID, frozenset[uuid.UUID]] = session.info.setdefault(_MEMBERS_KEY, {})
+    if case.id not in cache:
+        cache[case.id] = frozenset(session.exec(select(CaseMember.user_id).where(CaseMember.case_id == case.id)))
+    return cache[case.id]
+
+
+@event.listens_for(OrmSession, "before_flush")
+def _forget_members_on_change(session: OrmSession, _context: Any, _instances: Any) -> None:
+    # Any membership added, changed or removed in the transaction: read the members afresh next time.
+    if _MEMBERS_KEY in session.info and any(
+        isinstance(obj, CaseMember) for obj in (*session.new, *session.dirty, *session.deleted)
+    ):
+        del session.info[_MEMBERS_KEY]
+
+
 def may_see_task(session: Session, principal: Principal, task: HumanTask, case: Case) -> bool:
     """The same rule as listing tasks: the case seen fully, or the agency's own task on an involved case."""
-    seen = need_to_know.level(session, principal, case)
+    seen = need_to_know.level(session, principal, case, member_ids=lambda: case_member_ids(session, case))
     return seen is need_to_know.Level.FULL or (
         seen is need_to_know.Level.AGENCY and task.agency_code is not None and task.agency_code == principal.agency_code
     )

@@ -31,7 +31,7 @@ def test_case_types_publish_their_start_schema(client: TestClient, api: object) 
     from tests.conftest import Api
 
     assert isinstance(api, Api)
-    types = {t["key"]: t for t in api.as_("business_manager").get("/api/v1/case-types").json()}
+    types = {t["key"]: t for t in api.as_("business_manager").get("/api/v1/case-types").json()["items"]}
     assert types["cspr"]["start_form_schema"]["required"] == ["aware_at", "incident_type"]
     definitions = api.as_("business_manager").get("/api/v1/process-definitions").json()
     cspr = next(d for d in definitions if d["key"] == "cspr")

@@ -168,3 +168,59 @@ def test_lif_serve_runs_the_api_with_its_worker(cli_env: str) -> None:
     finally:
         process.terminate()
         process.wait(timeout=15)
+
+
+def _api_processes(pid: int) -> list[int]:
+    """The children of ``pid`` that serve the API (not multiprocessing's resource tracker)."""
+    path = f"/proc/{pid}/task/{pid}/children"
+    if not os.path.exists(path):
+        pytest.skip("needs Linux /proc to see the API processes")
+    with open(path) as file:
+        children = [int(child) for child in file.read().split()]
+    found = []
+    for child in children:
+        try:
+            with open(f"/proc/{child}/cmdline", "rb") as file:
+                if b"spawn_main" in file.read():
+                    found.append(child)
+        except FileNotFoundError:
+            continue
+    return found
+
+
+def test_lif_serve_workers_runs_several_api_processes(cli_env: str) -> None:
+    port = _free_port()
+    env = {**os.environ, "LIF_DATABASE_URL": cli_env, "LIF_LOG_LEVEL": "WARNING"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("lif serve --workers 2 did not become ready")
+        while time.monotonic() < deadline and len(_api_processes(process.pid)) < 2:
+            time.sleep(0.2)
+        children = _api_processes(process.pid)
+        assert len(children) == 2  # two API processes under the one supervising `lif serve`
+        for _ in range(10):
+            assert httpx.get(f"http://127.0.0.1:{port}/api/v1/cases").status_code == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    assert all(not os.path.exists(f"/proc/{child}") for child in children)
+
+
+def test_lif_serve_refuses_zero_workers(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--workers", "0"])
+    assert exited.value.code == 2
+    assert "give 1 or more" in capsys.readouterr().err

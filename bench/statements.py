@@ -1,0 +1,139 @@
+"""Count the SQL statements and ORM flushes one request costs: create a case, complete its first task, list, get.
+
+    python bench/statements.py [--database-url URL] [--show-sql]
+
+Runs the real application in-process (FastAPI's TestClient) on a fresh database (a temp SQLite file unless a
+PostgreSQL URL is given: that database is dropped and re-created) and counts, per request, what the database
+engine is asked to do. A count, not a time: it does not drift with the machine's speed, so it shows a cut in
+round trips exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.orm import Session as OrmSession  # noqa: E402
+
+from bench.database import fresh_database, setup  # noqa: E402
+from bench.support import AGENCIES, NOTIFY_ELEMENT, START_DATA_BASE, log  # noqa: E402
+
+
+@dataclass
+class Counts:
+    """What one request asked of the database."""
+
+    statements: list[str] = field(default_factory=list)
+    flushes: int = 0
+
+    def summary(self) -> str:
+        kinds: dict[str, int] = {}
+        for sql in self.statements:
+            verb = sql.lstrip().split(None, 1)[0].upper()
+            kinds[verb] = kinds.get(verb, 0) + 1
+        verbs = ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+        return f"{len(self.statements):3d} statements ({verbs}), {self.flushes} flushes"
+
+
+class Counter:
+    """Listens on the engine (statements) and on every ORM session (flushes that wrote something)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.current: Counts | None = None
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(OrmSession, "after_flush", self._flush)
+
+    def _statement(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if self.current is not None:
+            self.current.statements.append(statement)
+
+    def _flush(self, *_args: Any) -> None:
+        if self.current is not None:
+            self.current.flushes += 1
+
+    @contextmanager
+    def measure(self) -> Iterator[Counts]:
+        counts = Counts()
+        self.current = counts
+        try:
+            yield counts
+        finally:
+            self.current = None
+
+
+def run(url: str, *, show_sql: bool, rounds: int) -> dict[str, Counts]:
+    import os
+
+    os.environ["LIF_DATABASE_URL"] = url
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from service.config import get_settings
+    from service.db.engine import get_engine
+    from service.engine.functions import today
+
+    get_settings.cache_clear()
+    tokens = setup(url)
+    counter = Counter(get_engine(url))
+    results: dict[str, Counts] = {}
+    with TestClient(create_app(get_settings())) as client:
+        client.headers["Authorization"] = f"Bearer {tokens['business_manager']}"
+        for round_number in range(rounds):  # the last round is reported: earlier ones warm the caches
+            body = {
+                "case_type": "cspr",
+                "title": f"Statement count {round_number}",
+                "subject_pseudonym": f"Child S{round_number}",
+                "involved_agencies": list(AGENCIES),
+                "data": {"aware_at": today(), **START_DATA_BASE},
+            }
+            with counter.measure() as created:
+                response = client.post("/api/v1/cases", json=body)
+            assert response.status_code == 201, response.text
+            case_id = response.json()["id"]
+            tasks = client.get("/api/v1/tasks", params={"case_id": case_id, "state": "open"}).json()["items"]
+            task_id = next(t["id"] for t in tasks if t["element_id"] == NOTIFY_ELEMENT)
+            with counter.measure() as completed:
+                response = client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": {"notified_at": today()}})
+            assert response.status_code == 200, response.text
+            with counter.measure() as listed:
+                response = client.get("/api/v1/tasks", params={"state": "open", "role": "business_manager"})
+            assert response.status_code == 200, response.text
+            with counter.measure() as read:
+                response = client.get(f"/api/v1/cases/{case_id}")
+            assert response.status_code == 200, response.text
+            results = {"create case": created, "complete task": completed, "list tasks": listed, "get case": read}
+    for name, counts in results.items():
+        log(f"{name:14s} {counts.summary()}")
+        if show_sql:
+            for sql in counts.statements:
+                log("    " + " ".join(sql.split())[:160])
+    get_engine(url).dispose()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=None, help="default: a temp SQLite file; PostgreSQL is re-created")
+    parser.add_argument("--show-sql", action="store_true", help="print each statement (shortened)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds; the last is reported (default 3)")
+    args = parser.parse_args(argv)
+    import logging
+
+    logging.basicConfig(level=logging.WARNING)
+    with fresh_database(args.database_url, keep=False) as (url, _path):
+        run(url, show_sql=args.show_sql, rounds=max(1, args.rounds))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
