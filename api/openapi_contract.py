@@ -32,7 +32,8 @@ def install(app: FastAPI) -> None:
         if app.openapi_schema:
             return app.openapi_schema
         schema = build()
-        for path_item in schema.get("paths", {}).values():
+        path_items = [*schema.get("paths", {}).values(), *schema.get("webhooks", {}).values()]
+        for path_item in path_items:
             for operation in path_item.values():
                 if isinstance(operation, dict):
                     _problems_only(operation.get("responses", {}))

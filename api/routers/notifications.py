@@ -100,9 +100,12 @@ def put_notification_preferences(
 
 
 @router.get("/tasks/{task_id}/notifications")
-def list_task_notifications(task_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> list[NotificationRead]:
-    """Everyone told about the task and when (its chase history), with each message's delivery status."""
-    return [_read(row, name) for row, name in queries.of_task(session, principal, task_id)]
+def list_task_notifications(
+    task_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, limit: LimitDep, cursor: str | None = None
+) -> Page[NotificationRead]:
+    """Everyone told about the task and when (its chase history), oldest first, with each message's delivery status."""
+    page = queries.of_task(session, principal, task_id, cursor=cursor, limit=limit)
+    return Page[NotificationRead](items=[_read(row, name) for row, name in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/notifications")

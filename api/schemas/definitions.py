@@ -68,6 +68,13 @@ class MigrationPlanRead(BaseModel):
     migrated: bool
 
 
+class MigrationBatchRead(BaseModel):
+    """The outcome of a batch migration: one plan per instance that was on the version."""
+
+    dry_run: bool = Field(description="True: nothing moved; each result says what would happen.")
+    results: list[MigrationPlanRead] = Field(description="Per instance; `migrated` says whether it moved.")
+
+
 class Reason(BaseModel):
     """Why (recorded in the audit log)."""
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
+
+from api.schemas.vocabulary import OneOf
+from service.learning.items import STAGE_GROUPINGS
 
 
 class LearningItemCreate(BaseModel):
@@ -78,6 +81,9 @@ class LearningItemDetail(LearningItemRead):
     )
 
 
+StageGrouping = Annotated[str, OneOf("StageGrouping", STAGE_GROUPINGS, "How the stage report groups items.")]
+
+
 class StageReportRow(BaseModel):
     """Items per stage in one group (a theme or a source), and time spent there."""
 
@@ -88,3 +94,10 @@ class StageReportRow(BaseModel):
     longest_days_in_stage_open: float | None
     completed_stays: int
     mean_days_per_completed_stay: float | None
+
+
+class StageReport(BaseModel):
+    """The stage report: one row per group and stage that has, or had, items."""
+
+    group_by: StageGrouping = Field(description="What each row's `group` is: a theme code or a source type.")
+    rows: list[StageReportRow]

@@ -18,6 +18,7 @@ from service.errors import Forbidden, InvalidInput, NotFound
 from service.models import Agency, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 from service.outbox.emit import emit, forget_subscriptions
 from service.outbox.events import SUBSCRIBABLE, EventType
+from service.pagination import Page, paginate_by_int
 from service.webhooks import secrets
 from service.webhooks.urls import check_endpoint
 
@@ -223,9 +224,10 @@ def deliveries(
     *,
     webhook_id: str | None,
     status: str | None,
+    cursor: str | None,
     limit: int,
-) -> list[tuple[WebhookDelivery, WebhookEvent, list[WebhookAttempt]]]:
-    """Recent deliveries to an endpoint (newest first) with every attempt."""
+) -> Page[tuple[WebhookDelivery, WebhookEvent, list[WebhookAttempt]]]:
+    """Recent deliveries to an endpoint (newest first) with every attempt, one page."""
     subscription = get(session, principal, subscription_id)
     query = (
         select(WebhookDelivery, WebhookEvent)
@@ -236,16 +238,24 @@ def deliveries(
         query = query.where(WebhookEvent.webhook_id == webhook_id)
     if status:
         query = query.where(WebhookDelivery.status == status)
-    rows = session.exec(query.order_by(col(WebhookDelivery.event_seq).desc()).limit(limit)).all()
+    page = paginate_by_int(
+        session,
+        query,
+        key_col=col(WebhookDelivery.event_seq),
+        key_of=lambda row: int(row[0].event_seq),
+        cursor=cursor,
+        limit=limit,
+        descending=True,
+    )
     result = []
-    for delivery, event in rows:
+    for delivery, event in page.items:
         attempts = session.exec(
             select(WebhookAttempt)
             .where(WebhookAttempt.delivery_id == delivery.id)
             .order_by(col(WebhookAttempt.attempt_number))
         ).all()
         result.append((delivery, event, list(attempts)))
-    return result
+    return Page(items=result, next_cursor=page.next_cursor)
 
 
 def _scope_for(principal: Principal, agency: str | None) -> str | None:
