@@ -12,12 +12,10 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, Request, Response
 
-LOCATION_HEADER: dict[str, Any] = {
-    "description": "Where to read what was created.",
-    "schema": {"type": "string", "format": "uri-reference"},
-}
+from api.headers import LOCATION
+
 CREATED: dict[int | str, dict[str, Any]] = {
-    201: {"description": "Created; Location gives its URL", "headers": {"Location": LOCATION_HEADER}}
+    201: {"description": "Created; Location gives its URL", "headers": {"Location": LOCATION}}
 }
 
 

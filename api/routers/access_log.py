@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.schemas.common import PROBLEM_RESPONSES, Moment, Page
+from api.schemas.data_protection import SubjectExport
+from api.schemas.vocabulary import AccessKindName
 from service.dataprotection import access_log, subject_access
 
 router = APIRouter(prefix="/api/v1", tags=["data protection"], responses=PROBLEM_RESPONSES)
@@ -23,7 +24,7 @@ class AccessEventRead(BaseModel):
     at: dt.datetime
     actor_id: uuid.UUID | None
     actor_label: str
-    kind: str = Field(
+    kind: AccessKindName = Field(
         description="case.read, instance.variables, instance.history, instance.diagram, task.read, "
         "evidence.read, audit.summary, subject.revealed or subject.exported"
     )
@@ -51,7 +52,7 @@ def list_access_events(
     limit: LimitDep,
     case_id: uuid.UUID | None = None,
     actor_id: uuid.UUID | None = None,
-    kind: str | None = None,
+    kind: AccessKindName | None = None,
     since: Moment | None = None,
     until: Moment | None = None,
     cursor: str | None = None,
@@ -75,6 +76,8 @@ def list_access_events(
 
 
 @router.post("/data-protection/subject-access-exports")
-def export_subject(body: SubjectAccessRequest, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+def export_subject(body: SubjectAccessRequest, session: SessionDep, principal: PrincipalDep) -> SubjectExport:
     """Everything held about one subject, across every case that holds them, as one bundle; the export is logged."""
-    return subject_access.export(session, principal, case_id=body.case_id, identifiers=body.identifiers)
+    return SubjectExport.model_validate(
+        subject_access.export(session, principal, case_id=body.case_id, identifiers=body.identifiers)
+    )

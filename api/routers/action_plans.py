@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 
 from api.deps import AgencyPrincipalDep, LimitDep, PrincipalDep, SessionDep
 from api.locations import CREATED, LocationDep
@@ -20,11 +20,13 @@ from api.schemas.action_plans import (
     RecommendationRead,
     RecommendationUpdate,
     RecurrenceRead,
+    SabAnnualReport,
     ThemeCreate,
     ThemeRead,
     ThemeUpdate,
 )
 from api.schemas.common import GONE_RESPONSES, PROBLEM_RESPONSES, Page
+from api.schemas.vocabulary import ActionStatus
 from service.actions import evidence, plan, recommendations, sab_report, themes
 from service.actions.evidence_store import EvidenceStore
 from service.actions.plan import ActionView
@@ -32,6 +34,10 @@ from service.actions.recommendations import RecommendationView, Recurrence
 from service.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1", tags=["action plans"], responses=PROBLEM_RESPONSES)
+# Case types are per partnership: GET /api/v1/case-types lists the ones this partnership can open.
+ReviewTypeQuery = Annotated[
+    str | None, Query(description="Only reviews of this case type, e.g. 'cspr' (GET /api/v1/case-types lists them).")
+]
 
 
 def _recurrence(item: Recurrence) -> RecurrenceRead:
@@ -134,7 +140,7 @@ def list_recommendations(
     limit: LimitDep,
     case_id: uuid.UUID | None = None,
     theme: str | None = None,
-    review_type: str | None = None,
+    review_type: ReviewTypeQuery = None,
     recurring: bool | None = None,
     cursor: str | None = None,
 ) -> Page[RecommendationRead]:
@@ -200,10 +206,10 @@ def list_actions(
     principal: AgencyPrincipalDep,
     limit: LimitDep,
     agency: str | None = None,
-    status: str | None = None,
+    status: ActionStatus | None = None,
     overdue: bool | None = None,
     theme: str | None = None,
-    review_type: str | None = None,
+    review_type: ReviewTypeQuery = None,
     case_id: uuid.UUID | None = None,
     recommendation_id: uuid.UUID | None = None,
     cursor: str | None = None,
@@ -237,7 +243,7 @@ def get_agency_plan(
     session: SessionDep,
     principal: AgencyPrincipalDep,
     limit: LimitDep,
-    status: str | None = None,
+    status: ActionStatus | None = None,
     cursor: str | None = None,
 ) -> AgencyPlanRead:
     """An agency's composite action plan across all reviews, with counts by status and overdue."""
@@ -255,10 +261,12 @@ def get_agency_plan(
 
 
 @router.get("/reports/sab-annual", tags=["reports"])
-def get_sab_annual_report(start: dt.date, end: dt.date, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+def get_sab_annual_report(
+    start: dt.date, end: dt.date, session: SessionDep, principal: PrincipalDep
+) -> SabAnnualReport:
     """The SAB annual report's SAR tables for a period (Care Act Sch 2 para 4): referrals and decisions, SARs
     concluded and ongoing, each finding, what was done, and the reasons for anything not implemented."""
-    return sab_report.sar_annual_tables(session, principal, start=start, end=end)
+    return SabAnnualReport.model_validate(sab_report.sar_annual_tables(session, principal, start=start, end=end))
 
 
 # Evidence

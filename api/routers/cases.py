@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
+from api.headers import IDEMPOTENT_REPLAYED
 from api.locations import CREATED, LocationDep
 from api.schemas.cases import (
     CaseCreate,
@@ -22,6 +23,7 @@ from api.schemas.cases import (
     SubjectRead,
 )
 from api.schemas.common import PROBLEM_RESPONSES, Page
+from api.schemas.vocabulary import CaseStatus
 from service.access.need_to_know import Level
 from service.cases import members, subject
 from service.cases import service as cases
@@ -58,7 +60,13 @@ def _member(view: MemberView) -> MemberRead:
     )
 
 
-@router.post("", status_code=201, responses=CREATED)
+@router.post(
+    "",
+    status_code=201,
+    responses={
+        201: {**CREATED[201], "headers": {**CREATED[201]["headers"], "Idempotent-Replayed": IDEMPOTENT_REPLAYED}}
+    },
+)
 def create_case(
     body: CaseCreate,
     session: SessionDep,
@@ -94,7 +102,7 @@ def list_cases(
     principal: PrincipalDep,
     limit: LimitDep,
     case_type: str | None = None,
-    status: str | None = None,
+    status: CaseStatus | None = None,
     cursor: str | None = None,
 ) -> Page[CaseSummary]:
     """The cases you may see (need-to-know), newest first, filtered by type and status (open, closed)."""

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Query, Request
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.locations import CREATED, LocationDep
+from api.openapi_contract import merge_patch_of
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.data_protection import (
     DataProtectionRead,
@@ -23,6 +24,7 @@ from api.schemas.data_protection import (
     LegalHoldReason,
     RetentionRuleRead,
 )
+from service.access.policy import DataProtectionSettings
 from service.actions.evidence_store import EvidenceStore
 from service.dataprotection import holds, runs
 from service.dataprotection import settings as dp_settings
@@ -70,7 +72,7 @@ def get_data_protection(session: SessionDep, principal: PrincipalDep) -> DataPro
     return _settings(dp_settings.read_data_protection(session, principal=principal))
 
 
-@router.patch("/partnership/data-protection")
+@router.patch("/partnership/data-protection", openapi_extra=merge_patch_of(DataProtectionSettings))
 def patch_data_protection(
     session: SessionDep,
     principal: PrincipalDep,

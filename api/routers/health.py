@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
 
 from service.db.session import open_session
@@ -24,13 +27,25 @@ def index() -> dict[str, str]:
     }
 
 
+class Health(BaseModel):
+    """A probe's answer when all is well (otherwise a 503 problem)."""
+
+    status: Literal["ok"]
+
+
 @router.get("/health/live")
-def check_liveness() -> dict[str, str]:
+def check_liveness() -> Health:
     """The process is up."""
-    return {"status": "ok"}
+    return Health(status="ok")
 
 
-@router.get("/health/ready", responses={503: {"description": "Database unreachable or definitions not loaded"}})
+@router.get(
+    "/health/ready",
+    responses={
+        200: {"model": Health, "description": "Ready"},
+        503: {"description": "Database unreachable or definitions not loaded"},
+    },
+)
 def check_readiness(request: Request) -> JSONResponse:
     """The database answers and the process definitions are loaded."""
     try:

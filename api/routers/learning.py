@@ -18,6 +18,7 @@ from api.schemas.learning import (
     StageReportRow,
     StageVisitRead,
 )
+from api.schemas.vocabulary import LearningSource, LearningStage
 from service.learning import items
 from service.learning.items import LearningItemView
 from service.training.courses import course_changes_for_learning_item
@@ -50,9 +51,9 @@ def list_learning_items(
     session: SessionDep,
     principal: PrincipalDep,
     limit: LimitDep,
-    stage: str | None = None,
+    stage: LearningStage | None = None,
     theme: str | None = None,
-    source_type: str | None = None,
+    source_type: LearningSource | None = None,
     source_case_id: uuid.UUID | None = None,
     open_only: bool = False,
     cursor: str | None = None,

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from fastapi import APIRouter, Response
 
 from api.deps import AgencyPrincipalDep, IfMatchDep, LimitDep, SessionDep, etag
+from api.headers import ETAG
 from api.schemas.common import PROBLEM_RESPONSES, Moment, Page
 from api.schemas.tasks import TaskCompletion, TaskRead, TaskSummary
+from service.access.roles import Role
 from service.models import HumanTask
 from service.tasks import service as tasks
 from service.tasks.service import TaskFilters, TaskState, TaskView
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=PROBLEM_RESPONSES)
+# Every answer that is one task carries its version as the ETag (see _read).
+WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"description": "The task", "headers": {"ETag": ETAG}}}
 
 
 def _summary(task: HumanTask) -> TaskSummary:
@@ -39,7 +44,7 @@ def list_tasks(
     principal: AgencyPrincipalDep,
     limit: LimitDep,
     case_id: uuid.UUID | None = None,
-    role: str | None = None,
+    role: Role | None = None,
     agency: str | None = None,
     assignee: uuid.UUID | None = None,
     state: TaskState | None = None,
@@ -54,13 +59,13 @@ def list_tasks(
     return Page[TaskSummary](items=[_summary(t) for t in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/{task_id}")
+@router.get("/{task_id}", responses=WITH_ETAG)
 def get_task(task_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep, response: Response) -> TaskRead:
     """A task with its form as JSON Schema. The ETag is its version."""
     return _read(tasks.get_task(session, principal, task_id), response)
 
 
-@router.post("/{task_id}/claim")
+@router.post("/{task_id}/claim", responses=WITH_ETAG)
 def claim_task(
     task_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep, if_match: IfMatchDep, response: Response
 ) -> TaskRead:
@@ -68,7 +73,7 @@ def claim_task(
     return _read(tasks.claim(session, principal, task_id, if_match=if_match), response)
 
 
-@router.post("/{task_id}/unclaim")
+@router.post("/{task_id}/unclaim", responses=WITH_ETAG)
 def unclaim_task(
     task_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep, if_match: IfMatchDep, response: Response
 ) -> TaskRead:
@@ -76,7 +81,7 @@ def unclaim_task(
     return _read(tasks.unclaim(session, principal, task_id, if_match=if_match), response)
 
 
-@router.post("/{task_id}/complete")
+@router.post("/{task_id}/complete", responses=WITH_ETAG)
 def complete_task(
     task_id: uuid.UUID,
     body: TaskCompletion,

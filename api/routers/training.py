@@ -32,6 +32,7 @@ from api.schemas.training import (
     TrainingRecordRead,
     VocabularyRead,
 )
+from api.schemas.vocabulary import EventStatus, RefresherStatus
 from service.training import courses, events, programme, refreshers, selection, trainees
 from service.training.courses import CourseChangeView, CourseView
 from service.training.events import EventView, NominationView
@@ -219,7 +220,7 @@ def list_refreshers(
     principal: PrincipalDep,
     limit: LimitDep,
     agency: str | None = None,
-    status: str | None = None,
+    status: RefresherStatus | None = None,
     within_days: int = 90,
     cursor: str | None = None,
 ) -> Page[RefresherRead]:
@@ -249,7 +250,7 @@ def list_events(
     principal: PrincipalDep,
     limit: LimitDep,
     course: str | None = None,
-    status: str | None = None,
+    status: EventStatus | None = None,
     upcoming: bool | None = None,
     cursor: str | None = None,
 ) -> Page[EventRead]:

@@ -9,9 +9,11 @@ from fastapi import APIRouter, Response
 from api.deps import AgencyPrincipalDep, LimitDep, PrincipalDep, SessionDep
 from api.locations import CREATED, LocationDep
 from api.schemas.common import PROBLEM_RESPONSES, Page
+from api.schemas.vocabulary import DeliveryStatus
 from api.schemas.webhooks import (
     AttemptRead,
     DeliveryRead,
+    EventTypesRead,
     MachineTokenCreate,
     MachineTokenRead,
     Queued,
@@ -35,9 +37,9 @@ def _read(sub: WebhookSubscription) -> SubscriptionRead:
 
 
 @router.get("/webhooks/event-types")
-def list_event_types(principal: AgencyPrincipalDep) -> dict[str, list[str]]:
+def list_event_types(principal: AgencyPrincipalDep) -> EventTypesRead:
     """Event types you can subscribe to (and those reserved for features not yet released)."""
-    return {"event_types": sorted(SUBSCRIBABLE), "not_yet_emitted": sorted(NOT_YET_EMITTED)}
+    return EventTypesRead(event_types=sorted(SUBSCRIBABLE), not_yet_emitted=sorted(NOT_YET_EMITTED))
 
 
 @router.post(BASE, status_code=201, responses=CREATED)
@@ -130,7 +132,7 @@ def list_deliveries(
     principal: AgencyPrincipalDep,
     limit: LimitDep,
     webhook_id: str | None = None,
-    status: str | None = None,
+    status: DeliveryStatus | None = None,
     cursor: str | None = None,
 ) -> Page[DeliveryRead]:
     """Deliveries to this endpoint, newest first, each with every attempt (status, latency, response)."""

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.schemas.processes import DefinitionRead
+from service.access.roles import Role
 
 
 class ProblemRead(BaseModel):
@@ -90,7 +91,7 @@ class HistoryEntry(BaseModel):
     object_type: str
     object_id: str
     summary: str
-    detail: dict[str, Any]
+    detail: dict[str, Any] = Field(description="Free-form: what the step recorded (differs by action).")
 
 
 class SimulationRequest(BaseModel):
@@ -112,9 +113,9 @@ class SimulatedTaskRead(BaseModel):
 
     element_id: str
     name: str
-    role: str | None
+    role: Role | None
     agency: str | None
-    answers: dict[str, Any]
+    answers: dict[str, Any] = Field(description="Free-form: the answers used, as the task's form describes them.")
 
 
 class SimulatedClockRead(BaseModel):

@@ -8,11 +8,31 @@ with a 422 naming the field or query parameter (``state=opne`` is an error, not 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any, get_args
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic import Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, core_schema
+
+from service.actions.evidence_store import ACCEPTED as EVIDENCE_TYPES
+from service.actions.recurrence import RECURRENCE_KINDS
+from service.audit.access import AccessKind
+from service.cases.clocks import CLOCK_STATUSES
+from service.dataprotection.retention import DISPOSABLE_OBJECTS
+from service.engine.case_policy import PARTNERSHIP_KINDS
+from service.learning.vocabulary import KINDS as LEARNING_KINDS
+from service.learning.vocabulary import SOURCE_TYPES, TRAINING_LEVELS
+from service.learning.vocabulary import STAGES as LEARNING_STAGES
+from service.models.case import CASE_STATUSES
+from service.models.notification import NOTIFICATION_STATUSES
+from service.models.process import INSTANCE_STATUSES
+from service.models.webhook import DELIVERY_STATUSES, SUBSCRIPTION_STATUSES
+from service.outbox.events import SUBSCRIBABLE
+from service.reports.action_plan import STATUSES as ACTION_STATUSES
+from service.reports.chain import GAP_KINDS
+from service.tasks.service import TaskState
+from service.training.refreshers import REFRESHER_STATUSES
+from service.training.vocabulary import EVENT_STATUSES, NOMINATION_STATUSES
 
 
 class OneOf:
@@ -33,3 +53,39 @@ class OneOf:
         if self.description:
             target["description"] = self.description
         return json_schema
+
+
+def _keys(mapping: Iterable[str]) -> list[str]:
+    return list(mapping)
+
+
+# One line per vocabulary: its schema name, where its values come from, and what it means.
+TaskStateName = Annotated[str, OneOf("TaskState", get_args(TaskState), "open, then completed or cancelled.")]
+CaseStatus = Annotated[str, OneOf("CaseStatus", CASE_STATUSES)]
+InstanceStatus = Annotated[str, OneOf("InstanceStatus", INSTANCE_STATUSES)]
+ClockStatus = Annotated[str, OneOf("ClockStatus", CLOCK_STATUSES, "What a statutory clock says today.")]
+ActionStatus = Annotated[
+    str,
+    OneOf(
+        "ActionStatus", ACTION_STATUSES, "Where an action is in its lifecycle; sustained and not_implemented close it."
+    ),
+]
+LearningKind = Annotated[str, OneOf("LearningKind", _keys(LEARNING_KINDS))]
+LearningSource = Annotated[str, OneOf("LearningSource", _keys(SOURCE_TYPES), "Where learning came from (DOMAIN §3).")]
+LearningStage = Annotated[str, OneOf("LearningStage", LEARNING_STAGES, "The stages of the learning loop, in order.")]
+PartnershipKind = Annotated[str, OneOf("PartnershipKind", PARTNERSHIP_KINDS)]
+NotificationStatus = Annotated[str, OneOf("NotificationStatus", NOTIFICATION_STATUSES)]
+AccessKindName = Annotated[str, OneOf("AccessKind", AccessKind.ALL, "The kinds of read the access log records.")]
+SubscriptionStatus = Annotated[str, OneOf("SubscriptionStatus", SUBSCRIPTION_STATUSES)]
+DeliveryStatus = Annotated[str, OneOf("DeliveryStatus", DELIVERY_STATUSES)]
+SubscribableEventType = Annotated[
+    str, OneOf("SubscribableEventType", sorted(SUBSCRIBABLE), "Event types a subscription can ask for (not ping).")
+]
+EventStatus = Annotated[str, OneOf("TrainingEventStatus", EVENT_STATUSES)]
+NominationStatus = Annotated[str, OneOf("NominationStatus", NOMINATION_STATUSES)]
+RefresherStatus = Annotated[str, OneOf("RefresherStatus", REFRESHER_STATUSES)]
+GapKind = Annotated[str, OneOf("GapKind", GAP_KINDS, "A missing link in the chain from recommendation to impact.")]
+RecurrenceKind = Annotated[str, OneOf("RecurrenceKind", RECURRENCE_KINDS)]
+DisposableObject = Annotated[str, OneOf("DisposableObject", DISPOSABLE_OBJECTS)]
+EvidenceMediaType = Annotated[str, OneOf("EvidenceMediaType", EVIDENCE_TYPES, "The file types evidence may be.")]
+TrainingLevel = Annotated[int, Field(ge=min(TRAINING_LEVELS), le=max(TRAINING_LEVELS), description="Training level.")]

@@ -9,6 +9,9 @@ from typing import Any
 from service import engine
 from service.engine.functions import LONDON, end_of_day, to_date, working_days_between
 
+# What a clock can say, in the order reports show them.
+CLOCK_STATUSES = ("met", "met_late", "overdue", "due_soon", "on_time", "not_started", "unreadable")
+
 
 @dataclass(frozen=True)
 class ClockStatus:

@@ -11,6 +11,8 @@ from sqlmodel import Field, SQLModel
 
 from service.models._columns import created_field, id_field, json_field, partnership_field, time_field
 
+CASE_STATUSES = ("open", "closed")
+
 
 class Case(SQLModel, table=True):
     """A case of one type (e.g. ``cspr``), driven by its lifecycle process."""
@@ -28,7 +30,7 @@ class Case(SQLModel, table=True):
     reference: str = Field(max_length=40)
     title: str = Field(max_length=200)
     subject_pseudonym: str = Field(max_length=100)
-    status: str = Field(default="open", max_length=20, index=True)
+    status: str = Field(default="open", max_length=20, index=True)  # one of CASE_STATUSES
     stages: list[str] = json_field(list)
     involved_agencies: list[str] = json_field(list)
     record: dict[str, Any] = json_field()

@@ -16,6 +16,7 @@ from service.config import get_settings
 from service.db.types import utcnow
 from service.errors import Forbidden, InvalidInput, NotFound
 from service.models import Agency, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
+from service.models.webhook import SUBSCRIPTION_STATUSES
 from service.outbox.emit import emit, forget_subscriptions
 from service.outbox.events import SUBSCRIBABLE, EventType
 from service.pagination import Page, paginate_by_int
@@ -112,7 +113,7 @@ def update_subscription(
     if description is not None:
         subscription.description = description
     if status is not None and status != subscription.status:
-        if status not in ("active", "disabled"):
+        if status not in SUBSCRIPTION_STATUSES:
             raise InvalidInput("unknown status", [{"field": "status", "message": "use 'active' or 'disabled'"}])
         subscription.status = status
         subscription.disabled_reason = None if status == "active" else f"disabled by {principal.name}"

@@ -254,7 +254,7 @@ def test_bad_learning_items_are_refused_and_change_nothing(api: Api) -> None:
     )
     assert refused.status_code == 422
     fields = {e["field"] for e in refused.json()["errors"]}
-    assert {"kind", "source_type", "audience_levels"} <= fields
+    assert {"kind", "source_type", "audience_levels.0"} <= fields
     assert manager.get("/api/v1/learning-items").json()["items"] == []
     lead = api.as_("agency_safeguarding_lead:police").post(
         "/api/v1/learning-items", json={"title": "t", "summary": "s", "kind": "lesson", "source_type": "review"}
