@@ -233,7 +233,8 @@ def test_evidence_is_checked_stored_by_hash_and_downloaded_with_the_actions_auth
     )
     assert other_agency.status_code == 404
     listed = api.as_("business_manager").get(f"/api/v1/actions/{action['id']}/evidence").json()
-    assert [e["id"] for e in listed["items"]] == [evidence["id"]] and listed["next_cursor"] is None  # the refused uploads left nothing behind
+    # the refused uploads left nothing behind
+    assert [e["id"] for e in listed["items"]] == [evidence["id"]] and listed["next_cursor"] is None
 
     download = lead.get(f"/api/v1/evidence/{evidence['id']}/content")
     assert download.status_code == 200 and download.content == PDF

@@ -172,7 +172,9 @@ def test_a_compatible_change_migrates_and_completes_on_the_new_version(api: Api)
     assert get_case(api, case["id"])["status"] == "closed"
     # Managing the lifecycle does not open the case's history to the process owner; its oversight roles read it.
     assert api.as_("process_owner").get(f"/api/v1/process-instances/{case['instance_id']}/history").status_code == 404
-    history = api.as_("business_manager").get(f"/api/v1/process-instances/{case['instance_id']}/history").json()["items"]
+    history = (
+        api.as_("business_manager").get(f"/api/v1/process-instances/{case['instance_id']}/history").json()["items"]
+    )
     assert "instance.migrated" in [h["action"] for h in history]
 
 
