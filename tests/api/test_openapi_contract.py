@@ -299,3 +299,29 @@ def test_settings_patches_have_the_schema_of_their_settings(spec: dict[str, Any]
             set(patch["properties"]) - set(read["properties"]),
         )
     assert not [name for name in components if name.startswith("Body_") and "patch" in name.lower()]
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/tasks", "state"),
+        ("/api/v1/tasks", "role"),
+        ("/api/v1/cases", "status"),
+        ("/api/v1/actions", "status"),
+        ("/api/v1/learning-items", "stage"),
+        ("/api/v1/learning-items", "source_type"),
+        ("/api/v1/notifications", "status"),
+        ("/api/v1/training/refreshers", "status"),
+        ("/api/v1/access-events", "kind"),
+    ],
+)
+def test_an_unknown_filter_value_is_a_422_naming_the_parameter(api: Any, path: str, parameter: str) -> None:
+    refused = api.as_("partnership_admin").get(path, params={parameter: "opne"})
+    assert refused.status_code == 422, refused.text
+    (error,) = refused.json()["errors"]
+    assert error["field"] == f"query.{parameter}", error
+    # The message lists what would have been accepted, taken from the parameter's enum in the contract.
+    spec = api.client.get("/openapi.json").json()
+    schema = next(p for p in spec["paths"][path]["get"]["parameters"] if p["name"] == parameter)["schema"]
+    allowed = next(s for s in _non_null(spec, schema))["enum"]
+    assert all(f"'{value}'" in error["message"] for value in allowed), error
