@@ -171,6 +171,9 @@ def test_every_operation_has_a_summary_and_a_tag(spec: dict[str, Any]) -> None:
     assert not bad, bad
     long = [(where, op["summary"]) for where, _, op in _operations(spec) if "\n" in op["summary"]]
     assert not long, long
+    declared = {tag["name"] for tag in spec["tags"]}
+    undeclared = {tag for _, _, op in _operations(spec) for tag in op["tags"]} - declared
+    assert not undeclared, undeclared
 
 
 def test_no_list_is_a_bare_array(spec: dict[str, Any]) -> None:
