@@ -55,11 +55,7 @@ class OneOf:
         return json_schema
 
 
-def _keys(mapping: Iterable[str]) -> list[str]:
-    return list(mapping)
-
-
-# One line per vocabulary: its schema name, where its values come from, and what it means.
+# One line per vocabulary: its schema name, the service constant its values come from, and what it means.
 TaskStateName = Annotated[str, OneOf("TaskState", get_args(TaskState), "open, then completed or cancelled.")]
 CaseStatus = Annotated[str, OneOf("CaseStatus", CASE_STATUSES)]
 InstanceStatus = Annotated[str, OneOf("InstanceStatus", INSTANCE_STATUSES)]
@@ -70,8 +66,8 @@ ActionStatus = Annotated[
         "ActionStatus", ACTION_STATUSES, "Where an action is in its lifecycle; sustained and not_implemented close it."
     ),
 ]
-LearningKind = Annotated[str, OneOf("LearningKind", _keys(LEARNING_KINDS))]
-LearningSource = Annotated[str, OneOf("LearningSource", _keys(SOURCE_TYPES), "Where learning came from (DOMAIN §3).")]
+LearningKind = Annotated[str, OneOf("LearningKind", LEARNING_KINDS)]
+LearningSource = Annotated[str, OneOf("LearningSource", SOURCE_TYPES, "Where learning came from (DOMAIN §3).")]
 LearningStage = Annotated[str, OneOf("LearningStage", LEARNING_STAGES, "The stages of the learning loop, in order.")]
 PartnershipKind = Annotated[str, OneOf("PartnershipKind", PARTNERSHIP_KINDS)]
 NotificationStatus = Annotated[str, OneOf("NotificationStatus", NOTIFICATION_STATUSES)]
