@@ -9,7 +9,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, Response
 
-from api import errors, openapi_contract, openid_docs, problem_pages, security_headers, webhook_docs
+from api import (
+    conditional,
+    docs_page,
+    errors,
+    openapi_contract,
+    openid_docs,
+    problem_pages,
+    security_headers,
+    webhook_docs,
+)
 from api.body_limit import BodyLimit
 from api.routers import (
     access_log,
@@ -50,7 +59,9 @@ processes: reviews, their statutory clocks, and the tasks people and partner age
 create`, or the tokens `lif demo --tokens-out` writes) or an access token from the partnership's OpenID Connect
 provider (`openIdConnect`). **Errors** are `application/problem+json` (RFC 9457) with a
 `correlation_id`. **Lists** use cursor pagination (`next_cursor` → `cursor`). **Tasks** carry an `ETag`;
-send it back as `If-Match` when completing. `POST /cases` honours `Idempotency-Key`.
+send it back as `If-Match` when completing. Reads a front end polls (a case, a task, case types, a process definition,
+its XML and diagrams) carry an `ETag`: send it as `If-None-Match` and get `304` with no body while nothing changed.
+`POST /cases` honours `Idempotency-Key`.
 """
 
 
@@ -83,6 +94,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         version="1.0.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # Relative: the service that served this document (behind any proxy, at any address).
+        servers=[{"url": "/", "description": "This service"}],
+        docs_url=None,  # served by docs_page, from installed files
+        redoc_url=None,
         generate_unique_id_function=openapi_contract.operation_id,
         openapi_tags=[
             {"name": "cases", "description": "Reviews and other cases, with their statutory clocks."},
@@ -119,6 +134,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         max_keys=settings.auth_failure_tracked_keys,
     )
     errors.install(app)
+    # Innermost of ours: a 304 still passes the correlation id and security headers on its way out.
+    conditional.install(app)
     # Registered before the correlation id middleware, so it runs inside it and its 413 carries the id.
     app.add_middleware(
         BodyLimit,
@@ -163,4 +180,5 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
     problem_pages.install(app)
     openapi_contract.install(app)
     openid_docs.install(app, settings)
+    docs_page.install(app)
     return app

@@ -1,4 +1,4 @@
-"""The response headers the contract documents, each once: where an endpoint sends one, it declares it from here."""
+"""Response headers the contract documents, each once (ETag lives with conditional requests, in api.conditional)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,6 @@ from typing import Any
 LOCATION: dict[str, Any] = {
     "description": "Where to read what was created (a path; resolve it against the URL you called).",
     "schema": {"type": "string", "format": "uri-reference"},
-}
-ETAG: dict[str, Any] = {
-    "description": 'The version of what was returned, e.g. "3"; send it back as If-Match to change it.',
-    "schema": {"type": "string"},
 }
 IDEMPOTENT_REPLAYED: dict[str, Any] = {
     "description": "Present (true) when an Idempotency-Key was seen before: this is the earlier answer, replayed.",

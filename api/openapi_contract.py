@@ -15,6 +15,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
+from api import conditional
+
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 _FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
 
@@ -38,26 +40,52 @@ def merge_patch_of(model: type[BaseModel]) -> dict[str, Any]:
 
 
 def install(app: FastAPI) -> None:
-    """Rewrite every error response to ``application/problem+json`` with the Problem schema."""
+    """Rewrite every error response to ``application/problem+json`` with the Problem schema; document ETags."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         schema = build()
-        path_items = [*schema.get("paths", {}).values(), *schema.get("webhooks", {}).values()]
-        for path_item in path_items:
+        for path_item in schema.get("paths", {}).values():
             for operation in path_item.values():
                 if isinstance(operation, dict):
                     _problems_only(operation.get("responses", {}))
+                    _explicit(operation)
                     if _PATCH_MARK in operation:
                         _patch_body(schema, operation, _PATCHES[operation.pop(_PATCH_MARK)])
+        for path_item in schema.get("webhooks", {}).values():
+            for operation in path_item.values():
+                if isinstance(operation, dict):
+                    _partners_answer(operation)
+        conditional.document(app, schema)
         for name in _FASTAPI_VALIDATION:
             schema.get("components", {}).get("schemas", {}).pop(name, None)
         app.openapi_schema = schema
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _explicit(operation: dict[str, Any]) -> None:
+    # An operation without a security requirement is open on purpose (probes, problem pages): say so, rather than
+    # leave a reader (or redocly's security-defined rule) to guess. A header needs a schema (OAS 3.1 §4.8.21).
+    operation.setdefault("security", [])
+    for response in operation.get("responses", {}).values():
+        for header in response.get("headers", {}).values() if isinstance(response, dict) else ():
+            header.setdefault("schema", {"type": "string"})
+
+
+def _partners_answer(operation: dict[str, Any]) -> None:
+    # A webhook is answered by the partner's system: FastAPI's own 422 and an empty 200 body say nothing about it.
+    # Its authenticity is the signature (described), not a bearer token.
+    responses = operation.get("responses", {})
+    if "HTTPValidationError" in str(responses.get("422", "")):
+        del responses["422"]
+    for response in responses.values():
+        if isinstance(response, dict) and response.get("content", {}).get("application/json", {}).get("schema") == {}:
+            del response["content"]
+    operation.setdefault("security", [])
 
 
 def _problems_only(responses: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = SQLModel.metadata
+MIGRATION_LOCK = 772200  # advisory lock key; diagram registration uses 772201
 
 
 def _url() -> str:
@@ -43,6 +44,10 @@ def run_migrations_online() -> None:
                 connection=connection, target_metadata=target_metadata, render_as_batch=sqlite, compare_type=True
             )
             with context.begin_transaction():
+                if connection.dialect.name == "postgresql":
+                    # Several `lif serve` processes may start together on one database: one migrates, the others
+                    # wait, then find it at head (held until this transaction ends).
+                    connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 context.run_migrations()
                 if raw is not None:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

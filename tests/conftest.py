@@ -79,12 +79,89 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _seed_demo(url: str) -> dict[str, str]:
+    """The demo partnership and a second partnership ('other'), as every API test starts from."""
+    with unit_of_work(url=url) as session:
+        result = seed(session)
+        other = directory.create_partnership(session, key="elsewhere", name="Elsewhere SAB", kind="adults")
+        directory.add_agency(session, partnership_id=other.id, code="police", name="Elsewhere Police", kind="police")
+        user = directory.add_user(
+            session,
+            partnership_id=other.id,
+            name="Other BM",
+            email="bm@elsewhere.example",
+            roles=["business_manager", "partnership_admin"],
+        )
+        result["other"] = create_token(session, user_id=user.id, name="test")
+    return result
+
+
+def _public_tables(conn: Any) -> list[str]:
+    return [
+        row[0]
+        for row in conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'")
+        )
+    ]
+
+
+def _truncate(conn: Any) -> None:
+    # TRUNCATE does not fire the audit log's row triggers (which refuse DELETE), by design.
+    conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in _public_tables(conn)) + " RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(scope="session")
+def seeded_template(database_template: str) -> Iterator[dict[str, str]]:
+    """The demo seeded once per session; tests that ask for ``tokens`` start from a copy of it.
+
+    Seeding costs a hundred-odd statements, and most tests want it; copying the seeded state is much cheaper. On
+    SQLite the copy is a second template file; on PostgreSQL the seeded rows are kept in a ``seed_snapshot`` schema
+    and put back after each TRUNCATE (identity sequences moved past them).
+    """
+    if BACKEND == "sqlite":
+        seeded = Path(database_template).with_name("seeded.db")
+        shutil.copyfile(database_template, seeded)
+        url = f"sqlite:///{seeded}"
+        result = _seed_demo(url)
+        get_engine(url).dispose()
+        yield result
+        return
+    with get_engine(database_template).begin() as conn:
+        _truncate(conn)  # an earlier test may have left rows behind
+    result = _seed_demo(database_template)
+    with get_engine(database_template).begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS seed_snapshot CASCADE"))
+        conn.execute(text("CREATE SCHEMA seed_snapshot"))
+        for table in _public_tables(conn):
+            if conn.execute(text(f'SELECT EXISTS (SELECT 1 FROM "{table}")')).scalar():
+                conn.execute(text(f'CREATE TABLE seed_snapshot."{table}" AS TABLE "{table}"'))
+    yield result
+
+
+def _restore_seed_snapshot(conn: Any) -> None:
+    """Put the seeded rows back (PostgreSQL): foreign keys and triggers off for the copy, sequences moved on."""
+    snapshot = [
+        row[0] for row in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname='seed_snapshot'"))
+    ]
+    conn.execute(text("SET LOCAL session_replication_role = replica"))
+    for table in snapshot:
+        conn.execute(text(f'INSERT INTO "{table}" OVERRIDING SYSTEM VALUE SELECT * FROM seed_snapshot."{table}"'))
+        sequence = conn.execute(text("SELECT pg_get_serial_sequence(:t, 'id')"), {"t": f'"{table}"'}).scalar()
+        if sequence:
+            conn.execute(text(f'SELECT setval(:s, (SELECT max(id) FROM "{table}"))'), {"s": sequence})
+    conn.execute(text("SET LOCAL session_replication_role = origin"))
+
+
 @pytest.fixture
-def db_url(database_template: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database for one test."""
+def db_url(database_template: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated database for one test (already seeded with the demo when the test asks for ``tokens``)."""
+    wants_seed = "tokens" in request.fixturenames
+    if wants_seed:
+        request.getfixturevalue("seeded_template")
     if BACKEND == "sqlite":
         path = tmp_path / "lif.db"
-        shutil.copyfile(database_template, path)
+        source = Path(database_template).with_name("seeded.db") if wants_seed else Path(database_template)
+        shutil.copyfile(source, path)
         url = f"sqlite:///{path}"
         yield url
         get_engine(url).dispose()
@@ -92,14 +169,9 @@ def db_url(database_template: str, tmp_path: Path) -> Iterator[str]:
     url = database_template
     engine = get_engine(url)
     with engine.begin() as conn:
-        tables = [
-            row[0]
-            for row in conn.execute(
-                text("SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'")
-            )
-        ]
-        # TRUNCATE does not fire the audit log's row triggers (which refuse DELETE), by design.
-        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        _truncate(conn)
+        if wants_seed:
+            _restore_seed_snapshot(conn)
     yield url
 
 
@@ -120,21 +192,12 @@ def settings(db_url: str, bpmn_dir: Path, tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
-def tokens(db_url: str) -> dict[str, str]:
-    """The demo partnership's tokens by role, plus 'other' for a second partnership's business manager."""
-    with unit_of_work(url=db_url) as session:
-        result = seed(session)
-        other = directory.create_partnership(session, key="elsewhere", name="Elsewhere SAB", kind="adults")
-        directory.add_agency(session, partnership_id=other.id, code="police", name="Elsewhere Police", kind="police")
-        user = directory.add_user(
-            session,
-            partnership_id=other.id,
-            name="Other BM",
-            email="bm@elsewhere.example",
-            roles=["business_manager", "partnership_admin"],
-        )
-        result["other"] = create_token(session, user_id=user.id, name="test")
-    return result
+def tokens(db_url: str, seeded_template: dict[str, str]) -> dict[str, str]:
+    """The demo partnership's tokens by role, plus 'other' for a second partnership's business manager.
+
+    ``db_url`` already holds the seeded demo (see ``seeded_template``), so these tokens work in it.
+    """
+    return dict(seeded_template)
 
 
 class Api:

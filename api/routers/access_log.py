@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
-from api.schemas.common import PROBLEM_RESPONSES, Moment, Page
+from api.schemas.common import PROBLEM_RESPONSES, Instant, Moment, Page
 from api.schemas.data_protection import SubjectExport
 from api.schemas.vocabulary import AccessKindName
 from service.dataprotection import access_log, subject_access
@@ -21,7 +20,7 @@ class AccessEventRead(BaseModel):
     """One look at personal data. The log is append-only: the database refuses to change or delete an entry."""
 
     id: int
-    at: dt.datetime
+    at: Instant
     actor_id: uuid.UUID | None
     actor_label: str
     kind: AccessKindName = Field(

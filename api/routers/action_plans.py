@@ -25,7 +25,7 @@ from api.schemas.action_plans import (
     ThemeRead,
     ThemeUpdate,
 )
-from api.schemas.common import GONE_RESPONSES, PROBLEM_RESPONSES, Page
+from api.schemas.common import GONE_RESPONSES, PROBLEM_RESPONSES, Page, file_response
 from api.schemas.vocabulary import ActionStatus
 from service.actions import evidence, plan, recommendations, sab_report, themes
 from service.actions.evidence_store import EvidenceStore
@@ -316,7 +316,10 @@ def list_evidence(
 @router.get(
     "/evidence/{evidence_id}/content",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}, "description": "The file"}, **GONE_RESPONSES},
+    responses={
+        200: file_response("The file, sent with the media type it was uploaded with", "application/octet-stream"),
+        **GONE_RESPONSES,
+    },
 )
 def download_evidence(
     evidence_id: uuid.UUID, request: Request, session: SessionDep, principal: AgencyPrincipalDep

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 
+from api.conditional import cacheable
 from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.headers import IDEMPOTENT_REPLAYED
 from api.locations import CREATED, LocationDep
@@ -114,6 +115,7 @@ def list_cases(
 
 
 @router.get("/{case_id}")
+@cacheable
 def get_case(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> CaseRead:
     """A case with its clocks, stage(s) and review record (an involved agency: summary and clocks). Logged."""
     return _read(cases.get_case(session, principal, case_id))

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile
 from sqlmodel import Session
 
+from api.conditional import cacheable
 from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.locations import CREATED, LocationDep
 from api.routers.processes import definition_read
-from api.schemas.common import GONE_RESPONSES, PROBLEM_RESPONSES, Page
+from api.schemas.common import GONE_RESPONSES, PROBLEM_RESPONSES, Page, text_response
 from api.schemas.definitions import (
     BatchMigration,
     DeploymentRead,
@@ -214,8 +215,9 @@ def simulate_definition(body: SimulationRequest, session: SessionDep, principal:
 @router.get(
     "/process-definitions/{definition_id}/diagram.svg",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}, "description": "The diagram as SVG"}},
+    responses={200: text_response("The diagram as SVG", "image/svg+xml")},
 )
+@cacheable
 def get_definition_svg(definition_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
     """The version's diagram, drawn from its own diagram interchange."""
     return Response(diagrams.definition_svg(session, principal, definition_id), media_type="image/svg+xml")
@@ -224,8 +226,9 @@ def get_definition_svg(definition_id: uuid.UUID, session: SessionDep, principal:
 @router.get(
     "/process-instances/{instance_id}/diagram.svg",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}, "description": "The diagram with the instance's state"}},
+    responses={200: text_response("The diagram with the instance's state", "image/svg+xml")},
 )
+@cacheable
 def get_instance_svg(instance_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
     """Where the case is: completed, active and overdue steps and the path taken, drawn on its diagram."""
     return Response(diagrams.instance_svg(session, principal, instance_id), media_type="image/svg+xml")

@@ -6,12 +6,19 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from service.db.session import open_session
 
 router = APIRouter(tags=["health"])
+
+
+class Readiness(BaseModel):
+    """The readiness probe's answer."""
+
+    status: Literal["ok", "unavailable"]
+    reason: Literal["database", "definitions"] | None = Field(default=None, description="Why not ready (503 only).")
 
 
 @router.get("/", include_in_schema=False)
@@ -27,24 +34,22 @@ def index() -> dict[str, str]:
     }
 
 
-class Health(BaseModel):
-    """A probe's answer when all is well (otherwise a 503 problem)."""
+class Liveness(BaseModel):
+    """The liveness probe's answer: the process is up (no answer at all otherwise)."""
 
     status: Literal["ok"]
 
 
 @router.get("/health/live")
-def check_liveness() -> Health:
+def check_liveness() -> Liveness:
     """The process is up."""
-    return Health(status="ok")
+    return Liveness(status="ok")
 
 
 @router.get(
     "/health/ready",
-    responses={
-        200: {"model": Health, "description": "Ready"},
-        503: {"description": "Database unreachable or definitions not loaded"},
-    },
+    response_model=Readiness,
+    responses={503: {"description": "Database unreachable or definitions not loaded"}},
 )
 def check_readiness(request: Request) -> JSONResponse:
     """The database answers and the process definitions are loaded."""

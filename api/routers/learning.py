@@ -21,6 +21,7 @@ from api.schemas.learning import (
 from api.schemas.vocabulary import LearningSource, LearningStage
 from service.learning import items
 from service.learning.items import LearningItemView
+from service.timestamps import rfc3339
 from service.training.courses import course_changes_for_learning_item
 
 router = APIRouter(prefix="/api/v1/learning-items", tags=["learning"], responses=PROBLEM_RESPONSES)
@@ -99,7 +100,7 @@ def _detail(session: SessionDep, principal: PrincipalDep, view: LearningItemView
                 "course_code": c.course_code,
                 "course_title": c.course_title,
                 "summary": c.change.summary,
-                "changed_at": c.change.changed_at.isoformat(),
+                "changed_at": rfc3339(c.change.changed_at),
             }
             for c in changes
         ],

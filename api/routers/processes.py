@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from api.conditional import cacheable
 from api.deps import AgencyPrincipalDep, LimitDep, PrincipalDep, SessionDep
 from api.schemas.cases import CaseTypeRead
-from api.schemas.common import PROBLEM_RESPONSES, Page
+from api.schemas.common import PROBLEM_RESPONSES, Page, text_response
 from api.schemas.processes import AuditEventRead, DefinitionRead, InstanceRead, MeRead
 from service.audit import queries as audit
 from service.audit.access import AccessKind
@@ -67,6 +68,7 @@ def list_definitions(
 
 
 @router.get("/process-definitions/{definition_id}", tags=["processes"])
+@cacheable
 def get_definition(definition_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> DefinitionRead:
     """One definition version."""
     return definition_read(registry.visible_definition(session, principal.partnership_id, definition_id))
@@ -76,8 +78,9 @@ def get_definition(definition_id: uuid.UUID, session: SessionDep, principal: Pri
     "/process-definitions/{definition_id}/xml",
     tags=["processes"],
     response_class=Response,
-    responses={200: {"content": {"application/xml": {}}, "description": "The BPMN 2.0 XML"}},
+    responses={200: text_response("The BPMN 2.0 XML", "application/xml")},
 )
+@cacheable
 def get_definition_xml(definition_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
     """The BPMN XML of a definition version, as deployed (open it in Camunda Modeler)."""
     row = registry.visible_definition(session, principal.partnership_id, definition_id)
@@ -85,21 +88,28 @@ def get_definition_xml(definition_id: uuid.UUID, session: SessionDep, principal:
 
 
 @router.get("/case-types", tags=["cases"])
-def list_case_types(session: SessionDep, principal: PrincipalDep) -> list[CaseTypeRead]:
-    """The kinds of case your partnership can open, with the JSON Schema their start data must satisfy."""
-    return [
-        CaseTypeRead(
-            key=t.row.process_key,
-            name=t.row.name,
-            definition_id=t.row.id,
-            version=t.row.version,
-            start_form_schema=t.definition.start_form_schema,
-            opened_by=t.definition.opened_by,
-            partnership_kinds=list(t.definition.partnership_kinds),
-            case_access=t.definition.case_access,
-        )
-        for t in case_service.case_types(session, principal)
-    ]
+@cacheable
+def list_case_types(
+    session: SessionDep, principal: PrincipalDep, limit: LimitDep, cursor: str | None = None
+) -> Page[CaseTypeRead]:
+    """The kinds of case your partnership can open, with the JSON Schema their start data must satisfy (by key)."""
+    page = case_service.case_types_page(session, principal, cursor=cursor, limit=limit)
+    return Page[CaseTypeRead](
+        items=[
+            CaseTypeRead(
+                key=t.row.process_key,
+                name=t.row.name,
+                definition_id=t.row.id,
+                version=t.row.version,
+                start_form_schema=t.definition.start_form_schema,
+                opened_by=t.definition.opened_by,
+                partnership_kinds=list(t.definition.partnership_kinds),
+                case_access=t.definition.case_access,
+            )
+            for t in page.items
+        ],
+        next_cursor=page.next_cursor,
+    )
 
 
 @router.get("/process-instances/{instance_id}", tags=["processes"])

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 
 from api.deps import PrincipalDep, SessionDep
-from api.schemas.common import PROBLEM_RESPONSES
+from api.schemas.common import PROBLEM_RESPONSES, file_response, text_response
+from api.schemas.documents import DocumentRead
 from api.schemas.reports import CaseImpactTrace, ReportJobCreate, ReportJobRead, ThemeImpactTrace
 from service.models import ReportJob
 from service.reports import jobs, trace
@@ -24,11 +25,17 @@ from service.reports.service import (
 
 router = APIRouter(prefix="/api/v1", tags=["reports"], responses=PROBLEM_RESPONSES)
 
+_BINARY_FORMATS = (MEDIA_TYPES[Format.DOCX], MEDIA_TYPES[Format.PDF])
+
+
+def _document(description: str) -> dict[str, Any]:
+    # JSON with its real schema (the model registers it); DOCX and PDF as files.
+    files = file_response(description, *_BINARY_FORMATS)
+    return {**files, "model": DocumentRead, "content": {MEDIA_TYPES[Format.JSON]: {}, **files["content"]}}
+
+
 _FILES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "The document as JSON, DOCX or PDF (``format``, else the Accept header).",
-        "content": {media: {} for media in MEDIA_TYPES.values()},
-    }
+    200: _document("The document as JSON, DOCX or PDF (``format``, else the Accept header).")
 }
 FormatQuery = Annotated[Format | None, Query(alias="format", description="json, docx or pdf (else: Accept)")]
 AcceptHeader = Annotated[str, Header(description="application/pdf or the DOCX media type, when no format")]
@@ -43,7 +50,7 @@ def get_case_impact_trace(case_id: uuid.UUID, session: SessionDep, principal: Pr
 @router.get(
     "/cases/{case_id}/impact-trace.svg",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}, "description": "The impact trace drawn."}},
+    responses={200: text_response("The impact trace drawn.", "image/svg+xml")},
 )
 def get_case_impact_trace_svg(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
     """The case's impact trace as an SVG picture (one row per recommendation, gaps in red)."""
@@ -135,7 +142,7 @@ def get_report_job(job_id: uuid.UUID, session: SessionDep, principal: PrincipalD
 @router.get(
     "/report-jobs/{job_id}/content",
     response_class=Response,
-    responses={200: {"description": "The report", "content": {media: {} for media in MEDIA_TYPES.values()}}},
+    responses={200: _document("The report, in the format the job was asked for")},
 )
 def get_report_job_content(job_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
     """The finished report's file (409 while it is being made, once it failed, or after a day)."""

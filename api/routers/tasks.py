@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
+from api.conditional import ETAG_HEADER, cacheable
 from api.deps import AgencyPrincipalDep, IfMatchDep, LimitDep, SessionDep, etag
-from api.headers import ETAG
 from api.schemas.common import PROBLEM_RESPONSES, Moment, Page
 from api.schemas.tasks import TaskCompletion, TaskRead, TaskSummary
 from service.access.roles import Role
@@ -17,8 +17,8 @@ from service.tasks import service as tasks
 from service.tasks.service import TaskFilters, TaskState, TaskView
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=PROBLEM_RESPONSES)
-# Every answer that is one task carries its version as the ETag (see _read).
-WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"description": "The task", "headers": {"ETag": ETAG}}}
+# Every answer that is one task carries its version as the ETag (see _read); GET documents it as cacheable.
+WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"description": "The task", "headers": ETAG_HEADER}}
 
 
 def _summary(task: HumanTask) -> TaskSummary:
@@ -59,7 +59,8 @@ def list_tasks(
     return Page[TaskSummary](items=[_summary(t) for t in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/{task_id}", responses=WITH_ETAG)
+@router.get("/{task_id}")
+@cacheable
 def get_task(task_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep, response: Response) -> TaskRead:
     """A task with its form as JSON Schema. The ETag is its version."""
     return _read(tasks.get_task(session, principal, task_id), response)

@@ -7,6 +7,7 @@ import uuid
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Instant
 from api.schemas.vocabulary import ActionStatus, EvidenceMediaType
 
 
@@ -99,7 +100,7 @@ class RecommendationRead(BaseModel):
         "state of their actions; a review you may not see is named only as 'a review you are not involved in'.",
     )
     raised_earlier_more: int = Field(default=0, description="How many more earlier reviews raised it (not listed).")
-    created_at: dt.datetime
+    created_at: Instant
 
 
 class ActionCreate(BaseModel):
@@ -143,8 +144,8 @@ class ActionRead(BaseModel):
     recurred_in: list[RecurrenceRead] = Field(
         description="Later recommendations repeating a theme this completed action addressed."
     )
-    created_at: dt.datetime
-    closed_at: dt.datetime | None
+    created_at: Instant
+    closed_at: Instant | None
 
 
 class AgencyPlanRead(BaseModel):
@@ -167,7 +168,7 @@ class EvidenceRead(BaseModel):
     size_bytes: int
     sha256: str
     description: str
-    created_at: dt.datetime
+    created_at: Instant
 
 
 class SarActionRow(BaseModel):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from api.schemas.common import Instant
 from api.schemas.vocabulary import PartnershipKind
 from service.access.roles import Role
 
@@ -46,7 +46,7 @@ class AgencyRead(BaseModel):
     code: str
     name: str
     kind: str
-    created_at: dt.datetime
+    created_at: Instant
 
 
 class UserCreate(_Strict):
@@ -78,7 +78,7 @@ class UserRead(BaseModel):
     email: str | None = None
     active: bool | None = None
     machine: bool | None = None
-    created_at: dt.datetime
+    created_at: Instant
 
 
 class TokenCreate(_Strict):
@@ -96,10 +96,10 @@ class TokenRead(BaseModel):
     name: str
     prefix: str = Field(description="The token's first characters, to recognise it.")
     machine: bool
-    created_at: dt.datetime
-    expires_at: dt.datetime | None
-    last_used_at: dt.datetime | None = Field(description="Refreshed at most once a minute.")
-    revoked_at: dt.datetime | None
+    created_at: Instant
+    expires_at: Instant | None
+    last_used_at: Instant | None = Field(description="Refreshed at most once a minute.")
+    revoked_at: Instant | None
 
 
 class TokenIssued(TokenRead):
@@ -138,7 +138,7 @@ class PartnershipRead(BaseModel):
     key: str
     name: str
     kind: PartnershipKind
-    created_at: dt.datetime
+    created_at: Instant
 
 
 class PartnershipCreated(PartnershipRead):

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Instant
 from api.schemas.vocabulary import CaseStatus, ClockStatus, InstanceStatus, PartnershipKind
 from service.access.policy import CaseRole
 
@@ -26,7 +27,7 @@ class MemberRead(BaseModel):
     name: str
     email: str
     case_role: CaseRole
-    added_at: dt.datetime
+    added_at: Instant
     added_by_id: uuid.UUID | None
 
 
@@ -97,9 +98,9 @@ class CaseSummary(BaseModel):
     status: CaseStatus
     stages: list[str]
     involved_agencies: list[str]
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    closed_at: dt.datetime | None
+    created_at: Instant
+    updated_at: Instant
+    closed_at: Instant | None
 
 
 class CaseRead(CaseSummary):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field, PlainSerializer, WithJsonSchema
 
 from api.headers import RETRY_AFTER
 from service.engine.functions import LONDON
+from service.timestamps import rfc3339
 
 T = TypeVar("T")
 
@@ -22,6 +23,13 @@ Moment = Annotated[
     dt.datetime,
     AfterValidator(_in_london),
     Field(description="An ISO date-time, or a plain date (that day's start); without an offset, Europe/London."),
+]
+
+# Every date-time a response carries: one format, shared with webhook payloads (service/timestamps.py).
+Instant = Annotated[
+    dt.datetime,
+    PlainSerializer(rfc3339, return_type=str, when_used="json"),
+    WithJsonSchema({"type": "string", "format": "date-time", "examples": ["2026-12-01T14:00:00.000000Z"]}),
 ]
 
 
@@ -70,3 +78,22 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
 GONE_RESPONSES: dict[int | str, dict[str, object]] = {
     410: {**_PROBLEM, "description": "Disposed of at the end of its retention"}
 }
+
+
+# A body that is not JSON, documented with its media type so generated clients keep the operation. Files are
+# ``format: binary`` (what openapi-typescript and openapi-python-client read as bytes); XML and SVG are text, so a
+# string with its contentMediaType (OAS 3.1), which both read as a string.
+BINARY: dict[str, object] = {"type": "string", "format": "binary"}
+
+
+def file_response(description: str, *media_types: str) -> dict[str, Any]:
+    """A 200 whose body is a file in one of ``media_types``."""
+    return {"description": description, "content": {media: {"schema": BINARY} for media in media_types}}
+
+
+def text_response(description: str, media_type: str) -> dict[str, Any]:
+    """A 200 whose body is a text document of ``media_type`` (XML, SVG)."""
+    return {
+        "description": description,
+        "content": {media_type: {"schema": {"type": "string", "contentMediaType": media_type}}},
+    }

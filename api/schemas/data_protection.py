@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Instant
 from api.schemas.vocabulary import CaseStatus, DisposableObject, EvidenceMediaType, TaskStateName
 from service.access.policy import CaseRole
 from service.access.roles import Role
@@ -47,7 +48,7 @@ class LegalHoldDetail(BaseModel):
     """A legal hold in force."""
 
     reason: str
-    placed_at: dt.datetime
+    placed_at: Instant
     placed_by: uuid.UUID | None = Field(description="The user who placed it.")
     placed_by_name: str | None
 
@@ -105,7 +106,7 @@ class DisposalEntryRead(BaseModel):
     object_id: str
     rule: str
     due_on: dt.date
-    disposed_at: dt.datetime
+    disposed_at: Instant
 
 
 class ExportedMember(BaseModel):
@@ -122,7 +123,7 @@ class ExportedTask(BaseModel):
     element_id: str
     agency: str | None
     state: TaskStateName
-    completed_at: dt.datetime | None
+    completed_at: Instant | None
     data: dict[str, Any] = Field(description="The task's submitted form data (its form's JSON Schema describes it).")
 
 
@@ -153,8 +154,8 @@ class ExportedCase(BaseModel):
     subject_pseudonym: str
     identifiers: dict[str, Any] = Field(description="The subject's identifiers as recorded (name, NHS number, ...).")
     status: CaseStatus
-    opened_at: dt.datetime
-    closed_at: dt.datetime | None
+    opened_at: Instant
+    closed_at: Instant | None
     involved_agencies: list[str]
     members: list[ExportedMember]
     variables: dict[str, Any] = Field(
@@ -169,7 +170,7 @@ class ExportedCase(BaseModel):
 class SubjectExport(BaseModel):
     """A subject access bundle: every case that holds the subject."""
 
-    exported_at: dt.datetime
+    exported_at: Instant
     exported_by: str
     matched_on: list[str] = Field(description="Which identifiers matched.")
     cases: list[ExportedCase]

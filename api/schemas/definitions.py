@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Instant
 from api.schemas.processes import DefinitionRead
 from service.access.roles import Role
 
@@ -85,7 +85,7 @@ class Reason(BaseModel):
 class HistoryEntry(BaseModel):
     """One recorded step."""
 
-    at: dt.datetime
+    at: Instant
     actor_label: str
     action: str
     object_type: str

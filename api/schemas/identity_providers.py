@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 
+from api.schemas.common import Instant
 from service.identity.oidc.providers import ProviderSpec
 
 
@@ -13,5 +13,5 @@ class IdentityProviderRead(ProviderSpec):
 
     id: uuid.UUID
     key: str
-    created_at: dt.datetime
-    updated_at: dt.datetime | None
+    created_at: Instant
+    updated_at: Instant | None

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Instant
 from api.schemas.vocabulary import LearningKind, LearningSource, LearningStage, OneOf, TrainingLevel
 from service.learning.items import STAGE_GROUPINGS
 
@@ -41,8 +41,8 @@ class StageVisitRead(BaseModel):
 
     stage: LearningStage
     loop: int
-    entered_at: dt.datetime
-    left_at: dt.datetime | None
+    entered_at: Instant
+    left_at: Instant | None
 
 
 class LearningItemRead(BaseModel):
@@ -65,10 +65,10 @@ class LearningItemRead(BaseModel):
     course_codes: list[str]
     stage: LearningStage = Field(description="identified | disseminated | embedded | evaluated")
     loop_count: int = Field(description="Which trip round the loop (1 = first).")
-    stage_entered_at: dt.datetime
+    stage_entered_at: Instant
     days_in_stage: int
-    created_at: dt.datetime
-    closed_at: dt.datetime | None
+    created_at: Instant
+    closed_at: Instant | None
 
 
 class LearningItemDetail(LearningItemRead):

@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Instant
 from api.schemas.vocabulary import NotificationStatus
 from service.notifications.kinds import Kind
 
@@ -34,9 +35,9 @@ class NotificationRead(BaseModel):
     message_id: str
     attempts: int
     last_error: str | None
-    next_attempt_at: dt.datetime | None
-    created_at: dt.datetime
-    sent_at: dt.datetime | None
+    next_attempt_at: Instant | None
+    created_at: Instant
+    sent_at: Instant | None
     digest_id: uuid.UUID | None
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Instant
 from api.schemas.vocabulary import InstanceStatus
 from service.access.roles import Role
 
@@ -21,7 +21,7 @@ class DefinitionRead(BaseModel):
     name: str
     hash: str = Field(description="SHA-256 of the BPMN file; the version's identity.")
     shared: bool = Field(description="True for definitions shared by every partnership.")
-    created_at: dt.datetime
+    created_at: Instant
 
 
 class InstanceRead(BaseModel):
@@ -40,9 +40,9 @@ class InstanceRead(BaseModel):
         "Schemas are each task's form_schema); null when you manage the lifecycle but are not on the case."
     )
     error: str | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
-    completed_at: dt.datetime | None
+    created_at: Instant
+    updated_at: Instant
+    completed_at: Instant | None
 
 
 class MeRead(BaseModel):
@@ -70,7 +70,7 @@ class AuditEventRead(BaseModel):
     """One entry of the append-only audit log."""
 
     id: int
-    at: dt.datetime
+    at: Instant
     actor_id: uuid.UUID | None = Field(description="Null when the system acted (a timer, the worker).")
     actor_label: str
     action: str = Field(description="e.g. case.opened, task.completed, timer.fired, instance.failed")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Instant
 from api.schemas.vocabulary import ActionStatus, CaseStatus, GapKind, LearningStage, RecurrenceKind
 from service.reports.service import PartnershipReport
 
@@ -160,7 +160,7 @@ class ReportJobRead(BaseModel):
     stage: str = Field(description="What the worker is doing now, in words.")
     progress: int = Field(ge=0, le=100, description="Percent done.")
     error: str | None
-    created_at: dt.datetime
-    started_at: dt.datetime | None
-    finished_at: dt.datetime | None
+    created_at: Instant
+    started_at: Instant | None
+    finished_at: Instant | None
     content_url: str | None = Field(description="Where the file is, once done (null before, and after a day).")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.common import Instant
 from api.schemas.vocabulary import TaskStateName
 from service.access.roles import Role
 
@@ -29,9 +29,9 @@ class TaskSummary(BaseModel):
     )
     assignee_id: uuid.UUID | None
     state: TaskStateName = Field(description="open | completed | cancelled")
-    created_at: dt.datetime
-    due_at: dt.datetime | None
-    completed_at: dt.datetime | None
+    created_at: Instant
+    due_at: Instant | None
+    completed_at: Instant | None
     completed_by_id: uuid.UUID | None
     version: int = Field(description="Also sent as the ETag; send it back in If-Match when completing.")
 

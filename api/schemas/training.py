@@ -7,6 +7,7 @@ import uuid
 
 from pydantic import BaseModel, Field
 
+from api.schemas.common import Instant
 from api.schemas.vocabulary import EventStatus, NominationStatus, RefresherStatus
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$"
@@ -60,7 +61,7 @@ class CourseChangeRead(BaseModel):
     course_title: str
     learning_item_id: uuid.UUID | None
     summary: str
-    changed_at: dt.datetime
+    changed_at: Instant
     changed_by_id: uuid.UUID | None
 
 
@@ -70,8 +71,8 @@ class CourseRead(CourseFields):
     code: str
     active: bool
     changes: list[CourseChangeRead]
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    created_at: Instant
+    updated_at: Instant
 
 
 class VocabularyRead(BaseModel):
@@ -103,7 +104,7 @@ class TraineeRead(BaseModel):
     is_dsl: bool
     supervisor_name: str | None
     active: bool
-    created_at: dt.datetime
+    created_at: Instant
 
 
 class TrainingRecordCreate(BaseModel):
@@ -183,7 +184,7 @@ class NominationRead(BaseModel):
     pre_confidence: int | None
     post_confidence: int | None
     reaction_score: int | None
-    created_at: dt.datetime
+    created_at: Instant
 
 
 class AttendanceLine(BaseModel):
@@ -254,8 +255,8 @@ class EventRead(BaseModel):
     course_code: str
     course_title: str
     level: int
-    starts_at: dt.datetime
-    ends_at: dt.datetime
+    starts_at: Instant
+    ends_at: Instant
     capacity: int
     venue: str | None
     online: bool
@@ -267,4 +268,4 @@ class EventRead(BaseModel):
     attended: int
     nominations: list[NominationRead] = Field(description="All for case managers; agency leads see their own.")
     evaluation: EvaluationRead
-    created_at: dt.datetime
+    created_at: Instant

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
+from api.schemas.common import Instant
 from api.schemas.vocabulary import (
     ActionStatus,
     CaseStatus,
@@ -49,10 +50,10 @@ class SubscriptionRead(BaseModel):
     description: str
     status: SubscriptionStatus
     disabled_reason: str | None
-    previous_secret_expires_at: dt.datetime | None
-    failing_since: dt.datetime | None
-    created_at: dt.datetime
-    updated_at: dt.datetime
+    previous_secret_expires_at: Instant | None
+    failing_since: Instant | None
+    created_at: Instant
+    updated_at: Instant
 
 
 class SubscriptionWithSecret(BaseModel):
@@ -80,7 +81,7 @@ class AttemptRead(BaseModel):
     """One HTTP attempt."""
 
     attempt_number: int
-    attempted_at: dt.datetime
+    attempted_at: Instant
     status_code: int | None
     latency_ms: int
     response_excerpt: str
@@ -94,9 +95,9 @@ class DeliveryRead(BaseModel):
     event_type: EventType
     status: DeliveryStatus = Field(description="pending | delivered | failed | cancelled")
     attempt_count: int
-    next_attempt_at: dt.datetime
-    delivered_at: dt.datetime | None
-    created_at: dt.datetime
+    next_attempt_at: Instant
+    delivered_at: Instant | None
+    created_at: Instant
     attempts: list[AttemptRead]
 
 
@@ -128,7 +129,8 @@ class TaskEventData(BaseModel):
     role: Role | None
     agency: str | None
     state: TaskStateName
-    due_at: dt.datetime | None
+    due_at: Instant | None
+    created_at: Instant = Field(description="When the task appeared: the same string as the task's created_at.")
     links: dict[str, str] = Field(description="API paths to fetch the task and case with your token.")
 
 
@@ -157,7 +159,7 @@ class TaskEvent(BaseModel):
     """task.created | task.assigned | task.completed | task.due_soon | task.overdue."""
 
     type: TaskEventType
-    timestamp: dt.datetime
+    timestamp: Instant
     data: TaskEventData
 
 
@@ -165,7 +167,7 @@ class CaseEvent(BaseModel):
     """case.opened | case.stage_changed | case.closed."""
 
     type: CaseEventType
-    timestamp: dt.datetime
+    timestamp: Instant
     data: CaseEventData
 
 
@@ -185,7 +187,7 @@ class ActionEvent(BaseModel):
     action.closed (sustained or not implemented)."""
 
     type: ActionEventType
-    timestamp: dt.datetime
+    timestamp: Instant
     data: ActionEventData
 
 
@@ -204,7 +206,7 @@ class LearningItemEvent(BaseModel):
     """learning_item.dissemination_requested: an agency is asked to cascade a learning item to its staff."""
 
     type: LearningItemEventType
-    timestamp: dt.datetime
+    timestamp: Instant
     data: LearningItemEventData
 
 
@@ -212,7 +214,7 @@ class PingEvent(BaseModel):
     """A test event sent on demand."""
 
     type: Literal["ping"]
-    timestamp: dt.datetime
+    timestamp: Instant
     data: dict[str, str]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import difflib
 import hashlib
 import json
@@ -26,7 +27,7 @@ from service.cases.review_record import review_record
 from service.config import get_settings
 from service.db.types import utcnow
 from service.engine.functions import LONDON
-from service.errors import Conflict, Forbidden, NotFound
+from service.errors import Conflict, Forbidden, InvalidInput, NotFound
 from service.identity.directory import require_agencies
 from service.models import (
     Case,
@@ -172,6 +173,29 @@ def case_types(session: Session, principal: Principal) -> list[CaseType]:
         if not kinds or partnership.kind == "joint" or partnership.kind in kinds:
             found.append(CaseType(row=row, definition=definition))
     return found
+
+
+def case_types_page(session: Session, principal: Principal, *, cursor: str | None, limit: int) -> Page[CaseType]:
+    """One page of ``case_types`` in key order; the cursor is the last key seen (a handful per partnership)."""
+    after = _decode_key_cursor(cursor) if cursor else ""
+    rest = [t for t in case_types(session, principal) if t.row.process_key > after]
+    items = rest[:limit]
+    more = len(rest) > limit
+    return Page(items=items, next_cursor=_encode_key_cursor(items[-1].row.process_key) if more else None)
+
+
+def _encode_key_cursor(key: str) -> str:
+    return base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+
+
+def _decode_key_cursor(cursor: str) -> str:
+    try:
+        return base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True).decode()
+    except ValueError:
+        raise InvalidInput(
+            "the cursor is not valid",
+            [{"field": "cursor", "message": "pass back exactly the next_cursor value of the previous page"}],
+        ) from None
 
 
 def list_cases(

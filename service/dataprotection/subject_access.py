@@ -26,6 +26,7 @@ from service.models import (
     User,
 )
 from service.sealing import unseal_json
+from service.timestamps import rfc3339, rfc3339_or_none
 
 MAX_CASES = 200  # a bundle is one person's; more than this means the match is too loose
 
@@ -65,7 +66,7 @@ def export(
         detail={"cases": [c["reference"] for c in cases], "matched_on": sorted(wanted)},
     )
     return {
-        "exported_at": utcnow().isoformat(),
+        "exported_at": rfc3339(utcnow()),
         "exported_by": principal.label,
         "matched_on": sorted(wanted),
         "cases": cases,
@@ -130,8 +131,8 @@ def _case_bundle(session: Session, case: Case, identifiers: dict[str, Any]) -> d
         "subject_pseudonym": case.subject_pseudonym,
         "identifiers": identifiers,
         "status": case.status,
-        "opened_at": case.created_at.isoformat(),
-        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        "opened_at": rfc3339(case.created_at),
+        "closed_at": rfc3339_or_none(case.closed_at),
         "involved_agencies": list(case.involved_agencies),
         "members": [{"name": u.name, "case_role": m.case_role} for m, u in members],
         "variables": instance.variables if instance else {},
@@ -141,7 +142,7 @@ def _case_bundle(session: Session, case: Case, identifiers: dict[str, Any]) -> d
                 "element_id": t.element_id,
                 "agency": t.agency_code,
                 "state": t.state,
-                "completed_at": t.completed_at.isoformat() if t.completed_at else None,
+                "completed_at": rfc3339_or_none(t.completed_at),
                 "data": t.data,
             }
             for t in tasks

@@ -21,6 +21,7 @@ from service.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from service.identity.oidc.signin import authenticate_jwt
 from service.identity.oidc.validation import looks_like_jwt
 from service.models import Agency, ApiToken, Partnership, User
+from service.timestamps import rfc3339_or_none
 
 TOKEN_PREFIX = "lif_"
 PREFIX_LENGTH = 12  # what is stored in clear, to name a token in lists and to rate-limit guesses at it
@@ -96,7 +97,7 @@ def issue_token(
         object_type="user",
         object_id=str(user.id),
         summary=f"API token '{name}' ({row.prefix}…) issued to {user.name}",
-        detail={"token_id": str(row.id), "expires_at": expires_at.isoformat() if expires_at else None},
+        detail={"token_id": str(row.id), "expires_at": rfc3339_or_none(expires_at)},
     )
     return token, row
 

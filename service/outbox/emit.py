@@ -14,6 +14,7 @@ from service.db.types import utcnow
 from service.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from service.outbox.events import case_data, task_data
 from service.outbox.listeners import tell_listeners
+from service.timestamps import rfc3339
 
 
 def new_webhook_id() -> str:
@@ -75,7 +76,7 @@ def emit(
         partnership_id=partnership_id,
         event_type=event_type,
         agency_code=agency_code,
-        body=json.dumps({"type": event_type, "timestamp": now.isoformat(), "data": data}, separators=(",", ":")),
+        body=json.dumps({"type": event_type, "timestamp": rfc3339(now), "data": data}, separators=(",", ":")),
         created_at=now,
     )
     session.add(event)
@@ -116,6 +117,7 @@ def emit_task_event(session: Session, event_type: str, task: Any, case_reference
             role=task.role,
             agency=task.agency_code,
             due_at=task.due_at,
+            created_at=task.created_at,
             state=task.state,
         ),
     )

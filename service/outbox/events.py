@@ -10,6 +10,8 @@ import datetime as dt
 from enum import StrEnum
 from typing import Any
 
+from service.timestamps import rfc3339, rfc3339_or_none
+
 
 class EventType(StrEnum):
     """Every event type a subscription can ask for."""
@@ -45,6 +47,7 @@ def task_data(
     role: str | None,
     agency: str | None,
     due_at: dt.datetime | None,
+    created_at: dt.datetime,
     state: str,
 ) -> dict[str, Any]:
     """The ``data`` of a task event."""
@@ -57,7 +60,8 @@ def task_data(
         "role": role,
         "agency": agency,
         "state": state,
-        "due_at": due_at.isoformat() if due_at else None,
+        "due_at": rfc3339_or_none(due_at),
+        "created_at": rfc3339(created_at),
         "links": {"task": f"/api/v1/tasks/{task_id}", "case": f"/api/v1/cases/{case_id}"},
     }
 

@@ -184,6 +184,8 @@ def complete(
     refreshed.data = data
     refreshed.version += 1
     session.add(refreshed)
+    # Before the step: the completion is what causes the next tasks, stage change or closure.
+    emit_task_event(session, EventType.TASK_COMPLETED, refreshed, view.case_reference)
     step(
         session,
         instance=instance,
@@ -198,7 +200,6 @@ def complete(
         f"{principal.name} completed '{refreshed.name}'",
         detail={"fields": sorted(data)},
     )
-    emit_task_event(session, EventType.TASK_COMPLETED, refreshed, view.case_reference)
     return view
 
 

@@ -96,6 +96,8 @@ def open_case(
         )
     settings = settings_for(partnership.settings).model_dump()
     start_data = {**settings, **data, "case_reference": case.reference, "involved_agencies": involved_agencies}
+    # Before the first step: partners hear of the case before its first tasks and stage (causal order).
+    emit_case_event(session, EventType.CASE_OPENED, case)
     instance = create_instance(session, case=case, definition_id=definition_row.id, data=start_data, actor=actor)
     opener = f" from {opened_from[0].reference}" if opened_from else ""
     record(
@@ -109,7 +111,6 @@ def open_case(
         detail={"case_type": case_type, "definition_version": definition_row.version}
         | ({"opened_from": opened_from[0].reference, "relation": opened_from[1]} if opened_from else {}),
     )
-    emit_case_event(session, EventType.CASE_OPENED, case)
     return case, instance
 
 

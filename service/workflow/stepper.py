@@ -170,18 +170,19 @@ def _apply(
         raise Conflict("the process instance was changed by another request; reload and try again")
     for name, value in values.items():  # the row now holds these; no need to read it back
         set_committed_value(instance, name, value)
-    _project_tasks(session, instance, case, definition, snapshot, completed_task)
-    _project_timers(session, instance, snapshot)
     stages = _stages(definition, snapshot)
     stage_changed = stages != case.stages
     case.stages = stages
     case.updated_at = now
+    # Events in causal order: the case enters its new stage, then that stage's tasks appear; closing comes last.
+    if stage_changed and not snapshot.completed:
+        emit_case_event(session, EventType.CASE_STAGE_CHANGED, case)
+    _project_tasks(session, instance, case, definition, snapshot, completed_task)
+    _project_timers(session, instance, snapshot)
     if snapshot.completed:
         case.status = "closed"
         case.closed_at = now
         emit_case_event(session, EventType.CASE_CLOSED, case)
-    elif stage_changed:
-        emit_case_event(session, EventType.CASE_STAGE_CHANGED, case)
     if snapshot.completed:
         record(
             session,

@@ -104,7 +104,7 @@ def test_the_review_record_gathers_the_standard_fields_and_the_time_taken(api: A
 
 
 def test_case_types_opened_by_their_own_record_are_refused_at_post_cases(api: Api) -> None:
-    types = {t["key"]: t for t in api.as_("business_manager").get("/api/v1/case-types").json()}
+    types = {t["key"]: t for t in api.as_("business_manager").get("/api/v1/case-types").json()["items"]}
     assert types["learning_item"]["opened_by"] == "POST /api/v1/learning-items"
     assert types["sar"]["opened_by"] is None
     for case_type in ("action", "learning_item", "training_event"):

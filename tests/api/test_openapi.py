@@ -31,7 +31,7 @@ def test_case_types_publish_their_start_schema(client: TestClient, api: object) 
     from tests.conftest import Api
 
     assert isinstance(api, Api)
-    types = {t["key"]: t for t in api.as_("business_manager").get("/api/v1/case-types").json()}
+    types = {t["key"]: t for t in api.as_("business_manager").get("/api/v1/case-types").json()["items"]}
     assert types["cspr"]["start_form_schema"]["required"] == ["aware_at", "incident_type"]
     cspr = api.as_("business_manager").get("/api/v1/process-definitions", params={"key": "cspr"}).json()["items"][0]
     xml = api.as_("business_manager").get(f"/api/v1/process-definitions/{cspr['id']}/xml")

@@ -31,6 +31,7 @@ class Receiver:
     fail_first_path: dict[str, int] = field(default_factory=dict)  # path -> failures left (503)
     always_fail: set[str] = field(default_factory=set)  # paths answering 500
     gone: set[str] = field(default_factory=set)  # paths answering 410
+    refused_types: set[str] = field(default_factory=set)  # event types answered 500 on every path
     delay_path: dict[str, float] = field(default_factory=dict)  # path -> seconds (first request only)
     requests: list[Received] = field(default_factory=list)
     in_flight: dict[str, int] = field(default_factory=dict)
@@ -70,19 +71,20 @@ def start(receiver: Receiver) -> ThreadingHTTPServer:
             try:
                 if delay:
                     time.sleep(delay)
+                event = json.loads(body)
                 verified = [s for s in receiver.secrets.get(self.path, []) if _verifies(s, body, headers)]
                 status = 200
                 with receiver.lock:
                     if self.path in receiver.gone:
                         status = 410
-                    elif self.path in receiver.always_fail:
+                    elif self.path in receiver.always_fail or event.get("type") in receiver.refused_types:
                         status = 500
                     elif receiver.fail_first_path.get(self.path, 0) > 0:
                         receiver.fail_first_path[self.path] -= 1
                         status = 503
                     elif receiver.secrets.get(self.path) and not verified:
                         status = 401
-                    receiver.requests.append(Received(self.path, webhook_id, json.loads(body), verified, status))
+                    receiver.requests.append(Received(self.path, webhook_id, event, verified, status))
                 self.send_response(status)
                 self.end_headers()
                 self.wfile.write(b"ok" if status == 200 else b"no")
