@@ -27,6 +27,7 @@ from api.routers import (
     admin_partnerships,
     audits,
     cases,
+    dashboard,
     data_protection,
     definitions,
     directory,
@@ -102,6 +103,10 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         openapi_tags=[
             {"name": "cases", "description": "Reviews and other cases, with their statutory clocks."},
             {"name": "tasks", "description": "Work for people and partner agencies."},
+            {
+                "name": "dashboard",
+                "description": "Morning counts for a partnership or an agency, each linking to its list.",
+            },
             {"name": "processes", "description": "BPMN definitions and running instances."},
             {"name": "process owners", "description": "Validate, deploy, simulate, migrate and control processes."},
             {"name": "action plans", "description": "Recommendations, themes, actions, evidence, recurring themes."},
@@ -174,6 +179,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         admin_partnerships.router,
         notifications.router,
         reports.router,
+        dashboard.router,
     ):
         app.include_router(router)
     webhook_docs.install(app)

@@ -18,7 +18,7 @@ SPIFFARENA = {"start_instance": 75.0, "complete_task": 70.0}
 HTTP_LABELS = {
     "create_case": "POST /api/v1/cases",
     "complete_task": "POST /api/v1/tasks/{id}/complete",
-    "list_tasks": "GET /api/v1/tasks?state=open&role=business_manager&limit=50",
+    "list_tasks": "GET /api/v1/tasks?state=open&role=business_manager&scope=all&limit=50",
     "get_case": "GET /api/v1/cases/{id}",
     "http_floor": "GET /health/live (no database, no auth: HTTP floor)",
 }

@@ -150,7 +150,9 @@ class HttpBench:
         return elapsed, str(response.json()["id"])
 
     def notify_task_of(self, case_id: str) -> str:
-        _, response = self.timed("GET", "/api/v1/tasks", 200, params={"case_id": case_id, "state": "open"})
+        _, response = self.timed(
+            "GET", "/api/v1/tasks", 200, params={"case_id": case_id, "state": "open", "scope": "all"}
+        )
         found = [t["id"] for t in response.json()["items"] if t["element_id"] == NOTIFY_ELEMENT]
         if len(found) != 1:
             raise RuntimeError(f"case {case_id}: expected one open '{NOTIFY_NAME}' task, got {response.json()}")
@@ -166,7 +168,10 @@ class HttpBench:
 
     def list_tasks(self) -> float:
         elapsed, response = self.timed(
-            "GET", "/api/v1/tasks", 200, params={"state": "open", "role": "business_manager", "limit": 50}
+            "GET",
+            "/api/v1/tasks",
+            200,
+            params={"state": "open", "role": "business_manager", "scope": "all", "limit": 50},
         )
         items = response.json()["items"]
         if not items or any(t["state"] != "open" or t["role"] != "business_manager" for t in items):

@@ -35,6 +35,8 @@ TODAY = dt.date.today().isoformat()
 PLANNED = (dt.date.today() - dt.timedelta(days=1)).isoformat()
 # 21 calendar days before that hold 15 weekdays: 7 working days' notice even across Christmas and New Year.
 REPORT_SENT = (dt.date.today() - dt.timedelta(days=22)).isoformat()
+# The draft and the final report come before the report is sent (the forms refuse dates out of order).
+DRAFTED = (dt.date.today() - dt.timedelta(days=23)).isoformat()
 
 
 class Api:
@@ -63,7 +65,9 @@ class Api:
         """The id of the case's open task for a BPMN element (and agency); waits up to ``wait`` seconds."""
         deadline = time.monotonic() + wait
         while True:
-            items = self.call("business_manager", "GET", f"/tasks?case_id={case_id}&state=open&limit=200")["items"]
+            items = self.call("business_manager", "GET", f"/tasks?case_id={case_id}&state=open&scope=all&limit=200")[
+                "items"
+            ]
             for task in items:
                 if task["element_id"] == element_id and (agency is None or task["agency"] == agency):
                     return str(task["id"])
@@ -157,10 +161,12 @@ def walk(api: Api) -> str:
         ir, case_id, "Task_OfferFamilyInvolvement", {"family_offer_made_at": TODAY, "family_response": "accepted"}
     )
     api.complete(
-        ir, case_id, "Task_WriteDraftReport", {"draft_report_reference": "DRAFT-1", "draft_submitted_at": TODAY}
+        ir, case_id, "Task_WriteDraftReport", {"draft_report_reference": "DRAFT-1", "draft_submitted_at": DRAFTED}
     )
     api.complete(crg, case_id, "Task_QualityAssureDraft", {"qa_outcome": "approved"})
-    api.complete(ir, case_id, "Task_SubmitFinalReport", {"final_report_reference": "FINAL-1", "final_report_at": TODAY})
+    api.complete(
+        ir, case_id, "Task_SubmitFinalReport", {"final_report_reference": "FINAL-1", "final_report_at": DRAFTED}
+    )
 
     print("5. Publication: decide, redact, a second person checks the redaction, send with 7 working days' notice")
     decision = {"publication_decision": "publish", "publication_decision_rationale": "Public interest"}

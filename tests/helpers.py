@@ -42,7 +42,9 @@ def open_case(api: Api, *, aware_at: str, agencies: list[str] | None = None, tit
 
 def open_tasks(api: Api, case_id: str, element_id: str | None = None) -> list[dict[str, Any]]:
     """Open tasks of a case (optionally of one BPMN element), as the business manager sees them."""
-    response = api.as_("business_manager").get("/api/v1/tasks", params={"case_id": case_id, "state": "open"})
+    response = api.as_("business_manager").get(
+        "/api/v1/tasks", params={"case_id": case_id, "state": "open", "scope": "all"}
+    )
     assert response.status_code == 200, response.text
     items = response.json()["items"]
     return [t for t in items if element_id is None or t["element_id"] == element_id]

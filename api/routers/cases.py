@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Query, Response
 
 from api.conditional import cacheable
 from api.deps import LimitDep, PrincipalDep, SessionDep
@@ -24,11 +24,11 @@ from api.schemas.cases import (
     SubjectRead,
 )
 from api.schemas.common import PROBLEM_RESPONSES, Page
-from api.schemas.vocabulary import CaseStatus
 from service.access.need_to_know import Level
-from service.cases import members, subject
+from service.cases import members, search, subject
 from service.cases import service as cases
 from service.cases.members import MemberView
+from service.cases.search import CLOCK_SCAN_LIMIT, SEARCH_MAX_LENGTH, CaseFilters, CaseStatus, ClockFilter
 from service.cases.service import CaseView
 
 router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
@@ -102,12 +102,36 @@ def list_cases(
     session: SessionDep,
     principal: PrincipalDep,
     limit: LimitDep,
-    case_type: str | None = None,
+    case_type: Annotated[str | None, Query(description="A case type key (`GET /case-types`).")] = None,
     status: CaseStatus | None = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=SEARCH_MAX_LENGTH,
+            description="Search: a case-insensitive part of the reference, title or subject pseudonym.",
+        ),
+    ] = None,
+    stage: Annotated[str | None, Query(max_length=100, description="One of the case's current stages.")] = None,
+    agency: Annotated[str | None, Query(max_length=40, description="An involved agency's code.")] = None,
+    clock: Annotated[
+        str | None, Query(max_length=100, description="A clock key (as in a case's `clocks`); with clock_status.")
+    ] = None,
+    clock_status: Annotated[
+        ClockFilter | None,
+        Query(
+            description="Cases with a clock (or the `clock` named) `overdue`, or `due_soon` (due within "
+            "`LIF_DUE_SOON_WORKING_DAYS` working days). Each request examines at most "
+            f"{CLOCK_SCAN_LIMIT} cases, so a page may hold fewer than `limit`: follow `next_cursor` until null."
+        ),
+    ] = None,
     cursor: str | None = None,
 ) -> Page[CaseSummary]:
-    """The cases you may see (need-to-know), newest first, filtered by type and status (open, closed)."""
-    page = cases.list_cases(session, principal, case_type=case_type, status=status, cursor=cursor, limit=limit)
+    """The cases you may see (need-to-know), newest first. Every filter narrows the list (AND)."""
+    filters = CaseFilters(
+        case_type=case_type, status=status, q=q, stage=stage, agency=agency, clock=clock, clock_status=clock_status
+    )
+    page = search.list_cases(session, principal, filters, cursor=cursor, limit=limit)
     return Page[CaseSummary](
         items=[CaseSummary.model_validate(c, from_attributes=True) for c in page.items],
         next_cursor=page.next_cursor,

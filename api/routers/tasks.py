@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Query, Response
 
 from api.conditional import ETAG_HEADER, cacheable
 from api.deps import AgencyPrincipalDep, IfMatchDep, LimitDep, SessionDep, etag
@@ -14,7 +14,8 @@ from api.schemas.tasks import TaskCompletion, TaskRead, TaskSummary
 from service.access.roles import Role
 from service.models import HumanTask
 from service.tasks import service as tasks
-from service.tasks.service import TaskFilters, TaskState, TaskView
+from service.tasks.service import TaskView
+from service.tasks.worklist import TaskFilters, TaskScope, TaskState
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=PROBLEM_RESPONSES)
 # Every answer that is one task carries its version as the ETag (see _read); GET documents it as cacheable.
@@ -43,19 +44,44 @@ def list_tasks(
     session: SessionDep,
     principal: AgencyPrincipalDep,
     limit: LimitDep,
+    scope: Annotated[
+        TaskScope | None,
+        Query(
+            description="`work` (the default for people): tasks assigned to you plus open, unclaimed tasks you may "
+            "claim (your roles, your agency or none). `mine`: assigned to you, any state. `claimable`: open tasks "
+            "you may claim. `all`: every task of the cases you see (need-to-know), for case managers and agency "
+            "safeguarding leads (others 403). A machine token's default is `all`: its agency's tasks."
+        ),
+    ] = None,
     case_id: uuid.UUID | None = None,
     role: Role | None = None,
     agency: str | None = None,
+    agency_task: Annotated[
+        bool | None, Query(description="true: only tasks for an agency; false: only tasks for no agency.")
+    ] = None,
     assignee: uuid.UUID | None = None,
     state: TaskState | None = None,
     due_before: Moment | None = None,
+    overdue: Annotated[
+        bool | None, Query(description="true: open tasks past their due moment; false: every other task.")
+    ] = None,
     cursor: str | None = None,
 ) -> Page[TaskSummary]:
-    """Tasks you may see (agency staff: their agency's), oldest first. Filters combine with AND."""
+    """Your work (see `scope`), soonest due first, tasks with no due date last, then oldest, then by id.
+
+    Every filter narrows the scope (AND). The cursor follows the same order.
+    """
     filters = TaskFilters(
-        case_id=case_id, role=role, agency=agency, assignee=assignee, state=state, due_before=due_before
+        case_id=case_id,
+        role=role,
+        agency=agency,
+        agency_task=agency_task,
+        assignee=assignee,
+        state=state,
+        due_before=due_before,
+        overdue=overdue,
     )
-    page = tasks.list_tasks(session, principal, filters, cursor=cursor, limit=limit)
+    page = tasks.list_tasks(session, principal, filters, scope=scope, cursor=cursor, limit=limit)
     return Page[TaskSummary](items=[_summary(t) for t in page.items], next_cursor=page.next_cursor)
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from api.schemas.common import Instant
 from api.schemas.processes import DefinitionRead
+from api.schemas.tasks import TaskMessage
 from service.access.roles import Role
 
 
@@ -116,6 +117,9 @@ class SimulatedTaskRead(BaseModel):
     role: Role | None
     agency: str | None
     answers: dict[str, Any] = Field(description="Free-form: the answers used, as the task's form describes them.")
+    messages: list[TaskMessage] = Field(
+        default_factory=list, description="What the task would show above its form (why it is offered again)."
+    )
 
 
 class SimulatedClockRead(BaseModel):

@@ -3,13 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import Instant
 from api.schemas.vocabulary import TaskStateName
 from service.access.roles import Role
+
+
+class TaskMessage(BaseModel):
+    """A message to show above the task's form, e.g. why the process sent this work back."""
+
+    level: Literal["info", "warning", "error"]
+    text: str
+    code: str | None = Field(
+        default=None, description="A stable key for the message when the diagram gives one (its messageCode)."
+    )
 
 
 class TaskSummary(BaseModel):
@@ -34,6 +44,11 @@ class TaskSummary(BaseModel):
     completed_at: Instant | None
     completed_by_id: uuid.UUID | None
     version: int = Field(description="Also sent as the ETag; send it back in If-Match when completing.")
+    messages: list[TaskMessage] = Field(
+        default_factory=list,
+        description="Show these above the form: why the process offers this task again (declared in the diagram), "
+        "or why it closed by itself. Empty for most tasks.",
+    )
 
 
 class TaskRead(TaskSummary):

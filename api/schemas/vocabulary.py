@@ -30,7 +30,7 @@ from service.models.webhook import DELIVERY_STATUSES, SUBSCRIPTION_STATUSES
 from service.outbox.events import SUBSCRIBABLE
 from service.reports.action_plan import STATUSES as ACTION_STATUSES
 from service.reports.chain import GAP_KINDS
-from service.tasks.service import TaskState
+from service.tasks.worklist import TaskState
 from service.training.refreshers import REFRESHER_STATUSES
 from service.training.vocabulary import EVENT_STATUSES, NOMINATION_STATUSES
 

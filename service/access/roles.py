@@ -27,3 +27,7 @@ ALL_ROLES = frozenset(role.value for role in Role)
 CASE_MANAGERS = frozenset(
     {Role.BUSINESS_MANAGER, Role.CASE_REVIEW_GROUP_MEMBER, Role.PARTNERSHIP_CHAIR, Role.PARTNERSHIP_ADMIN}
 )
+# Roles that may list every task they can see (`GET /tasks?scope=all`) and read the dashboards: those who manage
+# cases, and an agency's safeguarding lead for their agency's part. Others (an independent reviewer, a process
+# owner, the DPO) work from their own list: what is assigned to them or theirs to claim.
+WORK_OVERSEERS = CASE_MANAGERS | {Role.AGENCY_SAFEGUARDING_LEAD}

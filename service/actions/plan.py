@@ -7,6 +7,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 
+from sqlalchemy import ColumnElement, and_
 from sqlmodel import Session, col, func, select
 
 from service.access.owned import owned_or_404
@@ -24,6 +25,11 @@ from service.workflow.opening import open_case
 
 # Statuses in which the owning agency still owes the work (so the action can be overdue).
 WORKING = ("in_progress", "returned", "reopened")
+
+
+def overdue_clause(today: dt.date) -> ColumnElement[bool]:
+    """SQL condition on Action: still owed by its agency and past its due date (``GET /actions?overdue=true``)."""
+    return and_(col(Action.status).in_(WORKING), col(Action.due_date) < today)
 
 
 @dataclass
@@ -151,9 +157,9 @@ def list_actions(
         query = query.where(Action.status == status)
     today = utcnow().astimezone(LONDON).date()
     if overdue is True:
-        query = query.where(col(Action.status).in_(WORKING), col(Action.due_date) < today)
+        query = query.where(overdue_clause(today))
     elif overdue is False:
-        query = query.where(~(col(Action.status).in_(WORKING) & (col(Action.due_date) < today)))
+        query = query.where(~overdue_clause(today))
     if theme:
         query = query.where(
             col(Action.recommendation_id).in_(

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from sqlmodel import Session, col, select
+
 from service import engine
+from service.config import get_settings
 from service.engine.functions import LONDON, end_of_day, to_date, working_days_between
+from service.models import ProcessInstance
+from service.processes import registry
 
 # What a clock can say, in the order reports show them.
 CLOCK_STATUSES = ("met", "met_late", "overdue", "due_soon", "on_time", "not_started", "unreadable")
@@ -43,6 +50,45 @@ def clock_statuses(
             continue
         statuses.append(ClockStatus(clock.key, clock.label, due, status, met_on))
     return statuses
+
+
+def instance_clocks(session: Session, instance: ProcessInstance, *, now: dt.datetime) -> list[ClockStatus]:
+    """The clocks of one case's process as they stand at ``now``."""
+    return clocks_of(session, ClockInputs(instance.definition_id, instance.variables), now=now)
+
+
+@dataclass(frozen=True)
+class ClockInputs:
+    """What a case's clocks are computed from: its process's definition and current variables."""
+
+    definition_id: uuid.UUID
+    variables: dict[str, Any]
+
+
+def clocks_of(session: Session, inputs: ClockInputs, *, now: dt.datetime) -> list[ClockStatus]:
+    """Clocks as they stand at ``now`` (due soon: within ``LIF_DUE_SOON_WORKING_DAYS`` working days)."""
+    definition = registry.loaded(session, inputs.definition_id)
+    return clock_statuses(
+        definition.clocks, inputs.variables, now=now, due_soon_days=get_settings().due_soon_working_days
+    )
+
+
+_IDS_PER_QUERY = 500  # well under every database's limit on bound parameters
+
+
+def clock_inputs(session: Session, case_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, ClockInputs]:
+    """Each case's lifecycle process (its first instance): definition and variables only, never the engine state."""
+    ids = list(case_ids)
+    found: dict[uuid.UUID, ClockInputs] = {}
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        rows = session.exec(
+            select(ProcessInstance.case_id, ProcessInstance.definition_id, ProcessInstance.variables)
+            .where(col(ProcessInstance.case_id).in_(ids[start : start + _IDS_PER_QUERY]))
+            .order_by(col(ProcessInstance.created_at).desc())
+        ).all()
+        for case_id, definition_id, variables in rows:
+            found[case_id] = ClockInputs(definition_id, dict(variables))  # the oldest is written last, and wins
+    return found
 
 
 class _Unreadable(ValueError):

@@ -21,10 +21,9 @@ from service.access.principal import Principal
 from service.access.roles import CASE_MANAGERS
 from service.audit.access import AccessKind, record_access
 from service.audit.log import record
-from service.cases.clocks import ClockStatus, clock_statuses
+from service.cases.clocks import ClockStatus, instance_clocks
 from service.cases.members import require_members
 from service.cases.review_record import review_record
-from service.config import get_settings
 from service.db.types import utcnow
 from service.engine.functions import LONDON
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -38,7 +37,7 @@ from service.models import (
     ProcessDefinition,
     ProcessInstance,
 )
-from service.pagination import Page, paginate
+from service.pagination import Page
 from service.processes import registry
 from service.workflow.opening import open_case
 from service.workflow.stepper import lock_instance, step
@@ -198,34 +197,6 @@ def _decode_key_cursor(cursor: str) -> str:
         ) from None
 
 
-def list_cases(
-    session: Session,
-    principal: Principal,
-    *,
-    case_type: str | None,
-    status: str | None,
-    cursor: str | None,
-    limit: int,
-) -> Page[Case]:
-    """The cases the caller may see (need-to-know), newest first."""
-    query = select(Case).where(
-        Case.partnership_id == principal.partnership_id, need_to_know.case_clause(principal, Case.id)
-    )
-    if case_type:
-        query = query.where(Case.case_type == case_type)
-    if status:
-        query = query.where(Case.status == status)
-    return paginate(
-        session,
-        query,
-        created_col=col(Case.created_at),
-        id_col=col(Case.id),
-        cursor=cursor,
-        limit=limit,
-        newest_first=True,
-    )
-
-
 def get_case(session: Session, principal: Principal, case_id: uuid.UUID) -> CaseView:
     """One case with its clocks and record (an involved agency: its summary and clocks); the read is logged."""
     case, seen = need_to_know.case_or_404(session, principal, case_id)
@@ -271,12 +242,7 @@ def _view(
     standard: dict[str, Any] | None = None
     if instance is not None:
         definition = registry.loaded(session, instance.definition_id)
-        clocks = clock_statuses(
-            definition.clocks,
-            instance.variables,
-            now=utcnow(),
-            due_soon_days=get_settings().due_soon_working_days,
-        )
+        clocks = instance_clocks(session, instance, now=utcnow())
         fields = definition.record_fields or sorted(instance.variables)
         case_record = {name: instance.variables[name] for name in fields if name in instance.variables}
         standard = review_record(

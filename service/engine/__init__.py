@@ -10,6 +10,8 @@ from service.engine.definitions import (  # noqa: I001
     load_definition,
     role_for_lane,
 )
+from service.engine.escalations import REASON_CODE as ESCALATION_RESOLVED
+from service.engine.escalations import ClosedEscalation
 from service.engine.expressions import ExpressionError, UnsafeExpression
 from service.engine.expressions import evaluate as evaluate_expression
 from service.engine.forms import FieldError, validate_submission
@@ -32,9 +34,11 @@ from service.engine.runtime import (
 from service.engine.serialization import SERIALIZER_VERSION
 
 __all__ = [
+    "ESCALATION_RESOLVED",
     "SERIALIZER_VERSION",
     "CaseOpener",
     "ClockDefinition",
+    "ClosedEscalation",
     "DefinitionInvalid",
     "EngineError",
     "ExpressionError",

@@ -15,8 +15,10 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from service.engine import case_policy, expressions, forms, juel, timer_bounds
+from service.engine import case_policy, escalations, expressions, flow_messages, forms, juel, timer_bounds
+from service.engine.flow_messages import FlowMessage
 from service.engine.openers import CaseOpener, case_openers, element_properties, opener_problems
+from service.engine.start_form import start_form_fields
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA_NS = "http://camunda.org/schema/1.0/bpmn"
@@ -107,6 +109,10 @@ class LoadedDefinition:
     record_class: str = "review_case"  # ``recordClass``: which retention rule a closed case of this type follows
     # String literals the diagram's own scripts write (e.g. a legal mandate): text of the diagram, not of a person.
     script_constants: frozenset[str] = frozenset()
+    # Messages declared on sequence flows (``message`` properties), by (source id, target id): flow_messages.py.
+    flow_messages: dict[tuple[str, str], FlowMessage] = field(default_factory=dict)
+    # Escalation tasks that close themselves once their overdue task is completed (escalations.py).
+    closable_escalations: frozenset[str] = frozenset()
 
 
 def content_hash(xml: bytes) -> str:
@@ -164,7 +170,7 @@ def load_definition(
         spec=spec,
         subprocess_specs=subprocess_specs,
         element_names={el.get("id", ""): el.get("name") or el.get("id", "") for el in root.iter() if el.get("id")},
-        start_form_schema=forms.form_schema("Start", _start_form_fields(process)),
+        start_form_schema=forms.form_schema("Start", start_form_fields(process)),
         clocks=_clocks(process),
         record_fields=[
             name.strip() for name in _process_properties(process).get("recordFields", "").split(",") if name.strip()
@@ -175,8 +181,10 @@ def load_definition(
         opened_by=_process_properties(process).get("openedBy") or None,
         partnership_kinds=case_policy.partnership_kinds(_process_properties(process)),
         case_access=case_policy.case_access(_process_properties(process)),
-        identifying_fields=tuple(f.id for f in _start_form_fields(process) if f.identifying),
+        identifying_fields=tuple(f.id for f in start_form_fields(process) if f.identifying),
         record_class=_process_properties(process).get("recordClass") or "review_case",
+        flow_messages=flow_messages.declared(process),
+        closable_escalations=escalations.closable(process),
         script_constants=frozenset().union(
             *(
                 expressions.string_constants(node.text or "")
@@ -185,17 +193,35 @@ def load_definition(
         ),
     )
     form_problems: list[Problem] = []
-    for task_spec in [
-        *spec.task_specs.values(),
-        *(t for s in subprocess_specs.values() for t in s.task_specs.values()),
-    ]:
-        if isinstance(task_spec, UserTask):
-            info, found = _user_task_info(task_spec)
-            definition.user_tasks[info.element_id] = info
-            form_problems.extend(found)
+    user_task_specs = [
+        task_spec
+        for task_spec in [
+            *spec.task_specs.values(),
+            *(t for s in subprocess_specs.values() for t in s.task_specs.values()),
+        ]
+        if isinstance(task_spec, UserTask)
+    ]
+    known = _variable_names(process, user_task_specs)
+    form_problems.extend(Problem(p, "start form") for p in forms.date_rule_problems(start_form_fields(process), known))
+    for task_spec in user_task_specs:
+        info, found = _user_task_info(task_spec)
+        definition.user_tasks[info.element_id] = info
+        form_problems.extend(found)
+        fields = task_spec.form.fields if task_spec.form else []
+        form_problems.extend(Problem(p, info.element_id, info.name) for p in forms.date_rule_problems(fields, known))
     if form_problems:
         raise DefinitionInvalid(source, form_problems)
     return definition
+
+
+def _variable_names(process: etree._Element, user_task_specs: list[Any]) -> frozenset[str]:
+    """What a date rule may compare with: every form field of the diagram and every variable its scripts set."""
+    names = {field.id for field in start_form_fields(process)}
+    for task_spec in user_task_specs:
+        names.update(field.id for field in (task_spec.form.fields if task_spec.form else []))
+    for node in process.iterfind(".//bpmn:scriptTask/bpmn:script", _NS):
+        names.update(expressions.assigned_names(node.text or ""))
+    return frozenset(names)
 
 
 def _parse_xml(xml: bytes, source: str) -> etree._ElementTree:
@@ -238,39 +264,11 @@ def _xml_problems(tree: etree._ElementTree, process_id: str, known_roles: frozen
             )
         problems.extend(Problem(message, element_id) for element_id, message in opener_problems(process))
         problems.extend(_checks_work_of_problems(process))
-        start_fields = _start_form_fields(process)
+        problems.extend(_at(element, message) for element, message in flow_messages.problems(process))
+        problems.extend(_at(element, message) for element, message in escalations.problems(process))
+        start_fields = start_form_fields(process)
         problems.extend(Problem(p, "start form") for p in forms.field_problems(start_fields))
     return problems
-
-
-class _XmlField:
-    """A Camunda form field read straight from XML (start events are not parsed by SpiffWorkflow)."""
-
-    def __init__(self, node: etree._Element):
-        self.id = node.get("id") or ""
-        self.type = node.get("type") or "string"
-        self.label = node.get("label") or self.id
-        self.default_value = node.get("defaultValue")
-        self.options = [_XmlOption(v) for v in node.iterfind("camunda:value", _NS)]
-        self.validation = [_XmlOption(c) for c in node.iterfind("camunda:validation/camunda:constraint", _NS)]
-        self.identifying = any(
-            (prop.get("id") or prop.get("name")) == "identifying" and (prop.get("value") or "").lower() == "true"
-            for prop in node.iterfind("camunda:properties/camunda:property", _NS)
-        )
-
-
-class _XmlOption:
-    def __init__(self, node: etree._Element):
-        self.id = node.get("id")
-        self.name = node.get("name")
-        self.config = node.get("config")
-
-
-def _start_form_fields(process: etree._Element) -> list[Any]:
-    start = process.find("bpmn:startEvent", _NS)
-    if start is None:
-        return []
-    return [_XmlField(f) for f in start.iterfind(".//camunda:formData/camunda:formField", _NS)]
 
 
 def _process_properties(process: etree._Element) -> dict[str, str]:

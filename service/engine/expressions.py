@@ -142,6 +142,18 @@ def string_constants(source: str, *, mode: str = "exec") -> frozenset[str]:
     )
 
 
+def assigned_names(source: str) -> frozenset[str]:
+    """The variables an (allowed) script sets, e.g. ``legal_mandate`` in ``legal_mandate = "..."``."""
+    tree = _parse(normalise(source), "exec")
+    return frozenset(
+        target.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign | ast.AugAssign)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+    )
+
+
 @lru_cache(maxsize=4096)
 def _parse(source: str, mode: str) -> ast.AST:
     if len(source) > MAX_SOURCE:

@@ -8,11 +8,15 @@ from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+from service.engine import functions
 from service.engine.functions import FUNCTIONS
 
 FIELD_TYPES = {"string", "long", "boolean", "date", "enum"}
 _FIELD_ID = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _FORMAT_CHECKER = FormatChecker(formats=["date"])
+# Date rules (``camunda:constraint`` on a date field) and the JSON Schema keyword each is published as.
+# ``not_before`` / ``not_after`` name another field of the form or a process variable; the same day passes.
+DATE_RULES = {"not_future": "x-lif-not-future", "not_before": "x-lif-not-before", "not_after": "x-lif-not-after"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,28 @@ def field_problems(fields: list[Any]) -> list[str]:
     return problems
 
 
+def date_rule_problems(fields: list[Any], known: frozenset[str]) -> list[str]:
+    """Problems with a form's date rules; ``known`` are the names a rule may compare with (the diagram's variables)."""
+    problems: list[str] = []
+    for field in fields:
+        for validation in getattr(field, "validation", []):
+            name, config = validation.name, (validation.config or "").strip()
+            if name not in DATE_RULES:
+                continue
+            where = f"form field '{field.id}': constraint {name}"
+            if field.type != "date":
+                problems.append(f"{where} applies to date fields only (this one is {field.type})")
+            elif name == "not_future" and config:
+                problems.append(f"{where} takes no config (it compares with today)")
+            elif name != "not_future" and not config:
+                problems.append(f"{where} needs config: the id of the date field or variable to compare with")
+            elif name != "not_future" and config == field.id:
+                problems.append(f"{where} compares the field with itself; name another field or variable")
+            elif name != "not_future" and config not in known:
+                problems.append(f"{where} names '{config}', which is no form field or script variable of this diagram")
+    return problems
+
+
 def form_schema(title: str, fields: list[Any]) -> dict[str, Any]:
     """JSON Schema (2020-12) for a user task's form."""
     properties: dict[str, Any] = {}
@@ -67,6 +93,10 @@ def form_schema(title: str, fields: list[Any]) -> dict[str, Any]:
                 prop["minLength" if name == "minlength" else "maxLength"] = int(float(config))
             elif name in ("min", "max"):
                 prop["minimum" if name == "min" else "maximum"] = float(config)
+            elif name == "not_future":
+                prop[DATE_RULES[name]] = True
+            elif name in DATE_RULES:
+                prop[DATE_RULES[name]] = (config or "").strip()
         if getattr(field, "identifying", False):
             # Held apart from the record and the process (the case's sealed subject identifiers); shown on reveal.
             prop["x-identifying"] = True
@@ -110,8 +140,48 @@ def _coerce_default(field_type: str, value: str) -> Any:
     return value
 
 
-def validate_submission(schema: dict[str, Any], data: Any) -> list[FieldError]:
-    """Every problem with a submission, one per field, in a stable order."""
+def validate_submission(
+    schema: dict[str, Any], data: Any, *, variables: dict[str, Any] | None = None, today: str | None = None
+) -> list[FieldError]:
+    """Every problem with a submission, one per field, in a stable order.
+
+    Date rules compare with the submitted form first, then with ``variables`` (the process's); a rule whose other
+    date is not known yet is not checked. ``today`` (Europe/London) defaults to the real one.
+    """
+    errors = _schema_errors(schema, data)
+    if isinstance(data, dict):
+        wrong = {error.field for error in errors}
+        errors.extend(_date_rule_errors(schema, data, variables or {}, today or functions.today(), wrong))
+    return errors
+
+
+def _date_rule_errors(
+    schema: dict[str, Any], data: dict[str, Any], variables: dict[str, Any], today: str, wrong: set[str]
+) -> list[FieldError]:
+    errors: list[FieldError] = []
+    properties = schema.get("properties", {})
+    for field, prop in properties.items():
+        value = functions.to_date_or_none(data.get(field))
+        if value is None or field in wrong:
+            continue
+        if prop.get(DATE_RULES["not_future"]) and value > functions.to_date(today):
+            errors.append(FieldError(field, f"must not be in the future (today is {today}): it records what happened"))
+        for rule, keyword in (("not_before", DATE_RULES["not_before"]), ("not_after", DATE_RULES["not_after"])):
+            other = prop.get(keyword)
+            if not other or other in wrong:
+                continue
+            compared = functions.to_date_or_none(data[other] if data.get(other) is not None else variables.get(other))
+            if compared is None:
+                continue
+            title = properties.get(other, {}).get("title") or other.replace("_", " ")
+            if rule == "not_before" and value < compared:
+                errors.append(FieldError(field, f"must not be before {title!r} ({compared.isoformat()})"))
+            elif rule == "not_after" and value > compared:
+                errors.append(FieldError(field, f"must not be after {title!r} ({compared.isoformat()})"))
+    return errors
+
+
+def _schema_errors(schema: dict[str, Any], data: Any) -> list[FieldError]:
     validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
     errors: list[FieldError] = []
     for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):

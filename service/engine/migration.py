@@ -50,7 +50,7 @@ def migrate(source: LoadedDefinition, target: LoadedDefinition, state: dict[str,
     def action() -> None:
         migrate_workflow(diff, workflow, target.spec)
 
-    return _step(workflow, action)
+    return _step(target, workflow, action)
 
 
 def _plan(workflow: Any, source: LoadedDefinition, target: LoadedDefinition) -> tuple[MigrationPlan, Any]:

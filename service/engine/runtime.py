@@ -15,7 +15,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from service.engine import budget, serialization
+from service.engine import budget, escalations, flow_messages, serialization
 from service.engine.definitions import LoadedDefinition
 from service.engine.expressions import ExpressionError, UnsafeExpression
 from service.engine.script_engine import SCRIPT_ENGINE
@@ -53,6 +53,8 @@ class ReadyTask:
     agency: str | None
     due_at: dt.datetime | None
     subject: str | None = None  # whom or what this one task is about (``taskSubject``), e.g. one attendee
+    # Why the process offers it (again): the messages declared on the flows it took here (flow_messages.py).
+    messages: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -77,13 +79,15 @@ class Snapshot:
     completed_element_ids: list[str] = field(default_factory=list)
     waiting_messages: list[str] = field(default_factory=list)
     variables: dict[str, Any] = field(default_factory=dict)
+    # Escalations this step closed because their overdue task was completed (escalations.py).
+    closed_escalations: list[escalations.ClosedEscalation] = field(default_factory=list)
 
 
 def start(definition: LoadedDefinition, data: dict[str, Any]) -> Snapshot:
     """Start a new instance with ``data`` as its initial variables and run it to its first wait."""
     workflow = BpmnWorkflow(definition.spec, definition.subprocess_specs, script_engine=SCRIPT_ENGINE)
     workflow.get_tasks(state=TaskState.READY)[0].data.update(data)
-    return _step(workflow, lambda: None)
+    return _step(definition, workflow, lambda: None)
 
 
 def complete_task(definition: LoadedDefinition, state: dict[str, Any], task_id: str, data: dict[str, Any]) -> Snapshot:
@@ -97,13 +101,13 @@ def complete_task(definition: LoadedDefinition, state: dict[str, Any], task_id: 
         task.data.update(data)
         task.run()
 
-    return _step(workflow, action)
+    return _step(definition, workflow, action)
 
 
 def fire_due_timers(definition: LoadedDefinition, state: dict[str, Any]) -> Snapshot:
     """Let every timer whose time has come fire, and run on."""
     workflow = _load(definition, state)
-    return _step(workflow, workflow.refresh_timers)
+    return _step(definition, workflow, workflow.refresh_timers)
 
 
 def deliver_message(
@@ -123,7 +127,7 @@ def deliver_message(
         except WorkflowException as exc:
             raise NotWaitingForMessage(str(exc)) from None
 
-    return _step(workflow, action)
+    return _step(definition, workflow, action)
 
 
 def _load(definition: LoadedDefinition, state: dict[str, Any]) -> BpmnWorkflow:
@@ -132,18 +136,27 @@ def _load(definition: LoadedDefinition, state: dict[str, Any]) -> BpmnWorkflow:
     return workflow
 
 
-def _step(workflow: BpmnWorkflow, action: Any) -> Snapshot:
+def _step(definition: LoadedDefinition, workflow: BpmnWorkflow, action: Any) -> Snapshot:
+    closed: list[escalations.ClosedEscalation] = []
     try:
         with budget.step():
             action()
             _run_until_waiting(workflow)
+            # Withdrawing a moot escalation may let the process finish; nothing else runs because of it.
+            closed = escalations.close_moot(
+                _all_tasks(workflow), definition.closable_escalations, definition.element_names
+            )
+            if closed:
+                _run_until_waiting(workflow)
     except budget.BudgetExceeded as exc:
         raise EngineError(f"refused: {exc}") from None
     except (ExpressionError, UnsafeExpression) as exc:
         raise EngineError(f"a diagram expression failed: {exc}") from None
     except SpiffWorkflowException as exc:
         raise EngineError(_spiff_message(exc)) from None
-    return _snapshot(workflow)
+    snapshot = _snapshot(workflow, definition)
+    snapshot.closed_escalations = closed
+    return snapshot
 
 
 def _depth_guard(task: Any) -> None:
@@ -166,7 +179,7 @@ def _run_until_waiting(workflow: BpmnWorkflow) -> None:
             return
 
 
-def _snapshot(workflow: BpmnWorkflow) -> Snapshot:
+def _snapshot(workflow: BpmnWorkflow, definition: LoadedDefinition) -> Snapshot:
     tasks = _all_tasks(workflow)
     if len(tasks) > MAX_TASKS:
         raise InstanceBroken(
@@ -193,7 +206,7 @@ def _snapshot(workflow: BpmnWorkflow) -> Snapshot:
     return Snapshot(
         state=serialization.dump(workflow),
         completed=workflow.is_completed(),
-        ready_tasks=[_ready_task(t) for t in ready],
+        ready_tasks=[_ready_task(t, definition) for t in ready],
         timers=timers,
         active_element_ids=sorted({t.task_spec.bpmn_id for t in open_tasks if t.task_spec.bpmn_id}),
         completed_element_ids=list(dict.fromkeys(t.task_spec.bpmn_id for t in finished)),
@@ -240,7 +253,7 @@ def _timer_due(task: Any) -> dt.datetime | None:
         return None
 
 
-def _ready_task(task: Any) -> ReadyTask:
+def _ready_task(task: Any, definition: LoadedDefinition) -> ReadyTask:
     extensions = task.task_spec.extensions or {}
     agency_variable = extensions.get("agencyVariable")
     agency = _lookup(task.data, agency_variable) if agency_variable else None
@@ -253,7 +266,12 @@ def _ready_task(task: Any) -> ReadyTask:
         agency=str(agency) if agency is not None else None,
         due_at=_due_at(task),
         subject=str(subject)[:200] if subject is not None else None,
+        messages=tuple(flow_messages.for_task(task, definition.flow_messages, _is_user_task)),
     )
+
+
+def _is_user_task(task_spec: Any) -> bool:
+    return isinstance(task_spec, UserTask)
 
 
 def _lookup(data: dict[str, Any], path: str) -> Any:

@@ -28,7 +28,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from service.engine import budget, expressions, forms, functions, runtime
+from service.engine import budget, escalations, expressions, flow_messages, forms, functions, runtime
 from service.engine.definitions import ClockDefinition, LoadedDefinition, UserTaskInfo
 from service.engine.script_engine import SafeScriptEngine
 
@@ -51,6 +51,7 @@ class SimulatedTask:
     role: str | None
     agency: str | None
     answers: dict[str, Any]
+    messages: tuple[dict[str, Any], ...] = ()  # what the task would show above its form (flow_messages.py)
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,9 @@ class _Run:
                 self._act(lambda: self._fire(due))
                 return True
         ready = [t for t in tasks if t.state == TaskState.READY and isinstance(t.task_spec, UserTask)]
+        # A missed deadline's escalation is handled as soon as it appears, so the path shows it (left for later,
+        # it would close by itself once the overdue task is done).
+        ready.sort(key=lambda t: t.task_spec.bpmn_id not in self.definition.closable_escalations)
         if ready:
             self._complete(ready[0])
             return True
@@ -245,8 +249,11 @@ class _Run:
             problems = "; ".join(f"{e.field or 'form'}: {e.message}" for e in errors)
             raise _Stop(f"the answers for {element_id} are not valid: {problems}")
         data = {name: None for name in schema.get("properties", {})} | chosen
+        messages = tuple(flow_messages.for_task(task, self.definition.flow_messages, runtime._is_user_task))
         self.tasks.append(
-            SimulatedTask(element_id, info.name if info else element_id, info.role if info else None, agency, data)
+            SimulatedTask(
+                element_id, info.name if info else element_id, info.role if info else None, agency, data, messages
+            )
         )
 
         def action() -> None:
@@ -284,6 +291,12 @@ class _Run:
             with budget.step():  # the runtime's budget, per simulated step
                 action()
                 self._run_engine()
+                # As in a real case: an escalation whose overdue task is done closes itself (escalations.py).
+                names = self.definition.element_names
+                if escalations.close_moot(
+                    runtime._all_tasks(self.workflow), self.definition.closable_escalations, names
+                ):
+                    self._run_engine()
         except _Stop:
             raise
         except budget.BudgetExceeded as exc:

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from service.access.principal import Principal
 from service.access.roles import CASE_MANAGERS, Role
+from service.access.work import (
+    may_list_all_tasks,
+    may_read_agency_dashboard,
+    may_read_partnership_dashboard,
+)
 from service.audit.queries import READERS as AUDIT_READERS
 from service.identity.admin import is_partnership_admin
 
@@ -18,6 +23,11 @@ def capabilities(principal: Principal) -> list[str]:
     admin = is_partnership_admin(principal)
     granted = {
         "tasks.work": True,
+        "tasks.list_all": may_list_all_tasks(principal),
+        "dashboards.partnership": may_read_partnership_dashboard(principal),
+        # Case managers read any agency's dashboard; an agency's lead their own agency's.
+        "dashboards.agency": may_read_partnership_dashboard(principal)
+        or (principal.agency_code is not None and may_read_agency_dashboard(principal, principal.agency_code)),
         "cases.open": person and bool(principal.roles & CASE_MANAGERS),
         "tokens.own": person,
         "agencies.manage": admin,

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.models._columns import created_field, id_field, json_field, partnership_field, time_field
 
-CASE_STATUSES = ("open", "closed")
+CaseStatus = Literal["open", "closed"]
+CASE_STATUSES: tuple[str, ...] = get_args(CaseStatus)
 
 
 class Case(SQLModel, table=True):

@@ -41,6 +41,8 @@ class HumanTask(SQLModel, table=True):
     completed_at: dt.datetime | None = time_field()
     completed_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     data: dict[str, Any] = json_field()
+    # Shown above the form: [{level, text, code}], why the process offers it again or why it closed by itself.
+    messages: list[dict[str, Any]] = json_field(list)
     due_soon_notified_at: dt.datetime | None = time_field()
     overdue_notified_at: dt.datetime | None = time_field()
     version: int = Field(default=1)

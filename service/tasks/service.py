@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -20,24 +19,11 @@ from service.errors import Conflict, Forbidden, InvalidInput, NotFound, Precondi
 from service.models import Case, HumanTask, ProcessInstance
 from service.outbox.emit import emit_task_event
 from service.outbox.events import EventType
-from service.pagination import Page, paginate
+from service.pagination import Page, paginate_by_due
 from service.processes import registry
-from service.tasks import four_eyes
+from service.tasks import four_eyes, worklist
+from service.tasks.worklist import TaskFilters, TaskScope
 from service.workflow.stepper import lock_instance, step
-
-TaskState = Literal["open", "completed", "cancelled"]  # what a task's `state` can be (the `state` filter too)
-
-
-@dataclass(frozen=True)
-class TaskFilters:
-    """Optional filters for listing tasks; all given ones must match."""
-
-    case_id: uuid.UUID | None = None
-    role: str | None = None
-    agency: str | None = None
-    assignee: uuid.UUID | None = None
-    state: TaskState | None = None
-    due_before: dt.datetime | None = None
 
 
 @dataclass
@@ -55,30 +41,24 @@ class TaskView:
 
 
 def list_tasks(
-    session: Session, principal: Principal, filters: TaskFilters, *, cursor: str | None, limit: int
+    session: Session,
+    principal: Principal,
+    filters: TaskFilters,
+    *,
+    scope: TaskScope | None = None,
+    cursor: str | None,
+    limit: int,
 ) -> Page[HumanTask]:
-    """Tasks the caller may see, oldest first."""
-    query = _visible(principal)
-    if filters.case_id:
-        query = query.where(HumanTask.case_id == filters.case_id)
-    if filters.role:
-        query = query.where(HumanTask.role == filters.role)
-    if filters.agency:
-        query = query.where(HumanTask.agency_code == filters.agency)
-    if filters.assignee:
-        query = query.where(HumanTask.assignee_id == filters.assignee)
-    if filters.state:
-        query = query.where(HumanTask.state == filters.state)
-    if filters.due_before:
-        query = query.where(col(HumanTask.due_at) < filters.due_before)
-    return paginate(
+    """The caller's tasks in ``scope`` (default: their work), soonest due first, undated last, then oldest."""
+    where = worklist.conditions(principal, filters, scope or worklist.default_scope(principal), now=utcnow())
+    return paginate_by_due(
         session,
-        query,
+        select(HumanTask).where(*where),
+        due_col=col(HumanTask.due_at),
         created_col=col(HumanTask.created_at),
         id_col=col(HumanTask.id),
         cursor=cursor,
         limit=limit,
-        newest_first=False,
     )
 
 
@@ -168,11 +148,11 @@ def complete(
     form_data = data
     if view.complete_via:
         form_data = {k: v for k, v in data.items() if k in view.form_schema.get("properties", {})}
-    errors = engine.validate_submission(view.form_schema, form_data)
+    errors = engine.validate_submission(view.form_schema, form_data, variables=instance.variables)
     if errors:
         raise InvalidInput(
             f"the form for '{refreshed.name}' is not valid",
-            [{"field": e.field, "message": e.message} for e in errors],
+            [{"field": f"data.{e.field}" if e.field else "data", "message": e.message} for e in errors],
         )
     # A submitted form defines every one of its fields (unanswered optional ones as null), as in Camunda,
     # so conditions can test optional answers without failing on an unknown name.

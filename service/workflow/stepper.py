@@ -222,6 +222,7 @@ def _project_tasks(
         ).all()
     }
     ready = {task.task_id: task for task in snapshot.ready_tasks}
+    closed = {escalation.task_id: escalation for escalation in snapshot.closed_escalations}
     for engine_task_id, row in open_rows.items():
         if engine_task_id in ready:
             # Due times move, and after a migration the task's name, lane or stage may have changed.
@@ -242,6 +243,8 @@ def _project_tasks(
             row.state = "cancelled"
             row.version += 1
             session.add(row)
+            if engine_task_id in closed:
+                _record_closed(session, row, case, closed[engine_task_id])
     for engine_task_id, task in ready.items():
         if engine_task_id in open_rows:
             continue
@@ -260,9 +263,28 @@ def _project_tasks(
             subject=task.subject,
             due_at=task.due_at,
             data={},
+            messages=list(task.messages),
         )
         session.add(row)
         emit_task_event(session, EventType.TASK_CREATED, row, case.reference)
+
+
+def _record_closed(session: Session, row: HumanTask, case: Case, escalation: engine.ClosedEscalation) -> None:
+    """A moot escalation closed by itself: the reason is shown on the task and kept in the audit log."""
+    row.messages = [
+        *row.messages,
+        {"level": "info", "text": f"Closed by itself: {escalation.reason}", "code": engine.ESCALATION_RESOLVED},
+    ]
+    record(
+        session,
+        partnership_id=case.partnership_id,
+        actor=None,
+        action="task.closed_moot",
+        object_type="task",
+        object_id=str(row.id),
+        summary=f"'{row.name}' on case {case.reference} closed by itself: {escalation.reason}",
+        detail={"reason": escalation.reason, "element_id": escalation.element_id},
+    )
 
 
 def _project_timers(session: Session, instance: ProcessInstance, snapshot: engine.Snapshot) -> None:

@@ -273,36 +273,25 @@ def test_themes_are_a_managed_taxonomy(api: Api) -> None:
     assert "cumulative_harm" not in [t["code"] for t in manager.get("/api/v1/themes").json()["items"]]
 
 
-def test_an_escalation_finished_last_does_not_bring_back_stale_values(api: Api) -> None:
-    # The overdue escalation copied the action's data when its timer fired; finishing it after the action
-    # closed must not roll the action's status back to what it was then.
+def test_a_moot_escalation_neither_keeps_the_action_open_nor_brings_back_stale_values(api: Api) -> None:
+    # The overdue escalation copied the action's data when its timer fired. Once the outcome is reported it is
+    # moot: it closes by itself, its old copy of the data is dropped, and the action closes on assurance.
     review = _review(api)
     action = _act(api, _recommend(api, review["id"], ["neglect"])["id"], due="2026-02-27")
     case_id = action["case_id"]
+    [chase] = open_tasks(api, case_id, "Task_ChaseOverdueAction")
     _report(api, case_id, "not_implemented", "2026-03-02", not_implemented_reason="service decommissioned")
+    assert open_tasks(api, case_id, "Task_ChaseOverdueAction") == []
+    [why] = api.as_("business_manager").get(f"/api/v1/tasks/{chase['id']}").json()["messages"]
+    assert why["code"] == "escalation.resolved" and "'Report the action's outcome' was completed" in why["text"]
+    assert _action(api, action["id"])["status"] == "awaiting_assurance"
     complete(api, case_id, "Task_GiveAssurance", {"assurance": "accept", "assurance_note": "agreed"})
-    assert _action(api, action["id"])["status"] == "not_implemented"
-    assert get_case(api, case_id)["status"] == "open"  # the escalation is still open
-    complete(api, case_id, "Task_ChaseOverdueAction", {"escalated_to": "Chief Constable", "escalated_on": "2026-03-03"})
     closed = get_case(api, case_id)
     assert closed["status"] == "closed"
     assert closed["record"]["action_status"] == "not_implemented"
     assert closed["record"]["not_implemented_reason"] == "service decommissioned"
     assert _action(api, action["id"])["status"] == "not_implemented"
-    assert sorted(ended_at(api, case_id)) == ["EndEvent_NotImplemented", "EndEvent_OverdueEscalated"]
-
-
-def test_an_escalation_finished_mid_way_does_not_roll_back_the_main_path(api: Api) -> None:
-    # The timer fired when the action opened; the agency reports before the manager finishes escalating.
-    # Ending the escalation branch must not push its old copy of the data onto the assurance task.
-    review = _review(api)
-    action = _act(api, _recommend(api, review["id"], ["neglect"])["id"], due="2026-02-27")
-    case_id = action["case_id"]
-    _report(api, case_id, "completed", "2026-03-02")
-    assert _action(api, action["id"])["status"] == "awaiting_assurance"
-    complete(api, case_id, "Task_ChaseOverdueAction", {"escalated_to": "Chief Constable", "escalated_on": "2026-03-03"})
-    assert _action(api, action["id"])["status"] == "awaiting_assurance"
-    assert get_case(api, case_id)["record"]["outcome"] == "completed"
+    assert ended_at(api, case_id) == ["EndEvent_NotImplemented"]
 
 
 def test_an_earlier_review_raising_the_same_theme_is_named_whatever_became_of_its_actions(

@@ -37,6 +37,8 @@ PROBES: list[Probe] = [
     ("webhooks.manage", "GET", "/webhooks/subscriptions", lambda: None),
     ("audit_events.read", "GET", "/audit-events", lambda: None),
     ("data_protection.manage", "GET", "/access-events", lambda: None),
+    ("tasks.list_all", "GET", "/tasks?scope=all", lambda: None),
+    ("dashboards.partnership", "GET", "/partnership/dashboard", lambda: None),
 ]
 
 

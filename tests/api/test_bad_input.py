@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -14,7 +15,7 @@ from tests.helpers import open_case, open_tasks
 def _state(api: Api, case: dict[str, Any]) -> tuple[Any, ...]:
     bm = api.as_("business_manager")
     instance = bm.get(f"/api/v1/process-instances/{case['instance_id']}").json()
-    tasks = bm.get("/api/v1/tasks", params={"case_id": case["id"], "limit": 200}).json()["items"]
+    tasks = bm.get("/api/v1/tasks", params={"case_id": case["id"], "limit": 200, "scope": "all"}).json()["items"]
     return (
         instance["version"],
         instance["active_element_ids"],
@@ -44,13 +45,48 @@ def test_invalid_form_data_is_refused_per_field_and_changes_nothing(api: Api) ->
     )
     fields = {e["field"]: e["message"] for e in body["errors"]}
     assert fields == {
-        "notified_at": "must be a date written YYYY-MM-DD",
-        "child_looked_after": "'yes' is not of type 'boolean'",
-        "surname": "this form has no such field",
+        "data.notified_at": "must be a date written YYYY-MM-DD",
+        "data.child_looked_after": "'yes' is not of type 'boolean'",
+        "data.surname": "this form has no such field",
     }
     body = _assert_problem(bm.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {}}), 422)
-    assert body["errors"] == [{"field": "notified_at", "message": "this field is required"}]
+    assert body["errors"] == [{"field": "data.notified_at", "message": "this field is required"}]
     assert _state(api, case) == before
+
+
+def test_dates_out_of_order_or_in_the_future_are_refused_per_field_and_change_nothing(api: Api) -> None:
+    aware = dt.date.fromisoformat(today())
+    case = open_case(api, aware_at=aware.isoformat())
+    before = _state(api, case)
+    task = open_tasks(api, case["id"], "Task_NotifyPanel")[0]
+    bm = api.as_("business_manager")
+    form = bm.get(f"/api/v1/tasks/{task['id']}").json()["form_schema"]["properties"]["notified_at"]
+    assert form["x-lif-not-before"] == "aware_at" and form["x-lif-not-future"] is True  # a front end checks first
+    for notified, expected in [
+        (aware - dt.timedelta(days=1), f"must not be before 'aware at' ({aware.isoformat()})"),
+        (aware + dt.timedelta(days=1), f"must not be in the future (today is {aware.isoformat()})"),
+    ]:
+        body = _assert_problem(
+            bm.post(f"/api/v1/tasks/{task['id']}/complete", json={"data": {"notified_at": notified.isoformat()}}), 422
+        )
+        [error] = body["errors"]
+        assert error["field"] == "data.notified_at" and error["message"].startswith(expected), error
+    assert _state(api, case) == before
+    # The start form too: an awareness date in the future opens nothing.
+    tomorrow = (aware + dt.timedelta(days=1)).isoformat()
+    body = _assert_problem(
+        bm.post(
+            "/api/v1/cases",
+            json={
+                "case_type": "cspr",
+                "title": "t",
+                "subject_pseudonym": "Child A",
+                "data": {"aware_at": tomorrow, "incident_type": "serious_harm"},
+            },
+        ),
+        422,
+    )
+    assert [e["field"] for e in body["errors"]] == ["data.aware_at"]
 
 
 def test_malformed_json_and_wrong_types_are_422_problems(api: Api) -> None:
@@ -191,10 +227,14 @@ def test_date_filters_take_plain_dates_and_an_unknown_state_is_refused(api: Api)
     open_case(api, aware_at=today())  # its first tasks are due within days
     client = api.as_("business_manager")
     for value in ("2026-12-01", "2026-12-01T10:00:00", "2026-12-01T10:00:00Z"):
-        response = client.get("/api/v1/tasks", params={"due_before": value})
+        response = client.get("/api/v1/tasks", params={"due_before": value, "scope": "all"})
         assert response.status_code == 200, (value, response.text[:300])
-    far = client.get("/api/v1/tasks", params={"due_before": "2100-01-01", "state": "open"}).json()["items"]
-    near = client.get("/api/v1/tasks", params={"due_before": "2000-01-01", "state": "open"}).json()["items"]
+    far = client.get("/api/v1/tasks", params={"due_before": "2100-01-01", "state": "open", "scope": "all"}).json()[
+        "items"
+    ]
+    near = client.get("/api/v1/tasks", params={"due_before": "2000-01-01", "state": "open", "scope": "all"}).json()[
+        "items"
+    ]
     assert near == [] and far  # the filter still filters
     response = client.get("/api/v1/access-events", params={"since": "2026-12-01", "until": "2026-12-02T09:00:00"})
     assert response.status_code != 500, response.text[:300]

@@ -97,7 +97,11 @@ def test_subscription_changes_are_audited_and_one_event_can_be_replayed(api: Api
 def test_an_agency_scoped_subscription_gets_only_its_agency(api: Api, db_url: str) -> None:
     _subscribe(api, ["task.created"], agency="health")
     case = open_case(api, aware_at=today())
-    notify = api.as_("business_manager").get("/api/v1/tasks", params={"case_id": case["id"]}).json()["items"][0]
+    notify = (
+        api.as_("business_manager")
+        .get("/api/v1/tasks", params={"case_id": case["id"], "scope": "all"})
+        .json()["items"][0]
+    )
     api.as_("business_manager").post(f"/api/v1/tasks/{notify['id']}/complete", json={"data": {"notified_at": today()}})
     bodies = [e.body for e in _events(db_url, "task.created")]
     assert len(bodies) == 1 and '"agency":"health"' in bodies[0]

@@ -10,7 +10,7 @@ import httpx
 from sqlmodel import select
 
 from service.db.session import unit_of_work
-from service.engine.functions import today
+from service.engine.functions import add_days, today
 from service.models import AuditEvent, HumanTask, ProcessInstance
 
 
@@ -31,12 +31,12 @@ def test_simultaneous_completions_give_one_success_and_one_conflict(
                 "title": "race",
                 "subject_pseudonym": "Child R",
                 "involved_agencies": ["police", "health"],
-                "data": {"aware_at": today(), "incident_type": "death"},
+                "data": {"aware_at": add_days(today(), -10), "incident_type": "death"},
             },
         ).json()
-        task = client.get("/api/v1/tasks", headers=bm, params={"case_id": case["id"], "state": "open"}).json()["items"][
-            0
-        ]
+        task = client.get(
+            "/api/v1/tasks", headers=bm, params={"case_id": case["id"], "state": "open", "scope": "all"}
+        ).json()["items"][0]
         version_before = client.get(f"/api/v1/process-instances/{case['instance_id']}", headers=bm).json()["version"]
 
     barrier = threading.Barrier(2)
@@ -52,7 +52,8 @@ def test_simultaneous_completions_give_one_success_and_one_conflict(
             )
             results.append((response.status_code, response.json(), day))
 
-    threads = [threading.Thread(target=attempt, args=(day,)) for day in (today(), "2020-01-01")]
+    # Two valid answers (after awareness, not in the future), so only the race decides.
+    threads = [threading.Thread(target=attempt, args=(day,)) for day in (today(), add_days(today(), -5))]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -257,7 +257,9 @@ def test_an_always_failing_endpoint_is_disabled_the_admin_is_told_and_replay_del
     review = _wait(
         lambda: [
             t
-            for t in admin.get("/api/v1/tasks", params={"state": "open", "role": "partnership_admin"}).json()["items"]
+            for t in admin.get(
+                "/api/v1/tasks", params={"state": "open", "role": "partnership_admin", "scope": "all"}
+            ).json()["items"]
             if t["element_id"] == "Task_ReviewEndpoint"
         ],
         what="the admin's task",

@@ -10,7 +10,6 @@ from tests.helpers import clock, complete, ended_at, get_case, open_review, open
 
 CASE_TYPE = "child_death_review"
 MANDATE = "Children Act 2004 s16M (child death review partners)"
-ESCALATION_END = "EndEvent_NcmdNotificationEscalationHandled"
 
 
 def open_cdr(api: Api, *, death_date: str, expected: bool, agencies: list[str] | None = None) -> dict[str, Any]:
@@ -48,12 +47,23 @@ def panel_review(api: Api, case_id: str, *, meeting_on: str, panel_on: str, subm
     complete(api, case_id, "Task_RecordNcmdSubmission", {"ncmd_submission_at": submitted_on})
 
 
-def finish_escalations(api: Api, case_id: str) -> int:
-    escalations = [t for t in open_tasks(api, case_id) if t["stage"] == "Escalation"]
-    for task in escalations:
-        assert task["role"] == "business_manager"
-        complete(api, case_id, task["element_id"], {"escalation_note": "NCMD notified late; reminder sent"})
-    return len(escalations)
+def assert_closed_as_moot(api: Api, case_id: str, escalation_id: str) -> None:
+    """The escalation closed by itself once the NCMD was notified, saying so on the task and in the audit log."""
+    bm = api.as_("business_manager")
+    task = bm.get(f"/api/v1/tasks/{escalation_id}").json()
+    assert task["state"] == "cancelled", task
+    assert task["messages"] == [
+        {
+            "level": "info",
+            "text": "Closed by itself: 'Immediate decision-making and notification' was completed, "
+            "so this escalation is no longer needed",
+            "code": "escalation.resolved",
+        }
+    ]
+    audit = bm.get("/api/v1/audit-events", params={"object_id": escalation_id}).json()["items"]
+    assert [event["action"] for event in audit] == ["task.closed_moot"]
+    assert "no longer needed" in audit[0]["summary"]
+    assert [t for t in open_tasks(api, case_id) if t["stage"] == "Escalation"] == []
 
 
 def test_unexpected_death_referred_for_rapid_review_opens_a_linked_cspr(api: Api) -> None:
@@ -68,9 +78,10 @@ def test_unexpected_death_referred_for_rapid_review_opens_a_linked_cspr(api: Api
     notify = open_tasks(api, case_id, "Task_NotifyNcmd")[0]
     assert notify["role"] == "business_manager"
     assert notify["due_at"].startswith("2026-05-04T22:59:59")  # end of day, London (BST)
-    assert len(open_tasks(api, case_id, "Task_EscalateNcmdNotificationOverdue")) == 1  # past, fired at once
+    [escalation] = open_tasks(api, case_id, "Task_EscalateNcmdNotificationOverdue")  # past, fired at once
 
     complete(api, case_id, "Task_NotifyNcmd", {"ncmd_notified_at": "2026-05-05", "coroner_informed": True})
+    assert_closed_as_moot(api, case_id, escalation["id"])
     case = get_case(api, case_id)
     assert clock(case, "ncmd_notification")["status"] == "met_late"
     assert "Joint agency response" in case["stages"]  # the death was unexpected
@@ -122,8 +133,8 @@ def test_unexpected_death_referred_for_rapid_review_opens_a_linked_cspr(api: Api
             "rapid_review_referral_rationale": "neglect suspected",
         },
     )
-    assert finish_escalations(api, case_id) == 1
-    assert sorted(ended_at(api, case_id)) == sorted(["EndEvent_ReferredForRapidReview", ESCALATION_END])
+    # The case closed at once: nothing waited on the moot escalation, whose branch was withdrawn.
+    assert ended_at(api, case_id) == ["EndEvent_ReferredForRapidReview"]
 
     case = get_case(api, case_id)
     [link] = case["links"]
@@ -171,7 +182,9 @@ def test_expected_death_skips_the_joint_agency_response_and_ends_without_referra
     case = open_cdr(api, death_date="2025-12-24", expected=True)
     case_id = case["id"]
     assert clock(case, "ncmd_notification")["due_date"] == "2025-12-26"
+    [escalation] = open_tasks(api, case_id, "Task_EscalateNcmdNotificationOverdue")  # the timer is long past
     complete(api, case_id, "Task_NotifyNcmd", {"ncmd_notified_at": "2025-12-26"})
+    assert_closed_as_moot(api, case_id, escalation["id"])
     case = get_case(api, case_id)
     assert clock(case, "ncmd_notification")["status"] == "met"
     assert open_tasks(api, case_id, "Task_JointAgencyResponse") == []
@@ -185,8 +198,7 @@ def test_expected_death_skips_the_joint_agency_response_and_ends_without_referra
         "Task_DecideRapidReviewReferral",
         {"refer_for_rapid_review": False, "rapid_review_referral_rationale": "no abuse or neglect"},
     )
-    assert finish_escalations(api, case_id) == 1  # the notification timer fired before it was recorded
-    assert sorted(ended_at(api, case_id)) == sorted(["EndEvent_ReviewCompleted", ESCALATION_END])
+    assert ended_at(api, case_id) == ["EndEvent_ReviewCompleted"]
     case = get_case(api, case_id)
     assert case["links"] == []
     assert case["record"]["review_completed_at"] == "2026-02-11"

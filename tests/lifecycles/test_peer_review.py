@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.conftest import Api
 from tests.helpers import clock, complete, deliver, ended_at, get_case, open_review, open_tasks
 
@@ -145,6 +147,7 @@ def test_no_review_closes_the_case(api: Api) -> None:
     assert "Task_AppointPeerTeam" not in _completed_elements(api, case)
 
 
+@pytest.mark.usefixtures("recorded_dates_may_be_ahead")
 def test_month_end_clamped_clock_and_no_actions(api: Api) -> None:
     agencies = ["probation", "asc"]
     case_id = open_review(api, CASE_TYPE, referral_date="2026-11-23", agencies=agencies)["id"]

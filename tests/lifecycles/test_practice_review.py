@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.conftest import Api
 from tests.helpers import clock, complete, deliver, ended_at, get_case, open_review, open_tasks
 
@@ -116,6 +118,7 @@ def test_appreciative_review_to_action_plan_completed(api: Api) -> None:
     assert "Task_ConveneBestPracticePanel" not in _completed_elements(api, case)
 
 
+@pytest.mark.usefixtures("recorded_dates_may_be_ahead")
 def test_best_practice_panel_month_end_clock_and_no_actions(api: Api) -> None:
     case_id = open_review(api, CASE_TYPE, referral_date="2026-11-16", agencies=["police", "asc"])["id"]
     # Monday 30 November 2026 + 3 months: no 30 February, so Sunday 28 February 2027.

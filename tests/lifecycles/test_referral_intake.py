@@ -101,20 +101,22 @@ def test_route_to_cspr_starts_its_clocks_from_awareness_over_easter(api: Api) ->
     assert "Notification" in cspr["stages"]
 
 
+@pytest.mark.usefixtures("recorded_dates_may_be_ahead")
 def test_route_to_child_death_review_carries_the_death_details(api: Api) -> None:
-    intake = open_intake(api)
-    # Death on Thursday 24 December 2026: the NCMD clock counts 2 calendar days, Christmas or not.
+    # Death on Thursday 24 December 2026, referred and triaged that day: the NCMD clock counts 2 calendar days,
+    # Christmas or not.
+    intake = open_intake(api, referral_date="2026-12-24")
     complete(
         api,
         intake["id"],
         "Task_TriageReferral",
-        triage_answers("child_death_review", death_date="2026-12-24", death_expected=True),
+        triage_answers("child_death_review", death_date="2026-12-24", death_expected=True, triaged_at="2026-12-24"),
     )
     assert ended_at(api, intake["id"]) == ["EndEvent_RoutedToChildDeathReview"]
     cdr = routed_case(api, intake["id"], "child_death_review")
     assert cdr["reference"].startswith("CDR-")
     assert cdr["record"]["death_date"] == "2026-12-24" and cdr["record"]["death_expected"] is True
-    assert cdr["record"]["referral_date"] == "2026-04-01"
+    assert cdr["record"]["referral_date"] == "2026-12-24"
     assert clock(cdr, "ncmd_notification")["due_date"] == "2026-12-26"
     assert "Immediate decision-making" in cdr["stages"]
 
@@ -169,7 +171,7 @@ def test_a_route_without_the_data_its_review_needs_is_refused(api: Api, route: s
     etag = client.get(f"/api/v1/tasks/{triage['id']}").headers["etag"]
     refused = client.post(
         f"/api/v1/tasks/{triage['id']}/complete",
-        json={"data": triage_answers(route, **missing)},
+        json={"data": triage_answers(route, **missing, triaged_at=now)},
         headers={"If-Match": etag},
     )
     assert refused.status_code == 422, refused.text
@@ -183,5 +185,7 @@ def test_a_route_without_the_data_its_review_needs_is_refused(api: Api, route: s
 
     # With the missing date supplied, the same task goes through.
     complete_with = {"aware_at": now} if route == "cspr" else {"death_date": now}
-    complete(api, intake["id"], "Task_TriageReferral", triage_answers(route, **missing, **complete_with))
+    complete(
+        api, intake["id"], "Task_TriageReferral", triage_answers(route, **missing, **complete_with, triaged_at=now)
+    )
     routed_case(api, intake["id"], route)

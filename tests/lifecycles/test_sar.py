@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from service.db.session import unit_of_work
@@ -118,8 +119,13 @@ def test_inconsistent_decisions_go_back_then_a_mandatory_sar_runs_to_its_action_
     assert refused.status_code == 403, refused.text
 
     # Recorded as mandatory while the s44(1)-(3) conditions are not all met: back to the subgroup.
+    assert task["messages"] == []
     decide(api, case_id, "mandatory", "2025-08-31", NOT_MET)
-    assert len(open_tasks(api, case_id, "Task_DecideOnSar")) == 1
+    [again] = open_tasks(api, case_id, "Task_DecideOnSar")
+    # The re-offered task says why, in the list and on the task a front end opens.
+    assert [m["code"] for m in again["messages"]] == ["sar.decision_inconsistent_with_s44"]
+    [shown] = api.as_("case_review_group_member").get(f"/api/v1/tasks/{again['id']}").json()["messages"]
+    assert shown["level"] == "error" and shown["text"].startswith("Recorded as a mandatory SAR but the s44(1)-(3)")
     case = get_case(api, case_id)
     assert case["stages"] == ["SAR decision"]
     assert "not all met" in variables(api, case)["decision_inconsistency"]
@@ -127,6 +133,8 @@ def test_inconsistent_decisions_go_back_then_a_mandatory_sar_runs_to_its_action_
     # All conditions met but recorded as discretionary: the duty in s44(1) applies, so back again.
     decide(api, case_id, "discretionary", "2025-08-31", ALL_MET)
     assert "the decision is mandatory" in variables(api, get_case(api, case_id))["decision_inconsistency"]
+    [again] = open_tasks(api, case_id, "Task_DecideOnSar")
+    assert "the decision is mandatory" in again["messages"][0]["text"]
     decide(api, case_id, "mandatory", "2025-08-31", ALL_MET)
 
     case = get_case(api, case_id)
@@ -261,6 +269,7 @@ def test_not_a_sar_informs_the_referrer_and_closes(api: Api) -> None:
     assert record["s44_criteria_met"] is False
 
 
+@pytest.mark.usefixtures("recorded_dates_may_be_ahead")
 def test_discretionary_sar_not_published_with_no_actions_closes_without_escalations(api: Api) -> None:
     # Dated today: nothing is due yet, so no escalation fires on the way.
     today = dt.date.today()
@@ -304,5 +313,10 @@ def test_completion_clock_follows_the_partnership_setting(api: Api, db_url: str)
     )
     case = get_case(api, case_id)
     assert clock(case, "completion")["status"] == "met_late"  # Monday 2 March 2026 is after the 28th
-    escalations = sorted(t["element_id"] for t in open_tasks(api, case_id) if t["stage"] == "Escalation")
-    assert escalations == ["Task_EscalateSarCompletionOverdue", "Task_EscalateSarInformationOverdue"]
+    # Both deadlines were missed, but the information came in and the report was finished: both escalations
+    # closed by themselves, each saying why, and none is left open.
+    assert [t for t in open_tasks(api, case_id) if t["stage"] == "Escalation"] == []
+    listed = api.as_("business_manager").get("/api/v1/tasks", params={"case_id": case_id, "state": "cancelled"})
+    closed = {t["element_id"]: t["messages"] for t in listed.json()["items"] if t["stage"] == "Escalation"}
+    assert sorted(closed) == ["Task_EscalateSarCompletionOverdue", "Task_EscalateSarInformationOverdue"]
+    assert all([m["code"] for m in messages] == ["escalation.resolved"] for messages in closed.values())

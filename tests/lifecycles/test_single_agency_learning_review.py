@@ -130,7 +130,7 @@ def test_owner_agency_review_with_further_information_and_inter_agency_implicati
 
 def test_no_inter_agency_implications_no_target_and_no_actions(api: Api) -> None:
     case_id = open_review(
-        api, CASE_TYPE, referral_date="2026-03-10", agencies=["education"], data={"owner_agency": "education"}
+        api, CASE_TYPE, referral_date="2026-03-01", agencies=["education"], data={"owner_agency": "education"}
     )["id"]
     _commission(api, case_id, "education", target=None)
     assert "agency_target" not in [c["key"] for c in get_case(api, case_id)["clocks"]]  # no target, no clock
