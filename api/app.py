@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
                 "description": "Retention per record class, legal holds, disposal (dry run, runs, the disposal log).",
             },
             {"name": "webhooks", "description": "Signed, guaranteed delivery of events to partner systems."},
+            {"name": "notifications", "description": "E-mail notices and chases: what was sent, preferences, wording."},
             {"name": "identity", "description": "Who you are, machine tokens, the audit log."},
             {"name": "health", "description": "Probes (no authentication)."},
         ],

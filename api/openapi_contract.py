@@ -13,6 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 
 from api import conditional
 
@@ -24,6 +25,18 @@ def operation_id(route: APIRoute) -> str:
     """``list_tasks`` → ``listTasks``: the endpoint function's name, which is unique (a test holds it so)."""
     head, *rest = route.name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+# Settings PATCH bodies: the service's own settings model, every field optional (a JSON merge patch, RFC 7396).
+# The service checks the merged result against that model, so the schema is derived from it, not written twice.
+_PATCHES: dict[str, type[BaseModel]] = {}
+_PATCH_MARK = "x-merge-patch-of"
+
+
+def merge_patch_of(model: type[BaseModel]) -> dict[str, Any]:
+    """``openapi_extra`` for a PATCH whose body is some of ``model``'s fields."""
+    _PATCHES[model.__name__] = model
+    return {_PATCH_MARK: model.__name__}
 
 
 def install(app: FastAPI) -> None:
@@ -39,6 +52,8 @@ def install(app: FastAPI) -> None:
                 if isinstance(operation, dict):
                     _problems_only(operation.get("responses", {}))
                     _explicit(operation)
+                    if _PATCH_MARK in operation:
+                        _patch_body(schema, operation, _PATCHES[operation.pop(_PATCH_MARK)])
         for path_item in schema.get("webhooks", {}).values():
             for operation in path_item.values():
                 if isinstance(operation, dict):
@@ -77,3 +92,19 @@ def _problems_only(responses: dict[str, Any]) -> None:
     for status, response in responses.items():
         if re.fullmatch(r"[45]\d\d|[45]XX", str(status)) and isinstance(response, dict):
             response["content"] = {"application/problem+json": {"schema": PROBLEM}}
+
+
+def _patch_body(schema: dict[str, Any], operation: dict[str, Any], model: type[BaseModel]) -> None:
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    body = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, definition in body.pop("$defs", {}).items():
+        components.setdefault(name, definition)
+    body.pop("required", None)
+    name = f"{model.__name__}Patch"
+    components[name] = {
+        **body,
+        "title": name,
+        "description": "Send only what you change (every field is optional); what you leave out keeps its value. "
+        + (model.__doc__ or "").strip(),
+    }
+    operation["requestBody"]["content"] = {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}}

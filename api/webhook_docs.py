@@ -5,7 +5,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from api.schemas.webhooks import ActionEvent, CaseEvent, PingEvent, TaskEvent
+from api.schemas.webhooks import ActionEvent, CaseEvent, LearningItemEvent, PingEvent, TaskEvent
 from service.outbox.events import NOT_YET_EMITTED, EventType
 
 SIGNING = (
@@ -28,6 +28,10 @@ def _action_event(body: ActionEvent) -> None:
     """An action event (documentation only)."""
 
 
+def _learning_item_event(body: LearningItemEvent) -> None:
+    """A learning item event (documentation only)."""
+
+
 def _ping_event(body: PingEvent) -> None:
     """A test event (documentation only)."""
 
@@ -44,12 +48,15 @@ def install(app: FastAPI) -> None:
             if event_type.startswith("case.")
             else _action_event
             if event_type.startswith("action.")
+            else _learning_item_event
+            if event_type.startswith("learning_item.")
             else _ping_event
         )
         words = event_type.value.replace(".", "_").split("_")
         app.webhooks.post(
             event_type.value,
             summary=f"{event_type.value} event",
+            tags=["webhooks"],
             description=SIGNING,
             operation_id="on" + "".join(word.capitalize() for word in words),  # task.due_soon → onTaskDueSoon
             responses={

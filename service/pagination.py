@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -70,16 +71,34 @@ def paginate(
     return Page(items=rows, next_cursor=next_cursor)
 
 
-def paginate_by_id(session: Any, query: SelectOfScalar[T], *, id_col: Any, cursor: str | None, limit: int) -> Page[T]:
-    """Newest first by an integer id (append-only logs); the cursor is the last id seen."""
+def paginate_by_id(
+    session: Any, query: SelectOfScalar[T], *, id_col: Any, cursor: str | None, limit: int, newest_first: bool = True
+) -> Page[T]:
+    """By an integer id (append-only logs), newest first unless asked; the cursor is the last id seen."""
+    return paginate_by_int(
+        session, query, key_col=id_col, key_of=lambda row: row.id, cursor=cursor, limit=limit, descending=newest_first
+    )
+
+
+def paginate_by_int(
+    session: Any,
+    query: Any,
+    *,
+    key_col: Any,
+    key_of: Callable[[Any], int],
+    cursor: str | None,
+    limit: int,
+    descending: bool,
+) -> Page[Any]:
+    """Keyset paging on a unique integer column (rows may be tuples: ``key_of`` reads the key from one)."""
     if cursor:
         if not cursor.isdigit():
             raise InvalidInput("the cursor is not valid", [{"field": "cursor", "message": "pass back next_cursor"}])
-        query = query.where(id_col < int(cursor))
-    rows = list(session.exec(query.order_by(id_col.desc()).limit(limit + 1)).all())
+        query = query.where(key_col < int(cursor) if descending else key_col > int(cursor))
+    rows = list(session.exec(query.order_by(key_col.desc() if descending else key_col.asc()).limit(limit + 1)).all())
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(items=rows, next_cursor=str(rows[-1].id) if more and rows else None)
+    return Page(items=rows, next_cursor=str(key_of(rows[-1])) if more and rows else None)
 
 
 def encode_due_cursor(due_at: dt.datetime | None, created_at: dt.datetime, row_id: uuid.UUID) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.schemas.common import PROBLEM_RESPONSES, Instant, Moment, Page
+from api.schemas.data_protection import SubjectExport
+from api.schemas.vocabulary import AccessKindName
 from service.dataprotection import access_log, subject_access
 
 router = APIRouter(prefix="/api/v1", tags=["data protection"], responses=PROBLEM_RESPONSES)
@@ -22,7 +23,7 @@ class AccessEventRead(BaseModel):
     at: Instant
     actor_id: uuid.UUID | None
     actor_label: str
-    kind: str = Field(
+    kind: AccessKindName = Field(
         description="case.read, instance.variables, instance.history, instance.diagram, task.read, "
         "evidence.read, audit.summary, subject.revealed or subject.exported"
     )
@@ -50,7 +51,7 @@ def list_access_events(
     limit: LimitDep,
     case_id: uuid.UUID | None = None,
     actor_id: uuid.UUID | None = None,
-    kind: str | None = None,
+    kind: AccessKindName | None = None,
     since: Moment | None = None,
     until: Moment | None = None,
     cursor: str | None = None,
@@ -74,6 +75,8 @@ def list_access_events(
 
 
 @router.post("/data-protection/subject-access-exports")
-def export_subject(body: SubjectAccessRequest, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+def export_subject(body: SubjectAccessRequest, session: SessionDep, principal: PrincipalDep) -> SubjectExport:
     """Everything held about one subject, across every case that holds them, as one bundle; the export is logged."""
-    return subject_access.export(session, principal, case_id=body.case_id, identifiers=body.identifiers)
+    return SubjectExport.model_validate(
+        subject_access.export(session, principal, case_id=body.case_id, identifiers=body.identifiers)
+    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
 
 from api.deps import AgencyPrincipalDep, LimitDep, PrincipalDep, SessionDep
+from api.locations import CREATED, LocationDep
 from api.schemas.action_plans import (
     ActionCreate,
     ActionRead,
@@ -19,11 +20,13 @@ from api.schemas.action_plans import (
     RecommendationRead,
     RecommendationUpdate,
     RecurrenceRead,
+    SabAnnualReport,
     ThemeCreate,
     ThemeRead,
     ThemeUpdate,
 )
 from api.schemas.common import GONE_RESPONSES, PROBLEM_RESPONSES, Page, file_response
+from api.schemas.vocabulary import ActionStatus
 from service.actions import evidence, plan, recommendations, sab_report, themes
 from service.actions.evidence_store import EvidenceStore
 from service.actions.plan import ActionView
@@ -31,6 +34,10 @@ from service.actions.recommendations import RecommendationView, Recurrence
 from service.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1", tags=["action plans"], responses=PROBLEM_RESPONSES)
+# Case types are per partnership: GET /api/v1/case-types lists the ones this partnership can open.
+ReviewTypeQuery = Annotated[
+    str | None, Query(description="Only reviews of this case type, e.g. 'cspr' (GET /api/v1/case-types lists them).")
+]
 
 
 def _recurrence(item: Recurrence) -> RecurrenceRead:
@@ -80,16 +87,18 @@ def _store(request: Request) -> EvidenceStore:
 
 
 @router.get("/themes")
-def list_themes(session: SessionDep, principal: PrincipalDep, include_inactive: bool = False) -> list[ThemeRead]:
-    """The partnership's theme taxonomy (seeded with the recurring national themes)."""
+def list_themes(session: SessionDep, principal: PrincipalDep, include_inactive: bool = False) -> Page[ThemeRead]:
+    """The partnership's theme taxonomy (seeded with the recurring national themes), all in one page."""
     rows = themes.list_themes(session, principal, include_inactive=include_inactive)
-    return [ThemeRead.model_validate(t, from_attributes=True) for t in rows]
+    return Page[ThemeRead](items=[ThemeRead.model_validate(t, from_attributes=True) for t in rows], next_cursor=None)
 
 
-@router.post("/themes", status_code=201)
-def create_theme(body: ThemeCreate, session: SessionDep, principal: PrincipalDep) -> ThemeRead:
+@router.post("/themes", status_code=201, responses=CREATED)
+def create_theme(body: ThemeCreate, session: SessionDep, principal: PrincipalDep, location: LocationDep) -> ThemeRead:
     """Add a theme (business manager, case review group, chair or admin)."""
     theme = themes.create_theme(session, principal, code=body.code, label=body.label, description=body.description)
+    # A theme has no GET of its own: the taxonomy list shows it.
+    location.at("list_themes")
     return ThemeRead.model_validate(theme, from_attributes=True)
 
 
@@ -105,9 +114,9 @@ def update_theme(code: str, body: ThemeUpdate, session: SessionDep, principal: P
 # Recommendations
 
 
-@router.post("/cases/{case_id}/recommendations", status_code=201)
+@router.post("/cases/{case_id}/recommendations", status_code=201, responses=CREATED)
 def create_recommendation(
-    case_id: uuid.UUID, body: RecommendationCreate, session: SessionDep, principal: PrincipalDep
+    case_id: uuid.UUID, body: RecommendationCreate, session: SessionDep, principal: PrincipalDep, location: LocationDep
 ) -> RecommendationRead:
     """Record a recommendation of a review; recurring themes are flagged at once."""
     view = recommendations.create_recommendation(
@@ -119,7 +128,9 @@ def create_recommendation(
         themes=body.themes,
         principles=body.principles,
     )
-    return _recommendation(view)
+    read = _recommendation(view)
+    location.at("get_recommendation", recommendation_id=read.id)
+    return read
 
 
 @router.get("/recommendations")
@@ -129,7 +140,7 @@ def list_recommendations(
     limit: LimitDep,
     case_id: uuid.UUID | None = None,
     theme: str | None = None,
-    review_type: str | None = None,
+    review_type: ReviewTypeQuery = None,
     recurring: bool | None = None,
     cursor: str | None = None,
 ) -> Page[RecommendationRead]:
@@ -175,13 +186,18 @@ def update_recommendation(
 # Actions
 
 
-@router.post("/recommendations/{recommendation_id}/actions", status_code=201)
+@router.post("/recommendations/{recommendation_id}/actions", status_code=201, responses=CREATED)
 def create_action(
-    recommendation_id: uuid.UUID, body: ActionCreate, session: SessionDep, principal: PrincipalDep
+    recommendation_id: uuid.UUID,
+    body: ActionCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    location: LocationDep,
 ) -> ActionRead:
     """Agree an action; its lifecycle starts and the owning agency's lead gets a task."""
-    view = plan.create_action(session, principal, recommendation_id, **body.model_dump())
-    return _action(view)
+    read = _action(plan.create_action(session, principal, recommendation_id, **body.model_dump()))
+    location.at("get_action", action_id=read.id)
+    return read
 
 
 @router.get("/actions")
@@ -190,10 +206,10 @@ def list_actions(
     principal: AgencyPrincipalDep,
     limit: LimitDep,
     agency: str | None = None,
-    status: str | None = None,
+    status: ActionStatus | None = None,
     overdue: bool | None = None,
     theme: str | None = None,
-    review_type: str | None = None,
+    review_type: ReviewTypeQuery = None,
     case_id: uuid.UUID | None = None,
     recommendation_id: uuid.UUID | None = None,
     cursor: str | None = None,
@@ -227,7 +243,7 @@ def get_agency_plan(
     session: SessionDep,
     principal: AgencyPrincipalDep,
     limit: LimitDep,
-    status: str | None = None,
+    status: ActionStatus | None = None,
     cursor: str | None = None,
 ) -> AgencyPlanRead:
     """An agency's composite action plan across all reviews, with counts by status and overdue."""
@@ -245,19 +261,22 @@ def get_agency_plan(
 
 
 @router.get("/reports/sab-annual", tags=["reports"])
-def get_sab_annual_report(start: dt.date, end: dt.date, session: SessionDep, principal: PrincipalDep) -> dict[str, Any]:
+def get_sab_annual_report(
+    start: dt.date, end: dt.date, session: SessionDep, principal: PrincipalDep
+) -> SabAnnualReport:
     """The SAB annual report's SAR tables for a period (Care Act Sch 2 para 4): referrals and decisions, SARs
     concluded and ongoing, each finding, what was done, and the reasons for anything not implemented."""
-    return sab_report.sar_annual_tables(session, principal, start=start, end=end)
+    return SabAnnualReport.model_validate(sab_report.sar_annual_tables(session, principal, start=start, end=end))
 
 
 # Evidence
 
 
-@router.post("/actions/{action_id}/evidence", status_code=201)
+@router.post("/actions/{action_id}/evidence", status_code=201, responses=CREATED)
 async def upload_evidence(
     action_id: uuid.UUID,
     request: Request,
+    location: LocationDep,
     file: Annotated[UploadFile, File(description="PDF, Office document, image, text or CSV.")],
     session: SessionDep,
     principal: AgencyPrincipalDep,
@@ -279,16 +298,19 @@ async def upload_evidence(
         data=data,
         description=description,
     )
+    location.at("download_evidence", evidence_id=row.id)
     return EvidenceRead.model_validate(row, from_attributes=True)
 
 
 @router.get("/actions/{action_id}/evidence")
-def list_evidence(action_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep) -> list[EvidenceRead]:
-    """An action's evidence files."""
-    return [
-        EvidenceRead.model_validate(e, from_attributes=True)
-        for e in evidence.list_evidence(session, principal, action_id)
-    ]
+def list_evidence(
+    action_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep, limit: LimitDep, cursor: str | None = None
+) -> Page[EvidenceRead]:
+    """An action's evidence files, oldest first."""
+    page = evidence.list_evidence(session, principal, action_id, cursor=cursor, limit=limit)
+    return Page[EvidenceRead](
+        items=[EvidenceRead.model_validate(e, from_attributes=True) for e in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.get(

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
+from api.locations import CREATED, LocationDep
 from api.routers.directory import agency_read, user_reads
 from api.schemas.admin import (
     AgencyCreate,
@@ -32,10 +33,15 @@ def token_read(row: ApiToken) -> TokenRead:
     return TokenRead.model_validate({**row.model_dump(), "machine": row.scope == "agency"})
 
 
-@router.post("/agencies", status_code=201)
-def create_agency(body: AgencyCreate, session: SessionDep, principal: PrincipalDep) -> AgencyRead:
+@router.post("/agencies", status_code=201, responses=CREATED)
+def create_agency(
+    body: AgencyCreate, session: SessionDep, principal: PrincipalDep, location: LocationDep
+) -> AgencyRead:
     """Add an agency (partnership admins)."""
-    return agency_read(admin.create_agency(session, principal, code=body.code, name=body.name, kind=body.kind))
+    created = agency_read(admin.create_agency(session, principal, code=body.code, name=body.name, kind=body.kind))
+    # An agency has no GET of its own: the partnership's agency list shows it.
+    location.at("list_agencies")
+    return created
 
 
 @router.patch("/agencies/{agency_code}")
@@ -44,8 +50,8 @@ def update_agency(agency_code: str, body: AgencyUpdate, session: SessionDep, pri
     return agency_read(admin.update_agency(session, principal, agency_code, name=body.name, kind=body.kind))
 
 
-@router.post("/users", status_code=201)
-def create_user(body: UserCreate, session: SessionDep, principal: PrincipalDep) -> UserRead:
+@router.post("/users", status_code=201, responses=CREATED)
+def create_user(body: UserCreate, session: SessionDep, principal: PrincipalDep, location: LocationDep) -> UserRead:
     """Add a person with roles and, for agency staff, an agency (partnership admins)."""
     user = admin.create_user(
         session,
@@ -55,6 +61,7 @@ def create_user(body: UserCreate, session: SessionDep, principal: PrincipalDep) 
         roles=[role.value for role in body.roles],
         agency=body.agency,
     )
+    location.at("get_user", user_id=user.id)
     return user_reads(session, principal, [user])[0]
 
 
@@ -90,10 +97,14 @@ def list_tokens(
     return Page[TokenRead](items=[token_read(t) for t in page.items], next_cursor=page.next_cursor)
 
 
-@router.post("/users/{user_id}/tokens", status_code=201)
-def issue_token(user_id: uuid.UUID, body: TokenCreate, session: SessionDep, principal: PrincipalDep) -> TokenIssued:
+@router.post("/users/{user_id}/tokens", status_code=201, responses=CREATED)
+def issue_token(
+    user_id: uuid.UUID, body: TokenCreate, session: SessionDep, principal: PrincipalDep, location: LocationDep
+) -> TokenIssued:
     """Issue a token for a person (partnership admins; anyone for themselves). The token is shown this once."""
     token, row = admin.issue_personal_token(session, principal, user_id, name=body.name, expires_at=body.expires_at)
+    # A token has no GET of its own: the person's token list shows it (never the secret again).
+    location.at("list_tokens", query={"user_id": str(user_id)})
     return TokenIssued.model_validate({**token_read(row).model_dump(), "token": token})
 
 

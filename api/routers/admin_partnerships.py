@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
+from api.locations import CREATED, LocationDep
 from api.schemas.admin import PartnershipCreate, PartnershipCreated, PartnershipRead, PartnershipUpdate
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from service.identity import admin
@@ -26,13 +27,17 @@ def list_partnerships(
     return Page[PartnershipRead](items=[_read(p) for p in page.items], next_cursor=page.next_cursor)
 
 
-@router.post("", status_code=201)
-def create_partnership(body: PartnershipCreate, session: SessionDep, principal: PrincipalDep) -> PartnershipCreated:
+@router.post("", status_code=201, responses=CREATED)
+def create_partnership(
+    body: PartnershipCreate, session: SessionDep, principal: PrincipalDep, location: LocationDep
+) -> PartnershipCreated:
     """Onboard a partnership, optionally with its first partnership admin, whose token is shown this once."""
     first = admin.FirstAdmin(name=body.first_admin.name, email=body.first_admin.email) if body.first_admin else None
     row, token = admin.create_partnership(
         session, principal, key=body.key, name=body.name, kind=body.kind, first_admin=first
     )
+    # A partnership has no GET of its own: the platform's list of partnerships shows it.
+    location.at("list_partnerships")
     return PartnershipCreated(**_read(row).model_dump(), first_admin_token=token)
 
 

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Header, Query, Response
 
 from api.conditional import cacheable
 from api.deps import LimitDep, PrincipalDep, SessionDep
+from api.headers import IDEMPOTENT_REPLAYED
+from api.locations import CREATED, LocationDep
 from api.schemas.cases import (
     CaseCreate,
     CaseLinkRead,
@@ -59,12 +61,19 @@ def _member(view: MemberView) -> MemberRead:
     )
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    responses={
+        201: {**CREATED[201], "headers": {**CREATED[201]["headers"], "Idempotent-Replayed": IDEMPOTENT_REPLAYED}}
+    },
+)
 def create_case(
     body: CaseCreate,
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
+    location: LocationDep,
     idempotency_key: Annotated[
         str | None,
         Header(max_length=200, description="Retry-safe: the same key and body return the same case."),
@@ -82,7 +91,7 @@ def create_case(
         members=[(m.user_id, m.case_role.value) for m in body.members],
         idempotency_key=idempotency_key,
     )
-    response.headers["Location"] = f"/api/v1/cases/{created.view.case.id}"
+    location.at("get_case", case_id=created.view.case.id)
     if created.replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return _read(created.view)
@@ -145,14 +154,20 @@ def deliver_message(
 
 
 @router.get("/{case_id}/members")
-def list_members(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> list[MemberRead]:
-    """Who works on the case, and their role on it."""
-    return [_member(v) for v in members.list_members(session, principal, case_id)]
+def list_members(case_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Page[MemberRead]:
+    """Who works on the case, and their role on it (a case's team: all in one page)."""
+    return Page[MemberRead](
+        items=[_member(v) for v in members.list_members(session, principal, case_id)], next_cursor=None
+    )
 
 
-@router.post("/{case_id}/members", status_code=201)
-def add_member(case_id: uuid.UUID, body: MemberAdd, session: SessionDep, principal: PrincipalDep) -> MemberRead:
+@router.post("/{case_id}/members", status_code=201, responses=CREATED)
+def add_member(
+    case_id: uuid.UUID, body: MemberAdd, session: SessionDep, principal: PrincipalDep, location: LocationDep
+) -> MemberRead:
     """Add someone to the case, or change their role on it (business manager or the case's lead); audited."""
+    # A membership has no GET of its own: the case's member list shows it.
+    location.at("list_members", case_id=case_id)
     return _member(
         members.add_member(session, principal, case_id, user_id=body.user_id, case_role=body.case_role.value)
     )

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query, Request
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
+from api.locations import CREATED, LocationDep
+from api.openapi_contract import merge_patch_of
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.data_protection import (
     DataProtectionRead,
@@ -22,6 +24,7 @@ from api.schemas.data_protection import (
     LegalHoldReason,
     RetentionRuleRead,
 )
+from service.access.policy import DataProtectionSettings
 from service.actions.evidence_store import EvidenceStore
 from service.dataprotection import holds, runs
 from service.dataprotection import settings as dp_settings
@@ -69,7 +72,7 @@ def get_data_protection(session: SessionDep, principal: PrincipalDep) -> DataPro
     return _settings(dp_settings.read_data_protection(session, principal=principal))
 
 
-@router.patch("/partnership/data-protection")
+@router.patch("/partnership/data-protection", openapi_extra=merge_patch_of(DataProtectionSettings))
 def patch_data_protection(
     session: SessionDep,
     principal: PrincipalDep,
@@ -121,13 +124,19 @@ def list_disposal_due(
     return DisposalPlanRead(as_of=as_of or runs.today(), counts=runs.count_by_class(items), items=_items(items))
 
 
-@router.post("/data-protection/disposal/runs", status_code=201)
+@router.post("/data-protection/disposal/runs", status_code=201, responses=CREATED)
 def run_disposal(
-    request: Request, session: SessionDep, principal: PrincipalDep, body: DisposalRunCreate | None = None
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    location: LocationDep,
+    body: DisposalRunCreate | None = None,
 ) -> DisposalRunRead:
     """Dispose of what is due now (irreversible; audited). Every item goes into the disposal log."""
     store: EvidenceStore = request.app.state.evidence_store
     done = runs.run_now(session, principal=principal, as_of=body.as_of if body else None, store=store)
+    # A run has no GET of its own: the disposal log, filtered to the run, shows what it disposed of.
+    location.at("list_disposal_log", query={"run_id": str(done.run_id)})
     return DisposalRunRead(
         run_id=done.run_id, as_of=done.as_of, counts=runs.count_by_class(done.items), items=_items(done.items)
     )

@@ -9,13 +9,15 @@ from fastapi import APIRouter, File, Form, Response, UploadFile
 from sqlmodel import Session
 
 from api.conditional import cacheable
-from api.deps import PrincipalDep, SessionDep
+from api.deps import LimitDep, PrincipalDep, SessionDep
+from api.locations import CREATED, LocationDep
 from api.routers.processes import definition_read
-from api.schemas.common import GONE_RESPONSES, PROBLEM_RESPONSES, text_response
+from api.schemas.common import GONE_RESPONSES, PROBLEM_RESPONSES, Page, text_response
 from api.schemas.definitions import (
     BatchMigration,
     DeploymentRead,
     HistoryEntry,
+    MigrationBatchRead,
     MigrationPlanRead,
     MigrationTarget,
     ProblemRead,
@@ -86,13 +88,16 @@ async def validate_definition(file: BpmnFile, principal: PrincipalDep) -> Valida
 
 
 @router.post(
-    "/process-definitions", status_code=201, responses={200: {"description": "Identical to the current version"}}
+    "/process-definitions",
+    status_code=201,
+    responses={200: {"description": "Identical to the current version"}, **CREATED},
 )
 async def deploy_definition(
     file: BpmnFile,
     session: SessionDep,
     principal: PrincipalDep,
     response: Response,
+    location: LocationDep,
     change_note: Annotated[str, Form(max_length=1000, description="What changed and why.")] = "",
     shared: Annotated[bool, Form(description="Platform admins: deploy for every partnership.")] = False,
 ) -> DeploymentRead:
@@ -104,6 +109,8 @@ async def deploy_definition(
     if not result.created:
         response.status_code = 200
     row = result.definition
+    if result.created:
+        location.at("get_definition", definition_id=row.id)
     message = (
         f"{row.name} v{row.version} deployed; new cases use it, running ones stay on their version"
         if result.created
@@ -135,9 +142,9 @@ def migrate_instance(
 
 
 @router.post("/process-instances/migrate")
-def migrate_instances(body: BatchMigration, session: SessionDep, principal: PrincipalDep) -> list[MigrationPlanRead]:
+def migrate_instances(body: BatchMigration, session: SessionDep, principal: PrincipalDep) -> MigrationBatchRead:
     """Plan (and unless dry_run, perform) the move of every instance on one version; unsafe ones stay."""
-    return [
+    plans = [
         _plan(p)
         for p in admin.migrate_batch(
             session,
@@ -147,6 +154,7 @@ def migrate_instances(body: BatchMigration, session: SessionDep, principal: Prin
             dry_run=body.dry_run,
         )
     ]
+    return MigrationBatchRead(dry_run=body.dry_run, results=plans)
 
 
 @router.post("/process-instances/{instance_id}/suspend")
@@ -172,11 +180,14 @@ def terminate_instance(
 
 
 @router.get("/process-instances/{instance_id}/history")
-def get_instance_history(instance_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> list[HistoryEntry]:
-    """Every step of the instance, its case and its tasks, with who and when."""
-    return [
-        HistoryEntry.model_validate(e, from_attributes=True) for e in admin.history(session, principal, instance_id)
-    ]
+def get_instance_history(
+    instance_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, limit: LimitDep, cursor: str | None = None
+) -> Page[HistoryEntry]:
+    """Every step of the instance, its case and its tasks, oldest first, with who and when."""
+    page = admin.history(session, principal, instance_id, cursor=cursor, limit=limit)
+    return Page[HistoryEntry](
+        items=[HistoryEntry.model_validate(e, from_attributes=True) for e in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.post("/process-definitions/simulate")

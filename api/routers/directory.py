@@ -48,7 +48,9 @@ def list_agencies(
     session: SessionDep,
     principal: PrincipalDep,
     limit: LimitDep,
-    kind: Annotated[str | None, Query(description="Only agencies of this kind, e.g. 'police'.")] = None,
+    kind: Annotated[
+        str | None, Query(description="Only agencies of this kind, e.g. 'police'; kinds are the partnership's own.")
+    ] = None,
     cursor: str | None = None,
 ) -> Page[AgencyRead]:
     """The partnership's agencies (any member): the agencies a case can involve."""

@@ -34,10 +34,16 @@ def index() -> dict[str, str]:
     }
 
 
+class Liveness(BaseModel):
+    """The liveness probe's answer: the process is up (no answer at all otherwise)."""
+
+    status: Literal["ok"]
+
+
 @router.get("/health/live")
-def check_liveness() -> dict[str, str]:
+def check_liveness() -> Liveness:
     """The process is up."""
-    return {"status": "ok"}
+    return Liveness(status="ok")
 
 
 @router.get(

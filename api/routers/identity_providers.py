@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 
 from api.deps import PrincipalDep, SessionDep
-from api.schemas.common import PROBLEM_RESPONSES
+from api.locations import CREATED, LocationDep
+from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.identity_providers import IdentityProviderRead
 from service.identity.oidc import providers
 from service.identity.oidc.providers import KEY_PATTERN, ProviderSpec
@@ -22,9 +23,11 @@ def _read(row: object) -> IdentityProviderRead:
 
 
 @router.get("")
-def list_identity_providers(session: SessionDep, principal: PrincipalDep) -> list[IdentityProviderRead]:
-    """The OpenID Connect providers whose access tokens sign this partnership's staff in."""
-    return [_read(row) for row in providers.list_providers(session, principal)]
+def list_identity_providers(session: SessionDep, principal: PrincipalDep) -> Page[IdentityProviderRead]:
+    """The OpenID Connect providers whose access tokens sign this partnership's staff in (a few: one page)."""
+    return Page[IdentityProviderRead](
+        items=[_read(row) for row in providers.list_providers(session, principal)], next_cursor=None
+    )
 
 
 @router.get("/{key}")
@@ -33,14 +36,20 @@ def get_identity_provider(key: KeyPath, session: SessionDep, principal: Principa
     return _read(providers.get_provider(session, principal, key))
 
 
-@router.put("/{key}", responses={201: {"model": IdentityProviderRead, "description": "Created"}})
+@router.put("/{key}", responses={201: {**CREATED[201], "model": IdentityProviderRead}})
 def put_identity_provider(
-    key: KeyPath, spec: ProviderSpec, session: SessionDep, principal: PrincipalDep, response: Response
+    key: KeyPath,
+    spec: ProviderSpec,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
+    location: LocationDep,
 ) -> IdentityProviderRead:
     """Trust a provider (201) or replace its settings (200): issuer, audience, claim names, role mapping."""
     row, created = providers.put_provider(session, principal, key, spec)
     if created:
         response.status_code = 201
+        location.at("get_identity_provider", key=row.key)
     return _read(row)
 
 

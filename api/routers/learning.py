@@ -7,14 +7,18 @@ import uuid
 from fastapi import APIRouter
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
+from api.locations import CREATED, LocationDep
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.learning import (
     LearningItemCreate,
     LearningItemDetail,
     LearningItemRead,
+    StageGrouping,
+    StageReport,
     StageReportRow,
     StageVisitRead,
 )
+from api.schemas.vocabulary import LearningSource, LearningStage
 from service.learning import items
 from service.learning.items import LearningItemView
 from service.timestamps import rfc3339
@@ -33,10 +37,13 @@ def _read(view: LearningItemView) -> LearningItemRead:
     )
 
 
-@router.post("", status_code=201)
-def create_learning_item(body: LearningItemCreate, session: SessionDep, principal: PrincipalDep) -> LearningItemDetail:
+@router.post("", status_code=201, responses=CREATED)
+def create_learning_item(
+    body: LearningItemCreate, session: SessionDep, principal: PrincipalDep, location: LocationDep
+) -> LearningItemDetail:
     """Record learning from any source; its loop starts with planning the dissemination."""
     view = items.create_learning_item(session, principal, **body.model_dump())
+    location.at("get_learning_item", item_id=view.item.id)
     return _detail(session, principal, view)
 
 
@@ -45,9 +52,9 @@ def list_learning_items(
     session: SessionDep,
     principal: PrincipalDep,
     limit: LimitDep,
-    stage: str | None = None,
+    stage: LearningStage | None = None,
     theme: str | None = None,
-    source_type: str | None = None,
+    source_type: LearningSource | None = None,
     source_case_id: uuid.UUID | None = None,
     open_only: bool = False,
     cursor: str | None = None,
@@ -68,10 +75,10 @@ def list_learning_items(
 
 
 @router.get("/stage-report")
-def get_stage_report(session: SessionDep, principal: PrincipalDep, group_by: str = "theme") -> list[StageReportRow]:
+def get_stage_report(session: SessionDep, principal: PrincipalDep, group_by: StageGrouping = "theme") -> StageReport:
     """Where learning sits in the loop and for how long, per theme or per source (group_by=theme|source_type)."""
     rows = items.stage_report(session, principal, group_by=group_by)
-    return [StageReportRow(group=row.pop(group_by), **row) for row in rows]
+    return StageReport(group_by=group_by, rows=[StageReportRow(group=row.pop(group_by), **row) for row in rows])
 
 
 @router.get("/{item_id}")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Query
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
+from api.openapi_contract import merge_patch_of
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.notifications import (
     ChaseScheduleBody,
@@ -19,12 +20,15 @@ from api.schemas.notifications import (
     PreferenceRead,
     PreferencesRead,
 )
+from api.schemas.vocabulary import NotificationStatus
 from service.models import Notification
 from service.notifications import meetings, policy, queries
 from service.notifications.policy import NotificationSettings
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"], responses=PROBLEM_RESPONSES)
-StatusQuery = Annotated[str | None, Query(description="Only notifications in this status, e.g. failed_permanent.")]
+StatusQuery = Annotated[
+    NotificationStatus | None, Query(description="Only notifications in this status, e.g. failed_permanent.")
+]
 
 
 def _read(row: Notification, recipient_name: str | None = None) -> NotificationRead:
@@ -100,9 +104,12 @@ def put_notification_preferences(
 
 
 @router.get("/tasks/{task_id}/notifications")
-def list_task_notifications(task_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> list[NotificationRead]:
-    """Everyone told about the task and when (its chase history), with each message's delivery status."""
-    return [_read(row, name) for row, name in queries.of_task(session, principal, task_id)]
+def list_task_notifications(
+    task_id: uuid.UUID, session: SessionDep, principal: PrincipalDep, limit: LimitDep, cursor: str | None = None
+) -> Page[NotificationRead]:
+    """Everyone told about the task and when (its chase history), oldest first, with each message's delivery status."""
+    page = queries.of_task(session, principal, task_id, cursor=cursor, limit=limit)
+    return Page[NotificationRead](items=[_read(row, name) for row, name in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/notifications")
@@ -128,7 +135,7 @@ def get_notification_settings(session: SessionDep, principal: PrincipalDep) -> N
     return _settings(policy.read_settings(session, principal=principal))
 
 
-@router.patch("/partnership/notifications")
+@router.patch("/partnership/notifications", openapi_extra=merge_patch_of(NotificationSettings))
 def patch_notification_settings(
     session: SessionDep,
     principal: PrincipalDep,

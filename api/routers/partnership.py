@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Body
 
 from api.deps import PrincipalDep, SessionDep
+from api.openapi_contract import merge_patch_of
 from api.schemas.common import PROBLEM_RESPONSES
 from service.processes.settings import PartnershipSettings, read_settings, update_settings
 
@@ -19,7 +20,7 @@ def get_settings(session: SessionDep, principal: PrincipalDep) -> PartnershipSet
     return read_settings(session, principal)
 
 
-@router.patch("/settings")
+@router.patch("/settings", openapi_extra=merge_patch_of(PartnershipSettings))
 def patch_settings(
     session: SessionDep,
     principal: PrincipalDep,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.conditional import cacheable
@@ -52,9 +53,18 @@ def get_me(principal: AgencyPrincipalDep) -> MeRead:
 
 
 @router.get("/process-definitions", tags=["processes"])
-def list_definitions(session: SessionDep, principal: PrincipalDep) -> list[DefinitionRead]:
-    """Every definition version visible to the caller's partnership."""
-    return [definition_read(row) for row in registry.visible_definitions(session, principal.partnership_id)]
+def list_definitions(
+    session: SessionDep,
+    principal: PrincipalDep,
+    limit: LimitDep,
+    key: Annotated[
+        str | None, Query(description="Only this process's versions, e.g. 'cspr' (GET /case-types).")
+    ] = None,
+    cursor: str | None = None,
+) -> Page[DefinitionRead]:
+    """The definition versions visible to the caller's partnership, in deployment order."""
+    page = registry.definitions_page(session, principal.partnership_id, key=key, cursor=cursor, limit=limit)
+    return Page[DefinitionRead](items=[definition_read(row) for row in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/process-definitions/{definition_id}", tags=["processes"])

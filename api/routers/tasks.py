@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from api.conditional import cacheable
+from api.conditional import ETAG_HEADER, cacheable
 from api.deps import AgencyPrincipalDep, IfMatchDep, LimitDep, SessionDep, etag
 from api.schemas.common import PROBLEM_RESPONSES, Moment, Page
 from api.schemas.tasks import TaskCompletion, TaskRead, TaskSummary
+from service.access.roles import Role
 from service.models import HumanTask
 from service.tasks import service as tasks
 from service.tasks.service import TaskView
 from service.tasks.worklist import TaskFilters, TaskScope, TaskState
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=PROBLEM_RESPONSES)
+# Every answer that is one task carries its version as the ETag (see _read); GET documents it as cacheable.
+WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"description": "The task", "headers": ETAG_HEADER}}
 
 
 def _summary(task: HumanTask) -> TaskSummary:
@@ -51,7 +54,7 @@ def list_tasks(
         ),
     ] = None,
     case_id: uuid.UUID | None = None,
-    role: str | None = None,
+    role: Role | None = None,
     agency: str | None = None,
     agency_task: Annotated[
         bool | None, Query(description="true: only tasks for an agency; false: only tasks for no agency.")
@@ -89,7 +92,7 @@ def get_task(task_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipal
     return _read(tasks.get_task(session, principal, task_id), response)
 
 
-@router.post("/{task_id}/claim")
+@router.post("/{task_id}/claim", responses=WITH_ETAG)
 def claim_task(
     task_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep, if_match: IfMatchDep, response: Response
 ) -> TaskRead:
@@ -97,7 +100,7 @@ def claim_task(
     return _read(tasks.claim(session, principal, task_id, if_match=if_match), response)
 
 
-@router.post("/{task_id}/unclaim")
+@router.post("/{task_id}/unclaim", responses=WITH_ETAG)
 def unclaim_task(
     task_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep, if_match: IfMatchDep, response: Response
 ) -> TaskRead:
@@ -105,7 +108,7 @@ def unclaim_task(
     return _read(tasks.unclaim(session, principal, task_id, if_match=if_match), response)
 
 
-@router.post("/{task_id}/complete")
+@router.post("/{task_id}/complete", responses=WITH_ETAG)
 def complete_task(
     task_id: uuid.UUID,
     body: TaskCompletion,

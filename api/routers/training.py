@@ -7,6 +7,7 @@ import uuid
 from fastapi import APIRouter
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
+from api.locations import CREATED, LocationDep
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.training import (
     AttendanceCreate,
@@ -31,6 +32,7 @@ from api.schemas.training import (
     TrainingRecordRead,
     VocabularyRead,
 )
+from api.schemas.vocabulary import EventStatus, RefresherStatus
 from service.training import courses, events, programme, refreshers, selection, trainees
 from service.training.courses import CourseChangeView, CourseView
 from service.training.events import EventView, NominationView
@@ -126,17 +128,21 @@ def get_training_vocabulary(principal: PrincipalDep) -> VocabularyRead:
     return VocabularyRead(target_groups=TARGET_GROUPS, levels=list(LEVELS))
 
 
-@router.post("/courses", status_code=201)
-def create_course(body: CourseCreate, session: SessionDep, principal: PrincipalDep) -> CourseRead:
+@router.post("/courses", status_code=201, responses=CREATED)
+def create_course(
+    body: CourseCreate, session: SessionDep, principal: PrincipalDep, location: LocationDep
+) -> CourseRead:
     """Add a course (business manager or partnership admin)."""
     view = courses.create_course(session, principal, code=body.code, fields=body.model_dump(exclude={"code"}))
+    location.at("get_course", code=view.course.code)
     return _course(view)
 
 
 @router.get("/courses")
-def list_courses(session: SessionDep, principal: PrincipalDep, include_inactive: bool = False) -> list[CourseRead]:
-    """The programme in its recommended order."""
-    return [_course(v) for v in courses.list_courses(session, principal, include_inactive=include_inactive)]
+def list_courses(session: SessionDep, principal: PrincipalDep, include_inactive: bool = False) -> Page[CourseRead]:
+    """The programme in its recommended order, all in one page."""
+    views = courses.list_courses(session, principal, include_inactive=include_inactive)
+    return Page[CourseRead](items=[_course(v) for v in views], next_cursor=None)
 
 
 @router.get("/courses/{code}")
@@ -163,10 +169,13 @@ def update_course(code: str, body: CourseUpdate, session: SessionDep, principal:
 # Trainees and refreshers
 
 
-@router.post("/trainees", status_code=201)
-def create_trainee(body: TraineeCreate, session: SessionDep, principal: PrincipalDep) -> TraineeRead:
+@router.post("/trainees", status_code=201, responses=CREATED)
+def create_trainee(
+    body: TraineeCreate, session: SessionDep, principal: PrincipalDep, location: LocationDep
+) -> TraineeRead:
     """Add a trainee (agency leads and their systems: own agency's staff; case managers: any agency's)."""
     trainee = trainees.create_trainee(session, principal, **body.model_dump())
+    location.at("get_trainee", trainee_id=trainee.id)
     return TraineeRead.model_validate(trainee, from_attributes=True)
 
 
@@ -191,11 +200,17 @@ def get_trainee(trainee_id: uuid.UUID, session: SessionDep, principal: Principal
     return _trainee(trainees.get_trainee(session, principal, trainee_id))
 
 
-@router.post("/trainees/{trainee_id}/training-records", status_code=201)
+@router.post("/trainees/{trainee_id}/training-records", status_code=201, responses=CREATED)
 def add_training_record(
-    trainee_id: uuid.UUID, body: TrainingRecordCreate, session: SessionDep, principal: PrincipalDep
+    trainee_id: uuid.UUID,
+    body: TrainingRecordCreate,
+    session: SessionDep,
+    principal: PrincipalDep,
+    location: LocationDep,
 ) -> TraineeDetail:
     """Record external training (counts for refreshers and prerequisites)."""
+    # A training record has no GET of its own: the trainee's detail lists their records.
+    location.at("get_trainee", trainee_id=trainee_id)
     return _trainee(trainees.add_external_record(session, principal, trainee_id, **body.model_dump()))
 
 
@@ -205,7 +220,7 @@ def list_refreshers(
     principal: PrincipalDep,
     limit: LimitDep,
     agency: str | None = None,
-    status: str | None = None,
+    status: RefresherStatus | None = None,
     within_days: int = 90,
     cursor: str | None = None,
 ) -> Page[RefresherRead]:
@@ -219,10 +234,14 @@ def list_refreshers(
 # Events
 
 
-@router.post("/courses/{code}/events", status_code=201)
-def create_event(code: str, body: EventCreate, session: SessionDep, principal: PrincipalDep) -> EventRead:
+@router.post("/courses/{code}/events", status_code=201, responses=CREATED)
+def create_event(
+    code: str, body: EventCreate, session: SessionDep, principal: PrincipalDep, location: LocationDep
+) -> EventRead:
     """Schedule an event of a course; its training_event lifecycle opens for nominations."""
-    return _event(events.create_event(session, principal, code, **body.model_dump()))
+    read = _event(events.create_event(session, principal, code, **body.model_dump()))
+    location.at("get_event", event_id=read.id)
+    return read
 
 
 @router.get("/training-events")
@@ -231,7 +250,7 @@ def list_events(
     principal: PrincipalDep,
     limit: LimitDep,
     course: str | None = None,
-    status: str | None = None,
+    status: EventStatus | None = None,
     upcoming: bool | None = None,
     cursor: str | None = None,
 ) -> Page[EventRead]:
@@ -256,12 +275,14 @@ def get_event(event_id: uuid.UUID, session: SessionDep, principal: PrincipalDep)
     return _event(events.get_event(session, principal, event_id))
 
 
-@router.post("/training-events/{event_id}/nominations", status_code=201)
+@router.post("/training-events/{event_id}/nominations", status_code=201, responses=CREATED)
 def nominate(
-    event_id: uuid.UUID, body: NominationCreate, session: SessionDep, principal: PrincipalDep
+    event_id: uuid.UUID, body: NominationCreate, session: SessionDep, principal: PrincipalDep, location: LocationDep
 ) -> NominationRead:
     """Nominate a trainee while nominations are open (agency leads and systems: own agency's staff)."""
     view = events.nominate(session, principal, event_id, trainee_id=body.trainee_id, target_group=body.target_group)
+    # A nomination has no GET of its own: the event lists its nominations.
+    location.at("get_event", event_id=event_id)
     return _nomination(view)
 
 

@@ -7,10 +7,13 @@ import uuid
 from fastapi import APIRouter, Response
 
 from api.deps import AgencyPrincipalDep, LimitDep, PrincipalDep, SessionDep
-from api.schemas.common import PROBLEM_RESPONSES
+from api.locations import CREATED, LocationDep
+from api.schemas.common import PROBLEM_RESPONSES, Page
+from api.schemas.vocabulary import DeliveryStatus
 from api.schemas.webhooks import (
     AttemptRead,
     DeliveryRead,
+    EventTypesRead,
     MachineTokenCreate,
     MachineTokenRead,
     Queued,
@@ -34,14 +37,14 @@ def _read(sub: WebhookSubscription) -> SubscriptionRead:
 
 
 @router.get("/webhooks/event-types")
-def list_event_types(principal: AgencyPrincipalDep) -> dict[str, list[str]]:
+def list_event_types(principal: AgencyPrincipalDep) -> EventTypesRead:
     """Event types you can subscribe to (and those reserved for features not yet released)."""
-    return {"event_types": sorted(SUBSCRIBABLE), "not_yet_emitted": sorted(NOT_YET_EMITTED)}
+    return EventTypesRead(event_types=sorted(SUBSCRIBABLE), not_yet_emitted=sorted(NOT_YET_EMITTED))
 
 
-@router.post(BASE, status_code=201)
+@router.post(BASE, status_code=201, responses=CREATED)
 def create_subscription(
-    body: SubscriptionCreate, session: SessionDep, principal: AgencyPrincipalDep, response: Response
+    body: SubscriptionCreate, session: SessionDep, principal: AgencyPrincipalDep, location: LocationDep
 ) -> SubscriptionWithSecret:
     """Register an endpoint; the response carries its signing secret, shown only this once."""
     created = subscriptions.create(
@@ -52,14 +55,16 @@ def create_subscription(
         agency=body.agency,
         description=body.description,
     )
-    response.headers["Location"] = f"/api/v1{BASE}/{created.subscription.id}"
+    location.at("get_subscription", subscription_id=created.subscription.id)
     return SubscriptionWithSecret(subscription=_read(created.subscription), secret=created.secret)
 
 
 @router.get(BASE)
-def list_subscriptions(session: SessionDep, principal: AgencyPrincipalDep) -> list[SubscriptionRead]:
-    """Subscriptions you manage (admins: all of the partnership's; agencies: their own)."""
-    return [_read(sub) for sub in subscriptions.list_subscriptions(session, principal)]
+def list_subscriptions(session: SessionDep, principal: AgencyPrincipalDep) -> Page[SubscriptionRead]:
+    """Subscriptions you manage (admins: all of the partnership's; agencies: their own), all in one page."""
+    return Page[SubscriptionRead](
+        items=[_read(sub) for sub in subscriptions.list_subscriptions(session, principal)], next_cursor=None
+    )
 
 
 @router.get(BASE + "/{subscription_id}")
@@ -127,13 +132,14 @@ def list_deliveries(
     principal: AgencyPrincipalDep,
     limit: LimitDep,
     webhook_id: str | None = None,
-    status: str | None = None,
-) -> list[DeliveryRead]:
+    status: DeliveryStatus | None = None,
+    cursor: str | None = None,
+) -> Page[DeliveryRead]:
     """Deliveries to this endpoint, newest first, each with every attempt (status, latency, response)."""
-    rows = subscriptions.deliveries(
-        session, principal, subscription_id, webhook_id=webhook_id, status=status, limit=limit
+    page = subscriptions.deliveries(
+        session, principal, subscription_id, webhook_id=webhook_id, status=status, cursor=cursor, limit=limit
     )
-    return [
+    items = [
         DeliveryRead(
             webhook_id=event.webhook_id,
             event_type=event.event_type,
@@ -144,16 +150,19 @@ def list_deliveries(
             created_at=event.created_at,
             attempts=[AttemptRead.model_validate(a, from_attributes=True) for a in attempts],
         )
-        for delivery, event, attempts in rows
+        for delivery, event, attempts in page.items
     ]
+    return Page[DeliveryRead](items=items, next_cursor=page.next_cursor)
 
 
-@router.post("/agencies/{agency_code}/machine-tokens", status_code=201, tags=["identity"])
+@router.post("/agencies/{agency_code}/machine-tokens", status_code=201, tags=["identity"], responses=CREATED)
 def issue_machine_token(
-    agency_code: str, body: MachineTokenCreate, session: SessionDep, principal: PrincipalDep
+    agency_code: str, body: MachineTokenCreate, session: SessionDep, principal: PrincipalDep, location: LocationDep
 ) -> MachineTokenRead:
     """Partnership admins: a token for an agency's own system (its tasks and webhooks only), shown once."""
     issued = create_machine_token(
         session, principal, agency_code=agency_code, name=body.name, expires_at=body.expires_at
     )
+    # A token has no GET of its own: the agency system's token list shows it (never the secret again).
+    location.at("list_tokens", query={"user_id": issued.user_id})
     return MachineTokenRead(token=issued.token, user_id=uuid.UUID(issued.user_id), agency=issued.agency)

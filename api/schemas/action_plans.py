@@ -8,6 +8,7 @@ import uuid
 from pydantic import BaseModel, Field
 
 from api.schemas.common import Instant
+from api.schemas.vocabulary import ActionStatus, EvidenceMediaType
 
 
 class ThemeRead(BaseModel):
@@ -82,7 +83,7 @@ class RecommendationRead(BaseModel):
     id: uuid.UUID
     case_id: uuid.UUID
     case_reference: str
-    review_type: str
+    review_type: str = Field(description="The review's case type (per partnership: GET /api/v1/case-types).")
     number: int
     finding: str
     text: str
@@ -121,7 +122,7 @@ class ActionRead(BaseModel):
     recommendation_number: int
     review_case_id: uuid.UUID
     review_reference: str
-    review_type: str
+    review_type: str = Field(description="The review's case type (per partnership: GET /api/v1/case-types).")
     case_id: uuid.UUID | None = Field(description="The action's own lifecycle case (its tasks and diagram).")
     owner_agency: str
     lead_name: str
@@ -129,7 +130,7 @@ class ActionRead(BaseModel):
     due_date: dt.date
     impact_measure: str
     baseline: str
-    status: str = Field(
+    status: ActionStatus = Field(
         description="in_progress | awaiting_assurance | returned | completed (re-checks pending) | reopened | "
         "sustained (closed) | not_implemented (closed)"
     )
@@ -163,8 +164,60 @@ class EvidenceRead(BaseModel):
     id: uuid.UUID
     action_id: uuid.UUID
     filename: str
-    content_type: str
+    content_type: EvidenceMediaType
     size_bytes: int
     sha256: str
     description: str
     created_at: Instant
+
+
+class SarActionRow(BaseModel):
+    """What was done about a finding: one action."""
+
+    owner_agency: str
+    action: str = Field(description="The action's description.")
+    status: ActionStatus
+    completed_on: dt.date | None
+    reason_not_implemented: str | None
+
+
+class SarFindingRow(BaseModel):
+    """One finding of a SAR, its recommendation and themes, and what was done."""
+
+    number: int
+    finding: str
+    recommendation: str
+    themes: list[str] = Field(description="Theme codes (GET /api/v1/themes).")
+    what_was_done: list[SarActionRow]
+
+
+class SarRow(BaseModel):
+    """One SAR, as the annual report lists it. The decision fields are the SAR diagram's answers."""
+
+    case_id: uuid.UUID
+    reference: str
+    decision: str | None = Field(description="The SAR decision as recorded (mandatory or discretionary, ...).")
+    legal_mandate: str | None
+    decision_at: dt.date | None
+    review_completed_at: dt.date | None
+    months_taken: float | None = Field(description="From decision to completion, in months (one decimal).")
+    methodology: str | None
+    published_at: str | None = Field(description="The publication date as recorded, if published.")
+    findings: list[SarFindingRow]
+
+
+class Period(BaseModel):
+    """A reporting period, both days included."""
+
+    start: dt.date
+    end: dt.date
+
+
+class SabAnnualReport(BaseModel):
+    """The SAR tables of the SAB annual report (Care Act Sch 2 para 4) for a period."""
+
+    period: Period
+    referrals_received: int = Field(description="SAR referrals received in the period.")
+    decisions: dict[str, int] = Field(description="Referrals in the period by decision (the decision's value → count).")
+    concluded: list[SarRow] = Field(description="SARs completed in the period.")
+    ongoing: list[SarRow] = Field(description="SARs arranged by the end of the period and not completed by then.")

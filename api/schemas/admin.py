@@ -7,13 +7,18 @@ import uuid
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from api.schemas.common import Instant
+from api.schemas.vocabulary import PartnershipKind
 from service.access.roles import Role
 
 _CODE = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9_-]*$", description="e.g. 'police'")
 _NAME = Field(min_length=1, max_length=200)
 _EMAIL = Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")
-_KIND = Field(min_length=1, max_length=40, description="police, health, local_authority, education, ...")
-_PARTNERSHIP_KIND = Field(pattern="^(children|adults|joint|community_safety|mappa)$")
+# Agency kinds are the partnership's own words, not a fixed list: GET /api/v1/agencies shows those in use.
+_KIND = Field(
+    min_length=1,
+    max_length=40,
+    description="The partnership's own word, e.g. police or health (GET /agencies).",
+)
 
 
 class _Strict(BaseModel):
@@ -68,7 +73,7 @@ class UserRead(BaseModel):
 
     id: uuid.UUID
     name: str
-    roles: list[str]
+    roles: list[Role]
     agency: str | None
     email: str | None = None
     active: bool | None = None
@@ -115,7 +120,7 @@ class PartnershipCreate(_Strict):
 
     key: str = Field(min_length=2, max_length=64, pattern=r"^[a-z0-9][a-z0-9-]*$", description="e.g. 'northshire'")
     name: str = _NAME
-    kind: str = _PARTNERSHIP_KIND
+    kind: PartnershipKind
     first_admin: FirstAdminCreate | None = None
 
 
@@ -123,7 +128,7 @@ class PartnershipUpdate(_Strict):
     """Fields to change (the key never changes)."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    kind: str | None = Field(default=None, pattern="^(children|adults|joint|community_safety|mappa)$")
+    kind: PartnershipKind | None = None
 
 
 class PartnershipRead(BaseModel):
@@ -132,7 +137,7 @@ class PartnershipRead(BaseModel):
     id: uuid.UUID
     key: str
     name: str
-    kind: str
+    kind: PartnershipKind
     created_at: Instant
 
 

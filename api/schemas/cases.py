@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from api.schemas.common import Instant
+from api.schemas.vocabulary import CaseStatus, ClockStatus, InstanceStatus, PartnershipKind
 from service.access.policy import CaseRole
 
 
@@ -42,7 +43,9 @@ class SubjectRead(BaseModel):
     case_id: uuid.UUID
     reference: str
     subject_pseudonym: str
-    identifiers: dict[str, Any]
+    identifiers: dict[str, Any] = Field(
+        description="Free-form on purpose: the subject's identifiers as recorded (name, NHS number, ...)."
+    )
 
 
 class CaseCreate(BaseModel):
@@ -79,7 +82,7 @@ class ClockRead(BaseModel):
     key: str
     name: str
     due_date: dt.date | None
-    status: str = Field(description="not_started | on_time | due_soon | overdue | met | met_late | unreadable")
+    status: ClockStatus = Field(description="not_started | on_time | due_soon | overdue | met | met_late | unreadable")
     met_on: dt.date | None
     reason: str | None = Field(default=None, description="why the clock is unreadable (a stored value is not a date)")
 
@@ -92,7 +95,7 @@ class CaseSummary(BaseModel):
     case_type: str
     title: str
     subject_pseudonym: str
-    status: str
+    status: CaseStatus
     stages: list[str]
     involved_agencies: list[str]
     created_at: Instant
@@ -104,9 +107,11 @@ class CaseRead(CaseSummary):
     """A case with its clocks, current stage(s) and the review record captured by its lifecycle."""
 
     instance_id: uuid.UUID | None
-    instance_status: str | None
+    instance_status: InstanceStatus | None
     clocks: list[ClockRead]
-    record: dict[str, Any] = Field(description="The variables the lifecycle's recordFields list, as captured.")
+    record: dict[str, Any] = Field(
+        description="Free-form: the variables the lifecycle's recordFields list, as captured by its forms."
+    )
     review_record: dict[str, Any] | None = Field(
         description="The standard review record (referral, legal mandate, decision and rationale, review period, "
         "methodology, reviewer and affiliations, agencies, time taken); null for cases that are not reviews."
@@ -137,7 +142,9 @@ class MessageDelivery(BaseModel):
     """A BPMN message for the case's waiting process."""
 
     name: str = Field(min_length=1, max_length=200)
-    payload: dict[str, Any] = Field(default_factory=dict)
+    payload: dict[str, Any] = Field(
+        default_factory=dict, description="Free-form: the message's variables, as the waiting diagram expects them."
+    )
 
 
 class CaseTypeRead(BaseModel):
@@ -147,13 +154,15 @@ class CaseTypeRead(BaseModel):
     name: str
     definition_id: uuid.UUID
     version: int
-    start_form_schema: dict[str, Any]
+    start_form_schema: dict[str, Any] = Field(
+        description="A JSON Schema (2020-12): what POST /cases `data` must be for this case type."
+    )
     opened_by: str | None = Field(
         default=None,
         description="Set for case types opened with their own record (an action, a learning item, a training "
         "event): use that endpoint, not POST /cases.",
     )
-    partnership_kinds: list[str] = Field(
+    partnership_kinds: list[PartnershipKind] = Field(
         default_factory=list, description="Kinds of partnership that may open it (empty: any); a joint one opens all."
     )
     case_access: str = Field(

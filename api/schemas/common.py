@@ -7,6 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, Field, PlainSerializer, WithJsonSchema
 
+from api.headers import RETRY_AFTER
 from service.engine.functions import LONDON
 from service.timestamps import rfc3339
 
@@ -66,7 +67,11 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
     409: {**_PROBLEM, "description": "Conflicts with the current state"},
     412: {**_PROBLEM, "description": "If-Match does not match the current version"},
     422: {**_PROBLEM, "description": "Invalid input; see errors[]"},
-    429: {**_PROBLEM, "description": "Too many failed sign-ins; wait the Retry-After seconds"},
+    429: {
+        **_PROBLEM,
+        "description": "Too many failed sign-ins; wait the Retry-After seconds",
+        "headers": {"Retry-After": RETRY_AFTER},
+    },
     500: {**_PROBLEM, "description": "Unexpected error; quote correlation_id"},
 }
 # For endpoints that can meet something disposed of at the end of its retention.

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from api.schemas.common import Instant
 from api.schemas.processes import DefinitionRead
 from api.schemas.tasks import TaskMessage
+from service.access.roles import Role
 
 
 class ProblemRead(BaseModel):
@@ -69,6 +70,13 @@ class MigrationPlanRead(BaseModel):
     migrated: bool
 
 
+class MigrationBatchRead(BaseModel):
+    """The outcome of a batch migration: one plan per instance that was on the version."""
+
+    dry_run: bool = Field(description="True: nothing moved; each result says what would happen.")
+    results: list[MigrationPlanRead] = Field(description="Per instance; `migrated` says whether it moved.")
+
+
 class Reason(BaseModel):
     """Why (recorded in the audit log)."""
 
@@ -84,7 +92,7 @@ class HistoryEntry(BaseModel):
     object_type: str
     object_id: str
     summary: str
-    detail: dict[str, Any]
+    detail: dict[str, Any] = Field(description="Free-form: what the step recorded (differs by action).")
 
 
 class SimulationRequest(BaseModel):
@@ -106,9 +114,9 @@ class SimulatedTaskRead(BaseModel):
 
     element_id: str
     name: str
-    role: str | None
+    role: Role | None
     agency: str | None
-    answers: dict[str, Any]
+    answers: dict[str, Any] = Field(description="Free-form: the answers used, as the task's form describes them.")
     messages: list[TaskMessage] = Field(
         default_factory=list, description="What the task would show above its form (why it is offered again)."
     )

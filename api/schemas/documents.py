@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from service.reports.service import CaseDocument, PartnershipReport
+
 
 class ParagraphBlock(BaseModel):
     """Plain text."""
@@ -63,7 +65,7 @@ class DocumentSection(BaseModel):
 class DocumentRead(BaseModel):
     """A statutory document or partnership report, for a front end to lay out (DOCX and PDF render the same)."""
 
-    kind: str = Field(description="The document's kind, as in the path.")
+    kind: CaseDocument | PartnershipReport = Field(description="The document's kind, as in the path.")
     title: str
     subtitle: str
     sections: list[DocumentSection]

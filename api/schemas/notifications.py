@@ -9,6 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from api.schemas.common import Instant
+from api.schemas.vocabulary import NotificationStatus
+from service.notifications.kinds import Kind
 
 Delivery = Literal["immediate", "digest", "off"]
 
@@ -17,8 +19,8 @@ class NotificationRead(BaseModel):
     """One message to one person and how its delivery went."""
 
     id: uuid.UUID
-    kind: str
-    status: str = Field(
+    kind: Kind
+    status: NotificationStatus = Field(
         description="pending | sent | failed_permanent | digest | in_digest | off | not_sent_mail_off | withdrawn"
     )
     recipient_id: uuid.UUID
@@ -42,7 +44,7 @@ class NotificationRead(BaseModel):
 class PreferenceRead(BaseModel):
     """How one kind reaches the caller."""
 
-    kind: str
+    kind: Kind
     delivery: Delivery
     mandatory: bool = Field(description="The partnership made it mandatory: always sent at once.")
 

@@ -8,6 +8,8 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.schemas.common import Instant
+from api.schemas.vocabulary import InstanceStatus
+from service.access.roles import Role
 
 
 class DefinitionRead(BaseModel):
@@ -28,13 +30,14 @@ class InstanceRead(BaseModel):
     id: uuid.UUID
     case_id: uuid.UUID
     definition_id: uuid.UUID
-    status: str = Field(description="running | completed | failed")
+    status: InstanceStatus = Field(description="running | completed | failed")
     version: int
     active_element_ids: list[str]
     completed_element_ids: list[str]
     waiting_messages: list[str]
     variables: dict[str, Any] | None = Field(
-        description="The process variables; null when you manage the lifecycle but are not on the case (need-to-know)."
+        description="Free-form on purpose: the process variables (the answers of the case type's forms, whose JSON "
+        "Schemas are each task's form_schema); null when you manage the lifecycle but are not on the case."
     )
     error: str | None
     created_at: Instant
@@ -48,7 +51,7 @@ class MeRead(BaseModel):
     user_id: uuid.UUID
     partnership_id: uuid.UUID
     name: str
-    roles: list[str]
+    roles: list[Role]
     agency: str | None
     machine: bool = Field(description="True for a partner system's agency-scoped machine token.")
     oversight: bool = Field(
@@ -74,4 +77,4 @@ class AuditEventRead(BaseModel):
     object_type: str
     object_id: str
     summary: str
-    detail: dict[str, Any]
+    detail: dict[str, Any] = Field(description="Free-form: what the step recorded (differs by action).")

@@ -8,12 +8,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from api.schemas.common import Instant
+from api.schemas.vocabulary import ActionStatus, CaseStatus, GapKind, LearningStage, RecurrenceKind
+from service.reports.service import PartnershipReport
 
 
 class TraceGap(BaseModel):
     """A missing link: its kind, a sentence, and where it is."""
 
-    kind: str = Field(description="e.g. action_closed_without_impact_evidence, recommendation_without_action")
+    kind: GapKind = Field(description="e.g. action_closed_without_impact_evidence, recommendation_without_action")
     message: str
     recommendation_number: int | None = None
     action_id: str | None = None
@@ -24,10 +26,10 @@ class TraceRecurrence(BaseModel):
     """An earlier review on the same theme: ``after_closed_action`` (its action had been completed) or
     ``raised_earlier`` (it raised the theme, whatever its actions' state)."""
 
-    kind: str
+    kind: RecurrenceKind
     theme: str
     earlier_review: str = Field(description="its reference, or 'a review you are not involved in'")
-    earlier_action_status: str | None = None
+    earlier_action_status: ActionStatus | None = None
     earlier_completed_on: str | None = None
     earlier_recommendation_number: int | None = None
     earlier_action_statuses: list[str] | None = None
@@ -41,7 +43,7 @@ class TraceAction(BaseModel):
     lead_name: str
     description: str
     due_date: str
-    status: str
+    status: ActionStatus
     overdue: bool
     completed_on: str | None
     not_implemented_reason: str | None
@@ -59,7 +61,7 @@ class TraceLearningItem(BaseModel):
 
     learning_item_id: str
     title: str
-    stage: str
+    stage: LearningStage
     loop_count: int
     dissemination: list[dict[str, Any]]
     cascades: list[dict[str, Any]]
@@ -92,7 +94,7 @@ class TraceReview(BaseModel):
     reference: str
     case_type: str
     subject_pseudonym: str
-    status: str
+    status: CaseStatus
 
 
 class TraceLinks(BaseModel):
@@ -151,7 +153,7 @@ class ReportJobRead(BaseModel):
     """A report being made: poll until ``status`` is done, then fetch ``content_url`` (kept for a day)."""
 
     id: uuid.UUID
-    kind: str
+    kind: PartnershipReport
     year: int | None
     format: str
     status: Literal["queued", "running", "done", "failed"]

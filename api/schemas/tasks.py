@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import Instant
+from api.schemas.vocabulary import TaskStateName
+from service.access.roles import Role
 
 
 class TaskMessage(BaseModel):
@@ -29,14 +31,14 @@ class TaskSummary(BaseModel):
     element_id: str
     name: str
     lane: str | None
-    role: str | None
+    role: Role | None
     stage: str | None
     agency: str | None = Field(description="Agency code when the task is for one agency.")
     subject: str | None = Field(
         default=None, description="Whom this one task is about when a step has one task per person (e.g. an attendee)."
     )
     assignee_id: uuid.UUID | None
-    state: str = Field(description="open | completed | cancelled")
+    state: TaskStateName = Field(description="open | completed | cancelled")
     created_at: Instant
     due_at: Instant | None
     completed_at: Instant | None
@@ -53,8 +55,12 @@ class TaskRead(TaskSummary):
     """A task with its form (JSON Schema 2020-12) and, once completed, the submitted data."""
 
     case_reference: str
-    form_schema: dict[str, Any]
-    data: dict[str, Any]
+    form_schema: dict[str, Any] = Field(
+        description="A JSON Schema (2020-12) of this task's form: it describes `data` and what complete accepts."
+    )
+    data: dict[str, Any] = Field(
+        description="Free-form on purpose: the submitted answers; `form_schema` describes them."
+    )
     suggested_data: dict[str, Any] | None = Field(
         default=None,
         description="Answers brought forward: what your agency submitted on this step of its previous case of "
@@ -81,4 +87,6 @@ class TaskCompletion(BaseModel):
     # are refused with that advice rather than silently ignored.
     model_config = ConfigDict(extra="allow", json_schema_extra=_no_additional_properties)
 
-    data: dict[str, Any] = Field(default_factory=dict)
+    data: dict[str, Any] = Field(
+        default_factory=dict, description="Free-form on purpose: the answers, as the task's `form_schema` describes."
+    )

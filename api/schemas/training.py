@@ -8,6 +8,7 @@ import uuid
 from pydantic import BaseModel, Field
 
 from api.schemas.common import Instant
+from api.schemas.vocabulary import EventStatus, NominationStatus, RefresherStatus
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{1,39}$"
 
@@ -138,7 +139,7 @@ class RefresherRead(BaseModel):
     level: int
     last_completed_on: dt.date
     due_on: dt.date
-    status: str = Field(description="overdue | due_soon | current")
+    status: RefresherStatus = Field(description="overdue | due_soon | current")
 
 
 class TraineeDetail(TraineeRead):
@@ -175,7 +176,9 @@ class NominationRead(BaseModel):
     trainee_name: str
     agency: str
     target_group: str | None
-    status: str = Field(description="nominated | refused | confirmed (selection confirms places) | withdrawn")
+    status: NominationStatus = Field(
+        description="nominated | refused | confirmed (selection confirms places) | withdrawn"
+    )
     refusal_reason: str | None
     attended: bool | None
     pre_confidence: int | None
@@ -257,7 +260,7 @@ class EventRead(BaseModel):
     capacity: int
     venue: str | None
     online: bool
-    status: str = Field(description="nominations_open | places_confirmed | delivered")
+    status: EventStatus = Field(description="nominations_open | places_confirmed | delivered")
     case_id: uuid.UUID | None
     case_reference: str | None
     stages: list[str]

@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, BaseModel, Field
 
 from api.schemas.common import Instant
+from api.schemas.vocabulary import (
+    ActionStatus,
+    CaseStatus,
+    DeliveryStatus,
+    OneOf,
+    SubscribableEventType,
+    SubscriptionStatus,
+    TaskStateName,
+)
+from service.access.roles import Role
+from service.outbox.events import EventType
 
 
 class SubscriptionCreate(BaseModel):
     """Register an endpoint. Agency staff and machine tokens are always scoped to their own agency."""
 
     url: str = Field(max_length=2000, description="https in production; private and loopback hosts are refused.")
-    event_types: list[str] = Field(min_length=1, description="See GET /webhooks/event-types.")
+    event_types: list[SubscribableEventType] = Field(min_length=1, description="See GET /webhooks/event-types.")
     agency: str | None = Field(default=None, description="Admins: scope to one agency's events; null = all.")
     description: str = Field(default="", max_length=300)
 
@@ -24,9 +35,9 @@ class SubscriptionUpdate(BaseModel):
     """Change an endpoint; set status 'active' to re-enable a disabled one."""
 
     url: str | None = Field(default=None, max_length=2000)
-    event_types: list[str] | None = None
+    event_types: list[SubscribableEventType] | None = None
     description: str | None = Field(default=None, max_length=300)
-    status: Literal["active", "disabled"] | None = None
+    status: SubscriptionStatus | None = None
 
 
 class SubscriptionRead(BaseModel):
@@ -34,10 +45,10 @@ class SubscriptionRead(BaseModel):
 
     id: uuid.UUID
     url: str
-    event_types: list[str]
+    event_types: list[SubscribableEventType]
     agency: str | None
     description: str
-    status: str
+    status: SubscriptionStatus
     disabled_reason: str | None
     previous_secret_expires_at: Instant | None
     failing_since: Instant | None
@@ -81,8 +92,8 @@ class DeliveryRead(BaseModel):
     """One event to this endpoint, and every attempt."""
 
     webhook_id: str
-    event_type: str
-    status: str = Field(description="pending | delivered | failed | cancelled")
+    event_type: EventType
+    status: DeliveryStatus = Field(description="pending | delivered | failed | cancelled")
     attempt_count: int
     next_attempt_at: Instant
     delivered_at: Instant | None
@@ -115,9 +126,9 @@ class TaskEventData(BaseModel):
     case_reference: str
     task_name: str
     element_id: str
-    role: str | None
+    role: Role | None
     agency: str | None
-    state: str
+    state: TaskStateName
     due_at: Instant | None
     created_at: Instant = Field(description="When the task appeared: the same string as the task's created_at.")
     links: dict[str, str] = Field(description="API paths to fetch the task and case with your token.")
@@ -129,15 +140,25 @@ class CaseEventData(BaseModel):
     case_id: uuid.UUID
     case_reference: str
     case_type: str
-    status: str
+    status: CaseStatus
     stages: list[str]
     links: dict[str, str]
+
+
+def _of(prefix: str) -> list[str]:
+    return [e.value for e in EventType if e.value.startswith(prefix)]
+
+
+TaskEventType = Annotated[str, OneOf("TaskEventType", _of("task."))]
+CaseEventType = Annotated[str, OneOf("CaseEventType", _of("case."))]
+ActionEventType = Annotated[str, OneOf("ActionEventType", _of("action."))]
+LearningItemEventType = Annotated[str, OneOf("LearningItemEventType", _of("learning_item."))]
 
 
 class TaskEvent(BaseModel):
     """task.created | task.assigned | task.completed | task.due_soon | task.overdue."""
 
-    type: str
+    type: TaskEventType
     timestamp: Instant
     data: TaskEventData
 
@@ -145,7 +166,7 @@ class TaskEvent(BaseModel):
 class CaseEvent(BaseModel):
     """case.opened | case.stage_changed | case.closed."""
 
-    type: str
+    type: CaseEventType
     timestamp: Instant
     data: CaseEventData
 
@@ -156,7 +177,7 @@ class ActionEventData(BaseModel):
     action_id: uuid.UUID
     case_reference: str = Field(description="The action's own case reference (ACT-...).")
     owner_agency: str
-    status: str
+    status: ActionStatus
     due_date: dt.date
     links: dict[str, str]
 
@@ -165,9 +186,28 @@ class ActionEvent(BaseModel):
     """action.due_soon | action.overdue (its due date is near, or passed, with the outcome unreported) |
     action.closed (sustained or not implemented)."""
 
-    type: str
+    type: ActionEventType
     timestamp: Instant
     data: ActionEventData
+
+
+class LearningItemEventData(BaseModel):
+    """What a learning item event says: the item, the agency asked to cascade it, and the loop it is on."""
+
+    learning_item_id: uuid.UUID
+    case_reference: str = Field(description="The learning item's own case reference.")
+    title: str
+    agency: str = Field(description="The agency whose safeguarding lead is asked to cascade it.")
+    loop: int = Field(description="Which time round the learning loop (1 the first).")
+    links: dict[str, str] = Field(description="API paths: the learning item, and the agency's open tasks.")
+
+
+class LearningItemEvent(BaseModel):
+    """learning_item.dissemination_requested: an agency is asked to cascade a learning item to its staff."""
+
+    type: LearningItemEventType
+    timestamp: Instant
+    data: LearningItemEventData
 
 
 class PingEvent(BaseModel):
@@ -176,3 +216,12 @@ class PingEvent(BaseModel):
     type: Literal["ping"]
     timestamp: Instant
     data: dict[str, str]
+
+
+class EventTypesRead(BaseModel):
+    """The event types a subscription can ask for."""
+
+    event_types: list[SubscribableEventType] = Field(description="Every type you can subscribe to.")
+    not_yet_emitted: list[SubscribableEventType] = Field(
+        description="Accepted in subscriptions, not sent yet (reserved for features to come)."
+    )

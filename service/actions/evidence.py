@@ -15,6 +15,7 @@ from service.audit.access import AccessKind, record_access
 from service.audit.log import record
 from service.errors import Conflict, Forbidden, Gone, InvalidInput
 from service.models import Action, Evidence
+from service.pagination import Page, paginate
 from service.workflow.action_sync import CLOSED_STATUSES
 
 
@@ -66,11 +67,19 @@ def upload_evidence(
     return evidence
 
 
-def list_evidence(session: Session, principal: Principal, action_id: uuid.UUID) -> list[Evidence]:
-    """Every file of an action, oldest first."""
+def list_evidence(
+    session: Session, principal: Principal, action_id: uuid.UUID, *, cursor: str | None, limit: int
+) -> Page[Evidence]:
+    """The files of an action, oldest first, one page."""
     action = visible_action(session, principal, action_id)
-    return list(
-        session.exec(select(Evidence).where(Evidence.action_id == action.id).order_by(col(Evidence.created_at))).all()
+    return paginate(
+        session,
+        select(Evidence).where(Evidence.action_id == action.id),
+        created_col=col(Evidence.created_at),
+        id_col=col(Evidence.id),
+        cursor=cursor,
+        limit=limit,
+        newest_first=False,
     )
 
 

@@ -21,6 +21,11 @@ from service.models import Action, Recommendation, RecommendationTheme, Recurrin
 
 SHOWN_PER_THEME = 5
 
+# How a theme recurs: raised by an earlier review whose actions were closed, or only raised earlier.
+AFTER_CLOSED_ACTION = "after_closed_action"
+RAISED_EARLIER = "raised_earlier"
+RECURRENCE_KINDS = (AFTER_CLOSED_ACTION, RAISED_EARLIER)
+
 
 class EarlierThemes:
     """What earlier reviews said on each theme, read once per theme."""
@@ -67,7 +72,7 @@ class EarlierThemes:
             shown[theme] += 1
             out.append(
                 {
-                    "kind": "after_closed_action",
+                    "kind": AFTER_CLOSED_ACTION,
                     "theme": theme,
                     "earlier_review": reference,
                     "earlier_action_status": action.status,
@@ -92,7 +97,7 @@ class EarlierThemes:
                 listed += 1
                 out.append(
                     {
-                        "kind": "raised_earlier",
+                        "kind": RAISED_EARLIER,
                         "theme": theme,
                         "earlier_review": reference,
                         "earlier_recommendation_number": number,

@@ -16,6 +16,9 @@ from service.engine.functions import LONDON, end_of_day, to_date, working_days_b
 from service.models import ProcessInstance
 from service.processes import registry
 
+# What a clock can say, in the order reports show them.
+CLOCK_STATUSES = ("met", "met_late", "overdue", "due_soon", "on_time", "not_started", "unreadable")
+
 
 @dataclass(frozen=True)
 class ClockStatus:

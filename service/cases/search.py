@@ -20,9 +20,9 @@ from service.cases.clocks import ClockStatus, clock_inputs, clocks_of
 from service.db.types import utcnow
 from service.errors import InvalidInput
 from service.models import Case, CaseAgency
+from service.models.case import CaseStatus
 from service.pagination import Page, encode_cursor, paginate
 
-CaseStatus = Literal["open", "closed"]
 ClockFilter = Literal["overdue", "due_soon"]  # due_soon: within LIF_DUE_SOON_WORKING_DAYS working days
 SEARCH_MAX_LENGTH = 100
 CLOCK_SCAN_LIMIT = 1000  # candidate cases one request examines for clock_status; bounds the work per page

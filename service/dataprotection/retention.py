@@ -46,13 +46,16 @@ log = logging.getLogger(__name__)
 _BIRTHDAYS = {"subject_18th_birthday": 18, "subject_25th_birthday": 25}
 _LIVE = ("running", "suspended", "failed")  # a process that may still move: its case is not finished
 
+# What a due item or a disposal log entry is about: access_events is a range of access-log rows.
+DISPOSABLE_OBJECTS = ("case", "task", "evidence", "trainee", "access_events")
+
 
 @dataclass(frozen=True)
 class DueItem:
     """One thing due for disposal: what, which rule, counted from when, due since when (never personal data)."""
 
     record_class: str
-    object_type: str  # case | task | evidence | trainee | access_events (a range of access-log rows)
+    object_type: str  # one of DISPOSABLE_OBJECTS
     object_id: str
     case_id: uuid.UUID | None
     case_reference: str | None

@@ -48,6 +48,8 @@ RECORDS = {
     ),
 }
 
+STAGE_GROUPINGS = ("theme", "source_type")  # what the stage report can group by
+
 
 @dataclass
 class LearningItemView:
@@ -182,7 +184,7 @@ def list_learning_items(
 
 def stage_report(session: Session, principal: Principal, *, group_by: str) -> list[dict[str, Any]]:
     """Per theme or source: how many items sit in each stage, for how long, and how long stages took so far."""
-    if group_by not in ("theme", "source_type"):
+    if group_by not in STAGE_GROUPINGS:
         raise InvalidInput("unknown grouping", [{"field": "group_by", "message": "use 'theme' or 'source_type'"}])
     items = session.exec(
         select(LearningItem).where(LearningItem.partnership_id == principal.partnership_id, _visible(principal))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from service.models._columns import created_field, id_field, json_field, partnership_field, time_field
+
+CaseStatus = Literal["open", "closed"]
+CASE_STATUSES: tuple[str, ...] = get_args(CaseStatus)
 
 
 class Case(SQLModel, table=True):
@@ -28,7 +31,7 @@ class Case(SQLModel, table=True):
     reference: str = Field(max_length=40)
     title: str = Field(max_length=200)
     subject_pseudonym: str = Field(max_length=100)
-    status: str = Field(default="open", max_length=20, index=True)
+    status: str = Field(default="open", max_length=20, index=True)  # one of CASE_STATUSES
     stages: list[str] = json_field(list)
     involved_agencies: list[str] = json_field(list)
     record: dict[str, Any] = json_field()

@@ -11,6 +11,18 @@ from sqlmodel import Field, SQLModel
 
 from service.models._columns import created_field, id_field, json_field, partnership_field, time_field
 
+# What became of a notice (the class docstring says what each means).
+NOTIFICATION_STATUSES = (
+    "pending",
+    "sent",
+    "failed_permanent",
+    "digest",
+    "in_digest",
+    "off",
+    "not_sent_mail_off",
+    "withdrawn",
+)
+
 
 class Notification(SQLModel, table=True):
     """One message to one person, written in the transaction of the change it tells of.

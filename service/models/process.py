@@ -12,6 +12,9 @@ from sqlmodel import Field, SQLModel
 from service.db.types import UtcDateTime
 from service.models._columns import created_field, id_field, json_field, partnership_field, time_field
 
+# running → suspended ↔ running; it ends completed (its end event), terminated (by a process owner) or failed.
+INSTANCE_STATUSES = ("running", "suspended", "completed", "failed", "terminated")
+
 
 class ProcessDefinition(SQLModel, table=True):
     """One version of a BPMN process. Shared by all partnerships when ``partnership_id`` is null."""
@@ -63,7 +66,7 @@ class ProcessInstance(SQLModel, table=True):
     partnership_id: uuid.UUID = partnership_field()
     case_id: uuid.UUID = Field(foreign_key="case_record.id", index=True)
     definition_id: uuid.UUID = Field(foreign_key="process_definition.id", index=True)
-    status: str = Field(default="running", max_length=20, index=True)
+    status: str = Field(default="running", max_length=20, index=True)  # one of INSTANCE_STATUSES
     state: dict[str, Any] = json_field(ordered=True)  # SpiffWorkflow needs key order kept
     serializer_version: str = Field(max_length=40)
     version: int = Field(default=1)

@@ -10,6 +10,9 @@ from sqlmodel import Field, SQLModel
 
 from service.models._columns import created_field, id_field, json_field, partnership_field, time_field
 
+SUBSCRIPTION_STATUSES = ("active", "disabled")
+DELIVERY_STATUSES = ("pending", "delivered", "failed", "cancelled")
+
 
 class WebhookSubscription(SQLModel, table=True):
     """A partner endpoint and the event types it wants; agency-scoped when ``agency_code`` is set."""
@@ -22,7 +25,7 @@ class WebhookSubscription(SQLModel, table=True):
     url: str = Field(max_length=2000)
     event_types: list[str] = json_field(list)
     description: str = Field(default="", max_length=300)
-    status: str = Field(default="active", max_length=20)  # active | disabled
+    status: str = Field(default="active", max_length=20)  # one of SUBSCRIPTION_STATUSES
     disabled_reason: str | None = Field(default=None, max_length=500)
     secret_encrypted: str = Field(sa_column=Column(Text, nullable=False))
     previous_secret_encrypted: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
@@ -69,7 +72,7 @@ class WebhookDelivery(SQLModel, table=True):
     partnership_id: uuid.UUID = partnership_field()
     subscription_id: uuid.UUID = Field(foreign_key="webhook_subscription.id")
     event_seq: int = Field(sa_type=BigInteger, foreign_key="webhook_event.seq", index=True)
-    status: str = Field(default="pending", max_length=20)  # pending | delivered | failed | cancelled
+    status: str = Field(default="pending", max_length=20)  # one of DELIVERY_STATUSES
     attempt_count: int = Field(default=0)
     next_attempt_at: dt.datetime = created_field()
     lease_until: dt.datetime | None = time_field()

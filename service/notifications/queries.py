@@ -38,17 +38,24 @@ def mine(
     return _page(session, query, status=status, cursor=cursor, limit=limit)
 
 
-def of_task(session: Session, principal: Principal, task_id: uuid.UUID) -> list[tuple[Notification, str]]:
-    """Every notice about a task the caller may see (its chase history), oldest first, with each recipient's name."""
+def of_task(
+    session: Session, principal: Principal, task_id: uuid.UUID, *, cursor: str | None, limit: int
+) -> Page[tuple[Notification, str]]:
+    """The notices about a task the caller may see (its chase history), oldest first, with each recipient's name."""
     task = recipients.visible_task(session, principal, task_id)
     record_access(session, principal, kind=AccessKind.TASK, object_type="task", object_id=task.id, case_id=task.case_id)
-    rows = session.exec(
-        select(Notification, User.name)
-        .join(User, col(User.id) == col(Notification.recipient_id))
-        .where(Notification.task_id == task.id)
-        .order_by(col(Notification.created_at), col(Notification.id))
-    ).all()
-    return [(row, name) for row, name in rows]
+    page = paginate(
+        session,
+        select(Notification).where(Notification.task_id == task.id),
+        created_col=col(Notification.created_at),
+        id_col=col(Notification.id),
+        cursor=cursor,
+        limit=limit,
+        newest_first=False,
+    )
+    ids = {row.recipient_id for row in page.items}
+    names = dict(session.exec(select(User.id, User.name).where(col(User.id).in_(ids))).all()) if ids else {}
+    return Page(items=[(row, names.get(row.recipient_id, "")) for row in page.items], next_cursor=page.next_cursor)
 
 
 def of_partnership(

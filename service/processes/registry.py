@@ -13,6 +13,7 @@ from service import engine
 from service.access.roles import ALL_ROLES
 from service.errors import NotFound
 from service.models import ProcessDefinition
+from service.pagination import Page, paginate
 
 _cache: dict[uuid.UUID, engine.LoadedDefinition] = {}
 _cache_lock = threading.Lock()
@@ -106,6 +107,26 @@ def loaded(session: Session, definition_id: uuid.UUID) -> engine.LoadedDefinitio
     with _cache_lock:
         _cache[definition_id] = parsed
     return parsed
+
+
+def definitions_page(
+    session: Session, partnership_id: uuid.UUID, *, key: str | None, cursor: str | None, limit: int
+) -> Page[ProcessDefinition]:
+    """The definition versions a partnership can see (shared ones and its own), in deployment order, one page."""
+    query = select(ProcessDefinition).where(
+        (col(ProcessDefinition.partnership_id).is_(None)) | (ProcessDefinition.partnership_id == partnership_id)
+    )
+    if key is not None:
+        query = query.where(ProcessDefinition.process_key == key)
+    return paginate(
+        session,
+        query,
+        created_col=col(ProcessDefinition.created_at),
+        id_col=col(ProcessDefinition.id),
+        cursor=cursor,
+        limit=limit,
+        newest_first=False,
+    )
 
 
 def visible_definitions(session: Session, partnership_id: uuid.UUID) -> list[ProcessDefinition]:

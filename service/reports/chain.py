@@ -39,6 +39,7 @@ ACTION_WITHOUT_IMPACT = "action_closed_without_impact_evidence"
 RECOMMENDATION_WITHOUT_ACTION = "recommendation_without_action"
 LEARNING_NOT_EVALUATED = "learning_item_not_evaluated"
 THEME_RECURRING = "theme_recurring_after_closed_actions"
+GAP_KINDS = (ACTION_WITHOUT_IMPACT, RECOMMENDATION_WITHOUT_ACTION, LEARNING_NOT_EVALUATED, THEME_RECURRING)
 
 
 class Chain:

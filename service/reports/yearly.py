@@ -15,6 +15,7 @@ from service.access import need_to_know
 from service.access.principal import Principal
 from service.actions.access import require_manager
 from service.audits.summaries import training_coverage
+from service.cases.clocks import CLOCK_STATUSES
 from service.engine.functions import to_date_or_none
 from service.models import Action, HumanTask, LearningItem
 from service.reports.document import Block, Chart, Document, Facts, Paragraph, Picture, Section, Table, text
@@ -27,7 +28,7 @@ KIND = "yearly-report"
 STAGES = ("identified", "disseminated", "embedded", "evaluated")
 TNA = "training_needs_analysis"
 CHART_REVIEWS = 24  # bars beyond this are unreadable on a page; the table above lists every review
-CLOCK_OUTCOMES = ("met", "met_late", "overdue", "due_soon", "on_time", "not_started", "unreadable")
+CLOCK_OUTCOMES = CLOCK_STATUSES
 
 
 def build(session: Session, principal: Principal, year: int) -> Document:

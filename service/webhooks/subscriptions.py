@@ -16,8 +16,10 @@ from service.config import get_settings
 from service.db.types import utcnow
 from service.errors import Forbidden, InvalidInput, NotFound
 from service.models import Agency, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
+from service.models.webhook import SUBSCRIPTION_STATUSES
 from service.outbox.emit import emit, forget_subscriptions
 from service.outbox.events import SUBSCRIBABLE, EventType
+from service.pagination import Page, paginate_by_int
 from service.webhooks import secrets
 from service.webhooks.urls import check_endpoint
 
@@ -111,7 +113,7 @@ def update_subscription(
     if description is not None:
         subscription.description = description
     if status is not None and status != subscription.status:
-        if status not in ("active", "disabled"):
+        if status not in SUBSCRIPTION_STATUSES:
             raise InvalidInput("unknown status", [{"field": "status", "message": "use 'active' or 'disabled'"}])
         subscription.status = status
         subscription.disabled_reason = None if status == "active" else f"disabled by {principal.name}"
@@ -223,9 +225,10 @@ def deliveries(
     *,
     webhook_id: str | None,
     status: str | None,
+    cursor: str | None,
     limit: int,
-) -> list[tuple[WebhookDelivery, WebhookEvent, list[WebhookAttempt]]]:
-    """Recent deliveries to an endpoint (newest first) with every attempt."""
+) -> Page[tuple[WebhookDelivery, WebhookEvent, list[WebhookAttempt]]]:
+    """Recent deliveries to an endpoint (newest first) with every attempt, one page."""
     subscription = get(session, principal, subscription_id)
     query = (
         select(WebhookDelivery, WebhookEvent)
@@ -236,16 +239,24 @@ def deliveries(
         query = query.where(WebhookEvent.webhook_id == webhook_id)
     if status:
         query = query.where(WebhookDelivery.status == status)
-    rows = session.exec(query.order_by(col(WebhookDelivery.event_seq).desc()).limit(limit)).all()
+    page = paginate_by_int(
+        session,
+        query,
+        key_col=col(WebhookDelivery.event_seq),
+        key_of=lambda row: int(row[0].event_seq),
+        cursor=cursor,
+        limit=limit,
+        descending=True,
+    )
     result = []
-    for delivery, event in rows:
+    for delivery, event in page.items:
         attempts = session.exec(
             select(WebhookAttempt)
             .where(WebhookAttempt.delivery_id == delivery.id)
             .order_by(col(WebhookAttempt.attempt_number))
         ).all()
         result.append((delivery, event, list(attempts)))
-    return result
+    return Page(items=result, next_cursor=page.next_cursor)
 
 
 def _scope_for(principal: Principal, agency: str | None) -> str | None:

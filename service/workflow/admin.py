@@ -16,6 +16,7 @@ from service.audit.log import record
 from service.db.types import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput
 from service.models import AuditEvent, Case, HumanTask, ProcessDefinition, ProcessInstance, Timer
+from service.pagination import Page, paginate_by_id
 from service.processes import registry
 from service.workflow.disposed import refuse_if_disposed
 from service.workflow.queries import INSTANCE_ADMINS, get_instance, instance_to_manage
@@ -130,18 +131,17 @@ def terminate(session: Session, principal: Principal, instance_id: uuid.UUID, re
     return _audited(session, principal, instance, "instance.terminated", f"Terminated: {reason}")
 
 
-def history(session: Session, principal: Principal, instance_id: uuid.UUID) -> list[AuditEvent]:
+def history(
+    session: Session, principal: Principal, instance_id: uuid.UUID, *, cursor: str | None, limit: int
+) -> Page[AuditEvent]:
     """Every recorded step of an instance, its case and its tasks, oldest first, with who and when."""
     instance = get_instance(session, principal, instance_id, read=AccessKind.HISTORY)
     task_ids = [str(t) for t in session.exec(select(HumanTask.id).where(HumanTask.instance_id == instance.id)).all()]
     objects = [str(instance.id), str(instance.case_id), *task_ids]
-    return list(
-        session.exec(
-            select(AuditEvent)
-            .where(AuditEvent.partnership_id == principal.partnership_id, col(AuditEvent.object_id).in_(objects))
-            .order_by(col(AuditEvent.id))
-        ).all()
+    query = select(AuditEvent).where(
+        AuditEvent.partnership_id == principal.partnership_id, col(AuditEvent.object_id).in_(objects)
     )
+    return paginate_by_id(session, query, id_col=col(AuditEvent.id), cursor=cursor, limit=limit, newest_first=False)
 
 
 def _check(principal: Principal) -> None:

@@ -233,7 +233,8 @@ def test_evidence_is_checked_stored_by_hash_and_downloaded_with_the_actions_auth
     )
     assert other_agency.status_code == 404
     listed = api.as_("business_manager").get(f"/api/v1/actions/{action['id']}/evidence").json()
-    assert [e["id"] for e in listed] == [evidence["id"]]  # the refused uploads left nothing behind
+    # the refused uploads left nothing behind
+    assert [e["id"] for e in listed["items"]] == [evidence["id"]] and listed["next_cursor"] is None
 
     download = lead.get(f"/api/v1/evidence/{evidence['id']}/content")
     assert download.status_code == 200 and download.content == PDF
@@ -253,7 +254,7 @@ def test_evidence_is_checked_stored_by_hash_and_downloaded_with_the_actions_auth
 
 def test_themes_are_a_managed_taxonomy(api: Api) -> None:
     manager = api.as_("business_manager")
-    codes = [t["code"] for t in manager.get("/api/v1/themes").json()]
+    codes = [t["code"] for t in manager.get("/api/v1/themes").json()["items"]]
     assert {"neglect", "information_sharing", "professional_curiosity", "voice_of_the_child"} <= set(codes)
     created = manager.post("/api/v1/themes", json={"code": "cumulative_harm", "label": "Cumulative harm"})
     assert created.status_code == 201
@@ -269,7 +270,7 @@ def test_themes_are_a_managed_taxonomy(api: Api) -> None:
     assert any("made_up" in m for m in messages) and any("retired" in m for m in messages)
     listed = api.as_("business_manager").get("/api/v1/recommendations", params={"case_id": review["id"]}).json()
     assert listed["items"] == []  # nothing was recorded
-    assert "cumulative_harm" not in [t["code"] for t in manager.get("/api/v1/themes").json()]
+    assert "cumulative_harm" not in [t["code"] for t in manager.get("/api/v1/themes").json()["items"]]
 
 
 def test_a_moot_escalation_neither_keeps_the_action_open_nor_brings_back_stale_values(api: Api) -> None:

@@ -225,13 +225,14 @@ def test_stage_and_time_in_stage_are_queryable_per_theme_and_source(api: Api) ->
     assert ids(theme="neglect") == [audit_item["id"], voice_item["id"]]
     assert ids(source_type="voice_of_child_or_adult") == [voice_item["id"]]
     by_theme = manager.get("/api/v1/learning-items/stage-report", params={"group_by": "theme"}).json()
-    rows = {(r["group"], r["stage"]): r for r in by_theme}
+    assert by_theme["group_by"] == "theme"
+    rows = {(r["group"], r["stage"]): r for r in by_theme["rows"]}
     assert rows[("neglect", "identified")]["open_items"] == 1
     assert rows[("neglect", "disseminated")]["open_items"] == 1
     assert rows[("neglect", "identified")]["completed_stays"] == 1  # the voice item left "identified"
     assert rows[("voice_of_the_child", "disseminated")]["mean_days_in_stage_open"] is not None
     by_source = manager.get("/api/v1/learning-items/stage-report", params={"group_by": "source_type"}).json()
-    assert {(r["group"], r["stage"]) for r in by_source if r["open_items"]} == {
+    assert {(r["group"], r["stage"]) for r in by_source["rows"] if r["open_items"]} == {
         ("multi_agency_audit", "identified"),
         ("voice_of_child_or_adult", "disseminated"),
     }
@@ -253,7 +254,7 @@ def test_bad_learning_items_are_refused_and_change_nothing(api: Api) -> None:
     )
     assert refused.status_code == 422
     fields = {e["field"] for e in refused.json()["errors"]}
-    assert {"kind", "source_type", "audience_levels"} <= fields
+    assert {"kind", "source_type", "audience_levels.0"} <= fields
     assert manager.get("/api/v1/learning-items").json()["items"] == []
     lead = api.as_("agency_safeguarding_lead:police").post(
         "/api/v1/learning-items", json={"title": "t", "summary": "s", "kind": "lesson", "source_type": "review"}

@@ -276,7 +276,7 @@ def test_members_are_added_and_removed_by_the_business_manager_and_audited(api: 
     seen = crg.get(f"/api/v1/cases/{case_id}").json()
     assert seen["access"] == "full" and seen["record"]
     assert HEALTH_SECRET in crg.get(f"/api/v1/tasks/{world['health_task']['id']}").text
-    members = {m["user_id"]: m["case_role"] for m in crg.get(f"/api/v1/cases/{case_id}/members").json()}
+    members = {m["user_id"]: m["case_role"] for m in crg.get(f"/api/v1/cases/{case_id}/members").json()["items"]}
     assert members == {api.user_id("business_manager"): "lead", crg_id: "panel_member"}
     gone = api.as_("business_manager").delete(f"/api/v1/cases/{case_id}/members/{crg_id}")
     assert gone.status_code == 204

@@ -37,7 +37,7 @@ def test_an_admin_creates_reads_replaces_lists_and_deletes_a_provider(api: Api, 
     assert replaced.json()["id"] == created.json()["id"]
     assert replaced.json()["updated_at"] is not None
     admin = api.as_("partnership_admin")
-    assert [p["key"] for p in admin.get(URL).json()] == ["entra"]
+    assert [p["key"] for p in admin.get(URL).json()["items"]] == ["entra"]
     assert admin.get(f"{URL}/entra").json()["provisioning"] == "just_in_time"
     assert admin.delete(f"{URL}/entra").status_code == 204
     missing = admin.get(f"{URL}/entra")
@@ -59,7 +59,7 @@ def test_only_the_partnership_admin_of_the_same_partnership_sees_or_changes_prov
     machine = api.client.get(URL, headers={"Authorization": f"Bearer {issued.json()['token']}"})
     assert machine.status_code == 403
     # The other partnership's admin sees none of ours and cannot take our issuer + audience.
-    assert api.as_("other").get(URL).json() == []
+    assert api.as_("other").get(URL).json()["items"] == []
     assert api.as_("other").get(f"{URL}/entra").status_code == 404
     assert api.as_("other").delete(f"{URL}/entra").status_code == 404
     taken = put(api, "other", "entra", ENTRA)
@@ -83,7 +83,7 @@ def test_settings_a_provider_may_not_have_are_refused_with_each_field_named(api:
     for body in ({**ENTRA, "issuer": "ftp://idp.example"}, {**ENTRA, "audience": ""}, {**ENTRA, "extra": 1}):
         assert put(api, "partnership_admin", "entra", body).status_code == 422
     assert put(api, "partnership_admin", "Not A Key!", ENTRA).status_code == 422
-    assert api.as_("partnership_admin").get(URL).json() == []
+    assert api.as_("partnership_admin").get(URL).json()["items"] == []
 
 
 def test_the_openapi_document_offers_openid_connect_beside_the_bearer_scheme(api: Api) -> None:

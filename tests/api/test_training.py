@@ -307,7 +307,7 @@ def test_bad_input_gives_problems_and_changes_nothing(api: Api) -> None:
     assert bad.status_code == 422 and bad.headers["content-type"].startswith("application/problem+json")
     assert {e["field"] for e in bad.json()["errors"]} == {"target_groups.0", "prerequisites.0"}
     assert api.as_(BM).post("/api/v1/courses", json={"code": "L9", "title": "T", "level": 7}).status_code == 422
-    assert api.as_(BM).get("/api/v1/courses").json() == []
+    assert api.as_(BM).get("/api/v1/courses").json() == {"items": [], "next_cursor": None}
     # Agency leads read courses but do not manage them.
     lead_course = api.as_(LEAD + "police").post("/api/v1/courses", json={"code": "L1", "title": "T", "level": 1})
     assert lead_course.status_code == 403

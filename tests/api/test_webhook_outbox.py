@@ -117,4 +117,4 @@ def test_a_subscription_for_an_agency_the_partnership_lacks_is_refused(api: Api)
     # Another partnership's agency code does not count either: "police" exists there, "health" only here.
     response = api.as_("other").post("/api/v1/webhooks/subscriptions", json={**body, "agency": "health"})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "agency"
-    assert api.as_("partnership_admin").get("/api/v1/webhooks/subscriptions").json() == []
+    assert api.as_("partnership_admin").get("/api/v1/webhooks/subscriptions").json()["items"] == []

@@ -117,7 +117,7 @@ def test_agency_leads_are_told_of_their_request_with_a_link_and_nothing_from_for
     assert not mailbox.messages_to("safeguarding.lead@education.northshire.example")
     mine = api.as_("agency_safeguarding_lead:police").get("/api/v1/me/notifications").json()["items"]
     assert {(n["kind"], n["status"], n["task_id"]) for n in mine} >= {("task_available", "sent", police_task["id"])}
-    history = api.as_("business_manager").get(f"/api/v1/tasks/{police_task['id']}/notifications").json()
+    history = api.as_("business_manager").get(f"/api/v1/tasks/{police_task['id']}/notifications").json()["items"]
     assert [(n["recipient_name"], n["status"]) for n in history] == [("Safeguarding lead, Northshire Police", "sent")]
     assert (
         api.as_("agency_safeguarding_lead:health").get(f"/api/v1/tasks/{police_task['id']}/notifications").status_code
@@ -178,7 +178,7 @@ def test_the_police_lead_is_chased_on_the_configured_days_and_not_after_completi
         f"Chase (overdue, reminder 1): {name}",
     ]
     assert len([m for m in mailbox.messages_to(HEALTH) if m["Subject"].startswith("Chase")]) == 5
-    history = api.as_("business_manager").get(f"/api/v1/tasks/{tasks['police']['id']}/notifications").json()
+    history = api.as_("business_manager").get(f"/api/v1/tasks/{tasks['police']['id']}/notifications").json()["items"]
     chases = [(n["occasion"], n["status"], n["recipient_name"]) for n in history if n["kind"] == "chase"]
     lead = "Safeguarding lead, Northshire Police"
     assert chases == [

@@ -140,7 +140,7 @@ def test_each_agency_hears_of_its_own_information_request_through_failures(
     deliveries_url = f"/api/v1/webhooks/subscriptions/{subscriptions['police']['subscription']['id']}/deliveries"
 
     def police_delivery() -> dict[str, Any]:
-        log = api.as_("machine:police").get(deliveries_url).json()
+        log = api.as_("machine:police").get(deliveries_url).json()["items"]
         (found,) = [d for d in log if d["webhook_id"] == police_id]
         return found  # type: ignore[no-any-return]
 
@@ -339,7 +339,7 @@ def test_unsafe_endpoints_are_refused(api: Api, monkeypatch: pytest.MonkeyPatch)
         assert response.status_code == 422 and response.json()["errors"][0]["message"] == "must use https"
     finally:
         get_settings.cache_clear()
-    assert admin.get("/api/v1/webhooks/subscriptions").json() == []
+    assert admin.get("/api/v1/webhooks/subscriptions").json()["items"] == []
     # Other roles cannot manage webhooks; agency leads only for their own agency.
     assert api.as_("independent_reviewer").get("/api/v1/webhooks/subscriptions").status_code == 403
     lead = api.as_("agency_safeguarding_lead:police")

@@ -316,7 +316,9 @@ def test_completion_clock_follows_the_partnership_setting(api: Api, db_url: str)
     # Both deadlines were missed, but the information came in and the report was finished: both escalations
     # closed by themselves, each saying why, and none is left open.
     assert [t for t in open_tasks(api, case_id) if t["stage"] == "Escalation"] == []
-    listed = api.as_("business_manager").get("/api/v1/tasks", params={"case_id": case_id, "state": "cancelled"})
+    listed = api.as_("business_manager").get(
+        "/api/v1/tasks", params={"case_id": case_id, "state": "cancelled", "scope": "all"}
+    )
     closed = {t["element_id"]: t["messages"] for t in listed.json()["items"] if t["stage"] == "Escalation"}
     assert sorted(closed) == ["Task_EscalateSarCompletionOverdue", "Task_EscalateSarInformationOverdue"]
     assert all([m["code"] for m in messages] == ["escalation.resolved"] for messages in closed.values())

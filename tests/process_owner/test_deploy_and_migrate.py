@@ -20,7 +20,9 @@ def _deploy(api: Api, xml: bytes, who: str = "process_owner", note: str = "chang
 
 
 def _cspr_versions(api: Api) -> list[dict[str, Any]]:
-    return [d for d in api.as_("business_manager").get("/api/v1/process-definitions").json() if d["key"] == "cspr"]
+    listed = api.as_("business_manager").get("/api/v1/process-definitions", params={"key": "cspr"}).json()
+    assert listed["next_cursor"] is None
+    return list(listed["items"])
 
 
 def _instance(api: Api, case: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +179,9 @@ def test_a_compatible_change_migrates_and_completes_on_the_new_version(api: Api)
     assert get_case(api, case["id"])["status"] == "closed"
     # Managing the lifecycle does not open the case's history to the process owner; its oversight roles read it.
     assert api.as_("process_owner").get(f"/api/v1/process-instances/{case['instance_id']}/history").status_code == 404
-    history = api.as_("business_manager").get(f"/api/v1/process-instances/{case['instance_id']}/history").json()
+    history = (
+        api.as_("business_manager").get(f"/api/v1/process-instances/{case['instance_id']}/history").json()["items"]
+    )
     assert "instance.migrated" in [h["action"] for h in history]
 
 
@@ -196,7 +200,10 @@ def test_an_incompatible_change_is_refused_with_the_reason(api: Api) -> None:
         "/api/v1/process-instances/migrate",
         json={"from_definition_id": _instance(api, case)["definition_id"], **target, "dry_run": False},
     ).json()
-    assert [(b["instance_id"], b["safe"], b["migrated"]) for b in batch] == [(case["instance_id"], False, False)]
+    assert batch["dry_run"] is False
+    assert [(b["instance_id"], b["safe"], b["migrated"]) for b in batch["results"]] == [
+        (case["instance_id"], False, False)
+    ]
 
 
 def test_suspend_resume_terminate_are_audited(api: Api) -> None:
@@ -213,7 +220,7 @@ def test_suspend_resume_terminate_are_audited(api: Api) -> None:
     assert owner.post(f"{url}/terminate", json={"reason": "opened in error"}).json()["status"] == "terminated"
     assert not open_tasks(api, case["id"])
     assert get_case(api, case["id"])["status"] == "closed"
-    summaries = [h["summary"] for h in api.as_("business_manager").get(f"{url}/history").json()]
+    summaries = [h["summary"] for h in api.as_("business_manager").get(f"{url}/history").json()["items"]]
     assert {"Suspended: court order", "Resumed: order lifted", "Terminated: opened in error"} <= set(summaries)
     assert api.as_("independent_reviewer").post(f"{url}/suspend", json={"reason": "x"}).status_code == 403
 

@@ -32,9 +32,7 @@ LOCAL_REVIEW = {
 
 
 def test_simulating_the_cspr_returns_the_local_review_path_with_its_clocks(api: Api) -> None:
-    definition = next(
-        d for d in api.as_("process_owner").get("/api/v1/process-definitions").json() if d["key"] == "cspr"
-    )
+    definition = api.as_("process_owner").get("/api/v1/process-definitions", params={"key": "cspr"}).json()["items"][0]
     response = api.as_("process_owner").post(
         "/api/v1/process-definitions/simulate",
         json={
@@ -112,7 +110,7 @@ def test_an_undeployed_change_can_be_simulated_and_an_unreachable_end_is_reporte
 
 def test_definitions_and_instances_are_drawn_with_the_current_state(api: Api) -> None:
     owner = api.as_("process_owner")
-    definition = next(d for d in owner.get("/api/v1/process-definitions").json() if d["key"] == "cspr")
+    definition = owner.get("/api/v1/process-definitions", params={"key": "cspr"}).json()["items"][0]
     picture = owner.get(f"/api/v1/process-definitions/{definition['id']}/diagram.svg")
     assert picture.status_code == 200 and picture.headers["content-type"].startswith("image/svg+xml")
     drawn = {g.get("data-element-id") for g in etree.fromstring(picture.content).iter(f"{SVG}g")}
