@@ -19,6 +19,15 @@ class HumanTask(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_human_task_partnership_id_state_created_at_id", "partnership_id", "state", "created_at", "id"),
+        # GET /tasks pages soonest due first (migration 0017)
+        Index(
+            "ix_human_task_partnership_id_state_due_at_created_at_id",
+            "partnership_id",
+            "state",
+            "due_at",
+            "created_at",
+            "id",
+        ),
         Index("ix_human_task_instance_id_state", "instance_id", "state"),
     )
 
