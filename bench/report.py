@@ -23,10 +23,17 @@ HTTP_LABELS = {
     "create_case": "POST /api/v1/cases",
     "complete_task": "POST /api/v1/tasks/{id}/complete",
     "list_tasks": "GET /api/v1/tasks?state=open&role=business_manager&scope=all&limit=50",
+    "my_work": "GET /api/v1/tasks?limit=50 (default scope: my work)",
     "get_case": "GET /api/v1/cases/{id}",
     "http_floor": "GET /health/live (no database, no auth: HTTP floor)",
 }
-BASELINE_FOR = {"create_case": "start", "complete_task": "complete", "list_tasks": "complete", "get_case": "complete"}
+BASELINE_FOR = {
+    "create_case": "start",
+    "complete_task": "complete",
+    "list_tasks": "complete",
+    "my_work": "complete",
+    "get_case": "complete",
+}
 
 
 def print_stats_table(title: str, rows: list[tuple[str, dict[str, float]]]) -> None:

@@ -190,6 +190,13 @@ class HttpBench:
             raise RuntimeError(f"unexpected task list: {response.text[:500]}")
         return elapsed
 
+    def my_work(self) -> float:
+        """The list a front end opens first: the caller's own and claimable work (GET /tasks's default scope)."""
+        elapsed, response = self.timed("GET", "/api/v1/tasks", 200, params={"limit": 50})
+        if not response.json()["items"]:
+            raise RuntimeError(f"the business manager has no work listed: {response.text[:500]}")
+        return elapsed
+
     def health(self) -> float:
         elapsed, _ = self.timed("GET", "/health/live", 200)
         return elapsed
@@ -208,7 +215,7 @@ def run_http(
 
     bench = HttpBench(base_url, token)
     bench.today = today()
-    names = ("create_case", "complete_task", "list_tasks", "get_case", "http_floor")
+    names = ("create_case", "complete_task", "list_tasks", "my_work", "get_case", "http_floor")
     results: dict[str, list[float]] = {name: [] for name in names}
     progress = Progress("http rounds", warmup + samples)
     try:
@@ -222,6 +229,7 @@ def run_http(
             # (c) the first page of open business-manager tasks; (d) a random preloaded case (the whole
             # table, not just hot rows); (e) the floor: no database, no authentication.
             times["list_tasks"] = bench.list_tasks()
+            times["my_work"] = bench.my_work()
             times["get_case"] = bench.get_case(rng.choice(preloaded_case_ids or [case_id]))
             times["http_floor"] = bench.health()
             if round_number >= warmup:
