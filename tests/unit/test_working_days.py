@@ -57,10 +57,10 @@ def test_deadlines_are_end_of_day_in_london_across_daylight_saving() -> None:
 
 
 def test_working_day_arithmetic_is_bounded_before_it_counts() -> None:
-    started = time.monotonic()
+    started = time.process_time()  # processor time: other test workers share the cores
     with pytest.raises(ValueError, match="at most"):
         add_working_days("2026-01-01", 2_000_000)
     with pytest.raises(ValueError, match="at most"):
         working_days_between("0001-01-01", "8000-01-01")
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
     assert add_working_days("2026-01-01", -3_650) < "2026-01-01"
