@@ -83,6 +83,11 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
         "Too many failed sign-ins came from your address or with your token's prefix.",
         "Wait the number of seconds in `Retry-After`, then send a valid token.",
     ),
+    "not-ready": (
+        "Not ready",
+        "The service cannot serve requests yet: its database does not answer, or its diagrams are not loaded.",
+        "Retry shortly; `reason` says which (`database` or `definitions`). A load balancer should send no traffic.",
+    ),
     "internal": (
         "Internal error",
         "Something went wrong on the service's side. Nothing was changed.",

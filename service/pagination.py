@@ -6,11 +6,11 @@ import base64
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import and_, or_
+from sqlalchemy import ColumnElement, and_, or_, true
 from sqlmodel.sql.expression import SelectOfScalar
 
 from service.errors import InvalidInput
@@ -129,6 +129,7 @@ def paginate_by_due(
     id_col: Any,
     cursor: str | None,
     limit: int,
+    parts: Sequence[ColumnElement[bool]] = (),
 ) -> Page[T]:
     """Keyset pagination soonest due first, rows without a due date last, then oldest, then by id.
 
@@ -136,15 +137,41 @@ def paginate_by_due(
     "due date is null" expression: each can walk an index in order and stop after a page, where the expression
     makes the database sort every matching row first (30 times slower at 100,000 tasks). Same on SQLite and
     PostgreSQL, which order NULLs differently.
+
+    ``parts``: disjoint conditions whose union is wanted (an OR of them would defeat the index the same way).
+    Each is paged on its own and the pages merged: the union's first page lies within the parts' first pages.
     """
+    decoded = decode_due_cursor(cursor) if cursor else None
+    rows: list[Any] = []  # rows of the caller's model: it has due_at, created_at and id
+    for part in parts or [true()]:
+        rows += _due_page(session, query.where(part), due_col, created_col, id_col, decoded, limit)
+    if len(parts) > 1:
+        rows.sort(key=lambda r: (r.due_at is None, r.due_at or dt.datetime.min, r.created_at, r.id))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if rows else None
+    next_cursor = encode_due_cursor(last.due_at, last.created_at, last.id) if more and last is not None else None
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+def _due_page(
+    session: Any,
+    query: SelectOfScalar[T],
+    due_col: Any,
+    created_col: Any,
+    id_col: Any,
+    cursor: tuple[dt.datetime | None, dt.datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Any]:
+    """Up to limit + 1 rows after the cursor, in due order (dated first)."""
     due: dt.datetime | None = None
     after: Any = None
     dated = True
-    if cursor:
-        due, created, row_id = decode_due_cursor(cursor)
+    if cursor is not None:
+        due, created, row_id = cursor
         after = or_(created_col > created, and_(created_col == created, id_col > row_id))
         dated = due is not None
-    rows: list[Any] = []  # rows of the caller's model: it has due_at, created_at and id
+    rows: list[Any] = []
     if dated:
         first = query.where(due_col.is_not(None))
         if due is not None:
@@ -155,8 +182,4 @@ def paginate_by_due(
         if not dated:
             rest = rest.where(after)
         rows += list(session.exec(rest.order_by(created_col, id_col).limit(limit + 1 - len(rows))).all())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if rows else None
-    next_cursor = encode_due_cursor(last.due_at, last.created_at, last.id) if more and last is not None else None
-    return Page(items=rows, next_cursor=next_cursor)
+    return rows

@@ -6,19 +6,30 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 from sqlalchemy import text
 
+from api.errors import problem
 from service.db.session import open_session
 
 router = APIRouter(tags=["health"])
 
 
 class Readiness(BaseModel):
-    """The readiness probe's answer."""
+    """The readiness probe's answer when ready (a 503 is a problem whose ``reason`` says what is missing)."""
 
-    status: Literal["ok", "unavailable"]
-    reason: Literal["database", "definitions"] | None = Field(default=None, description="Why not ready (503 only).")
+    status: Literal["ok"]
+
+
+_NOT_READY = {
+    "database": "the database does not answer",
+    "definitions": "the process definitions are not loaded yet",
+}
+
+
+def _not_ready(request: Request, reason: Literal["database", "definitions"]) -> JSONResponse:
+    # A problem like every other error (RFC 9457); `reason` is an extension member a probe or a person can read.
+    return problem(request, 503, "Not ready", _NOT_READY[reason], "not-ready", extra={"reason": reason})
 
 
 @router.get("/", include_in_schema=False)
@@ -60,7 +71,7 @@ def check_readiness(request: Request) -> JSONResponse:
         finally:
             session.close()
     except Exception:
-        return JSONResponse({"status": "unavailable", "reason": "database"}, status_code=503)
+        return _not_ready(request, "database")
     if not request.app.state.definitions_loaded:
-        return JSONResponse({"status": "unavailable", "reason": "definitions"}, status_code=503)
+        return _not_ready(request, "definitions")
     return JSONResponse({"status": "ok"})

@@ -1,7 +1,8 @@
-"""task due-order index
+"""task due-order indexes
 
-GET /tasks lists soonest due first (then creation, then id) within a partnership and state: this index lets the
-dated half of that keyset page walk in order and stop after a page, instead of sorting every open task.
+GET /tasks lists soonest due first (then creation, then id). "My work" is two parts paged apart and merged: the
+claimable part walks partnership, state and due date; the assigned part walks partnership, assignee and due date.
+Each index lets its part stop after a page instead of sorting every task of the partnership.
 
 Revision ID: 0017
 Revises: 0016
@@ -25,7 +26,14 @@ def upgrade() -> None:
         ['partnership_id', 'state', 'due_at', 'created_at', 'id'],
         unique=False,
     )
+    op.create_index(
+        'ix_human_task_partnership_id_assignee_id_due_at_created_at_id',
+        'human_task',
+        ['partnership_id', 'assignee_id', 'due_at', 'created_at', 'id'],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index('ix_human_task_partnership_id_assignee_id_due_at_created_at_id', table_name='human_task')
     op.drop_index('ix_human_task_partnership_id_state_due_at_created_at_id', table_name='human_task')

@@ -51,10 +51,13 @@ def list_tasks(
     limit: int,
 ) -> Page[HumanTask]:
     """The caller's tasks in ``scope`` (default: their work), soonest due first, undated last, then oldest."""
-    where = worklist.conditions(principal, filters, scope or worklist.default_scope(principal), now=utcnow())
+    scope = scope or worklist.default_scope(principal)
+    parts = worklist.scope_parts(principal, scope)  # checks the scope is allowed before anything is read
+    where = worklist.filter_conditions(principal, filters, now=utcnow())
     return paginate_by_due(
         session,
         select(HumanTask).where(*where),
+        parts=parts,
         due_col=col(HumanTask.due_at),
         created_col=col(HumanTask.created_at),
         id_col=col(HumanTask.id),

@@ -48,10 +48,14 @@ def conditions(
     principal: Principal, filters: TaskFilters, scope: TaskScope, *, now: dt.datetime
 ) -> list[ColumnElement[bool]]:
     """SQL conditions on HumanTask for the caller, a scope and the filters (need-to-know first)."""
+    return [_scope_clause(principal, scope), *filter_conditions(principal, filters, now=now)]
+
+
+def filter_conditions(principal: Principal, filters: TaskFilters, *, now: dt.datetime) -> list[ColumnElement[bool]]:
+    """The caller's partnership, need-to-know and the filters: everything but the scope."""
     where: list[ColumnElement[bool]] = [
         col(HumanTask.partnership_id) == principal.partnership_id,
         need_to_know.task_clause(principal),
-        _scope_clause(principal, scope),
     ]
     if filters.case_id:
         where.append(col(HumanTask.case_id) == filters.case_id)
@@ -72,6 +76,17 @@ def conditions(
         late = overdue_clause(now)
         where.append(late if filters.overdue else ~late)
     return where
+
+
+def scope_parts(principal: Principal, scope: TaskScope) -> list[ColumnElement[bool]]:
+    """Disjoint conditions whose union is ``scope``: a list walks each in index order and merges them.
+
+    "work" is mine (assigned to me) plus claimable (assigned to nobody): one OR of the two makes the database sort
+    every matching task before it can return a page (measured: 31 ms at 100,000 tasks), each alone walks an index.
+    """
+    if scope == "work":
+        return [col(HumanTask.assignee_id) == principal.user_id, _claimable(principal)]
+    return [_scope_clause(principal, scope)]
 
 
 def overdue_clause(now: dt.datetime) -> ColumnElement[bool]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -73,7 +74,7 @@ def test_readiness_has_a_schema(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     ready = spec["paths"]["/health/ready"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
     assert ready == {"$ref": "#/components/schemas/Readiness"}
-    assert spec["components"]["schemas"]["Readiness"]["properties"]["status"]["enum"] == ["ok", "unavailable"]
+    assert spec["components"]["schemas"]["Readiness"]["properties"]["status"]["const"] == "ok"
 
 
 class _Links(HTMLParser):
@@ -128,3 +129,13 @@ def test_case_types_are_a_page(api: Api) -> None:
     refused = bm.get("/api/v1/case-types", params={"cursor": "%%%"})
     assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "cursor"
     assert bm.get("/api/v1/case-types", params={"limit": 0}).status_code == 422
+
+
+def test_not_ready_is_a_problem_saying_what_is_missing(client: TestClient) -> None:
+    client.app.state.definitions_loaded = False  # type: ignore[attr-defined]
+    answer = client.get("/health/ready")
+    assert answer.status_code == 503
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    body = answer.json()
+    assert body["reason"] == "definitions" and "not loaded" in body["detail"]
+    assert client.get(httpx.URL(body["type"]).path).status_code == 200  # its type explains itself

@@ -126,6 +126,14 @@ def test_the_list_is_soonest_due_first_undated_last_and_the_cursor_follows_that_
     keys = [(t["due_at"] is None, t["due_at"] or "", t["created_at"], t["id"]) for t in whole]
     assert keys == sorted(keys)
     assert whole[0]["due_at"] is not None and any(t["due_at"] is None for t in whole)
+    # "My work" is paged as two parts (assigned, claimable) merged: small pages still walk it in the one order.
+    me = api.user_id("business_manager")
+    work = _walk(bm, limit=200)
+    assert any(t["assignee_id"] == me for t in work) and any(t["assignee_id"] is None for t in work)
+    for limit in (1, 2, 3):
+        assert [t["id"] for t in _walk(bm, limit=limit)] == [t["id"] for t in work]
+    work_keys = [(t["due_at"] is None, t["due_at"] or "", t["created_at"], t["id"]) for t in work]
+    assert work_keys == sorted(work_keys)
 
 
 def test_overdue_and_agency_task_filters(api: Api) -> None:
