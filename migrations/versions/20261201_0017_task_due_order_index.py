@@ -1,8 +1,9 @@
 """task due-order indexes
 
 GET /tasks lists soonest due first (then creation, then id). "My work" is two parts paged apart and merged: the
-claimable part walks partnership, state and due date; the assigned part walks partnership, assignee and due date.
-Each index lets its part stop after a page instead of sorting every task of the partnership.
+claimable part walks partnership, state and due date; the assigned part walks partnership, assignee and due date;
+a case's list (case_id=) walks partnership, case, state and due date. Each index lets its query stop after a page
+instead of walking or sorting every task of the partnership.
 
 Revision ID: 0017
 Revises: 0016
@@ -32,8 +33,15 @@ def upgrade() -> None:
         ['partnership_id', 'assignee_id', 'due_at', 'created_at', 'id'],
         unique=False,
     )
+    op.create_index(
+        'ix_human_task_partnership_id_case_id_state_due_at_created_at_id',
+        'human_task',
+        ['partnership_id', 'case_id', 'state', 'due_at', 'created_at', 'id'],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index('ix_human_task_partnership_id_case_id_state_due_at_created_at_id', table_name='human_task')
     op.drop_index('ix_human_task_partnership_id_assignee_id_due_at_created_at_id', table_name='human_task')
     op.drop_index('ix_human_task_partnership_id_state_due_at_created_at_id', table_name='human_task')

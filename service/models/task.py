@@ -19,7 +19,7 @@ class HumanTask(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_human_task_partnership_id_state_created_at_id", "partnership_id", "state", "created_at", "id"),
-        # GET /tasks pages soonest due first, "my work" as its claimable and its assigned part (migration 0017)
+        # GET /tasks pages soonest due first: "my work" as its claimable and its assigned part (migration 0017)
         Index(
             "ix_human_task_partnership_id_state_due_at_created_at_id",
             "partnership_id",
@@ -32,6 +32,15 @@ class HumanTask(SQLModel, table=True):
             "ix_human_task_partnership_id_assignee_id_due_at_created_at_id",
             "partnership_id",
             "assignee_id",
+            "due_at",
+            "created_at",
+            "id",
+        ),
+        Index(  # a case's tasks (GET /tasks?case_id=), in the same order
+            "ix_human_task_partnership_id_case_id_state_due_at_created_at_id",
+            "partnership_id",
+            "case_id",
+            "state",
             "due_at",
             "created_at",
             "id",
