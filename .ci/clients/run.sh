@@ -18,32 +18,15 @@ if [ "$(cat node_modules/.package-lock.sha256 2>/dev/null)" != "$lock_sum" ]; th
   npm ci --no-audit --no-fund --silent
   echo "$lock_sum" > node_modules/.package-lock.sha256
 fi
-want=$("$PYTHON" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-have=$([ -x .venv/bin/python ] && .venv/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' || echo none)
-[ "$want" = "$have" ] || { rm -rf .venv; "$PYTHON" -m venv .venv; }
-req_sum=$(sha256sum requirements.txt | cut -d' ' -f1)
-if [ "$(cat .venv/.requirements.sha256 2>/dev/null)" != "$req_sum" ]; then
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
-  echo "$req_sum" > .venv/.requirements.sha256
-fi
+
+source "$repo/.ci/demo-server.sh"
+own_venv
 
 work=$(mktemp -d)
-server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-export LIF_DATABASE_URL="sqlite:///$work/clients.db" LIF_EVIDENCE_DIR="$work/evidence" LIF_LOG_LEVEL=WARNING
+trap stop_demo_server EXIT
 step "server with the demo data"
-"$repo/.venv/bin/lif" demo --tokens-out "$work/tokens.json" >/dev/null
-port=$("$repo/.venv/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"$repo/.venv/bin/lif" serve --port "$port" --no-worker --no-migrate >"$work/server.log" 2>&1 &
-server_pid=$!
-for _ in $(seq 150); do
-  curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1 && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log"; exit 1; }
-  sleep 0.2
-done
-base="http://127.0.0.1:$port"
-token=$("$repo/.venv/bin/python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["business_manager"])' "$work/tokens.json")
+start_demo_server clients
+token=$(demo_token business_manager)
 # Indented, so that the line numbers redocly reports point somewhere readable.
 curl -sf "$base/openapi.json" | "$repo/.venv/bin/python" -m json.tool >"$work/openapi.json"
 failed() { echo "FAIL: $1; server log:"; tail -30 "$work/server.log"; exit 1; }

@@ -144,6 +144,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def _wait_until_ready(port: int, *, seconds: float, what: str) -> float:
+    """Poll /health/ready until it answers 200; returns the deadline, for a caller that waits on."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
+                return deadline
+        except httpx.TransportError:
+            time.sleep(0.2)
+    pytest.fail(f"{what} did not become ready")
+
+
 def test_lif_serve_runs_the_api_with_its_worker(cli_env: str) -> None:
     port = _free_port()
     env = {**os.environ, "LIF_DATABASE_URL": cli_env, "LIF_LOG_LEVEL": "WARNING"}
@@ -154,15 +166,7 @@ def test_lif_serve_runs_the_api_with_its_worker(cli_env: str) -> None:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("lif serve did not become ready")
+        _wait_until_ready(port, seconds=30, what="lif serve")
         assert httpx.get(f"http://127.0.0.1:{port}/docs").status_code == 200
         assert httpx.get(f"http://127.0.0.1:{port}/api/v1/cases").status_code == 401
     finally:
@@ -198,15 +202,7 @@ def test_lif_serve_workers_runs_several_api_processes(cli_env: str) -> None:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("lif serve --workers 2 did not become ready")
+        deadline = _wait_until_ready(port, seconds=60, what="lif serve --workers 2")
         while time.monotonic() < deadline and len(_api_processes(process.pid)) < 2:
             time.sleep(0.2)
         children = _api_processes(process.pid)
