@@ -191,7 +191,7 @@ def run_loop_http(base_url: str, token: str, passes: int) -> dict[str, Any]:
 
 
 def run_loop(url: str, tokens: dict[str, str], *, server: Any, passes: int = 2000) -> dict[str, Any]:
-    """Every loop measurement on a migrated, seeded database; ``server`` (a bench.run.Server) serves HTTP."""
+    """Every loop measurement on a migrated, seeded database; ``server`` (a bench.server.Server) serves HTTP."""
     log("")
     log(f"[loop] instances going round up to {passes:,} times (tests/fixtures/cycle_probe.bpmn)")
     _register_probe(url)
@@ -235,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     import tempfile
 
     from bench.database import fresh_database, setup
-    from bench.run import Server
+    from bench.server import Server
     from bench.shapes import bpmn_folder
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
