@@ -1,17 +1,23 @@
-"""Write audit events (in the caller's transaction, so no change goes unrecorded)."""
+"""Write audit events (in the caller's transaction, so no change goes unrecorded).
+
+A step records several events (the completion, the case closing, a moot escalation): they are kept on the session
+and written as one multi-row INSERT just before the transaction commits (one round trip rather than one each),
+and dropped with everything else if it rolls back. A reader of audit events writes them first (``write_pending``).
+"""
 
 from __future__ import annotations
 
 import uuid
 from typing import Any, Protocol
 
-from sqlalchemy import insert
+from sqlalchemy import event, insert
 from sqlmodel import Session
 
 from service.db.types import utcnow
 from service.models import AuditEvent
 
 SYSTEM_ACTOR = "system"
+_PENDING = "lif_audit_pending"
 
 
 class Actor(Protocol):
@@ -36,18 +42,36 @@ def record(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """Append one event: who (``None`` = the system, e.g. a timer), what, to which object, in a sentence."""
-    # A plain INSERT on the transaction's connection: audit rows are never read back in the transaction that
-    # writes them, so there is no reason to pay for the ORM (and its autoflush) here.
-    session.connection().execute(
-        insert(AuditEvent.__table__).values(  # type: ignore[attr-defined]
-            partnership_id=partnership_id,
-            at=utcnow(),
-            actor_id=actor.user_id if actor else None,
-            actor_label=actor.label if actor else SYSTEM_ACTOR,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            summary=summary[:500],
-            detail=detail or {},
-        )
+    # Plain rows, not ORM objects: audit rows are never read back in the transaction that writes them (except by
+    # ``write_pending``'s callers), so there is no reason to pay for the ORM (and its autoflush) here.
+    session.connection()  # in a transaction (as always in practice), so that its rollback drops these rows too
+    session.info.setdefault(_PENDING, []).append(
+        {
+            "partnership_id": partnership_id,
+            "at": utcnow(),
+            "actor_id": actor.user_id if actor else None,
+            "actor_label": actor.label if actor else SYSTEM_ACTOR,
+            "action": action,
+            "object_type": object_type,
+            "object_id": object_id,
+            "summary": summary[:500],
+            "detail": detail or {},
+        }
     )
+
+
+def write_pending(session: Session) -> None:
+    """Write the events recorded so far in this transaction, in the order they were recorded."""
+    rows = session.info.pop(_PENDING, None)
+    if rows:
+        session.connection().execute(insert(AuditEvent.__table__), rows)  # type: ignore[attr-defined]
+
+
+@event.listens_for(Session, "before_commit")
+def _write_before_commit(session: Session) -> None:
+    write_pending(session)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_on_rollback(session: Session, _previous_transaction: Any) -> None:
+    session.info.pop(_PENDING, None)

@@ -96,7 +96,7 @@ def create_case(
         replay = _replay(session, principal, idempotency_key, fingerprint)
         if replay is not None:
             return CreatedCase(view=replay, replayed=True)
-    _require_case_type(session, principal, case_type)
+    definition_row = _require_case_type(session, principal, case_type)
     require_agencies(session, principal.partnership_id, involved_agencies, field="involved_agencies")
     require_members(session, principal.partnership_id, members or [])
     case, instance = open_case(
@@ -110,23 +110,19 @@ def create_case(
         actor=principal,
         from_post_cases=True,
         members=members,
+        definition_row=definition_row,
     )
     if idempotency_key:
         _remember(session, principal, idempotency_key, fingerprint, case.id)
     return CreatedCase(view=_view(session, principal, case, instance, seen=Level.FULL), replayed=False)  # its lead
 
 
-def _require_case_type(session: Session, principal: Principal, case_type: str) -> None:
-    """A case type no diagram defines is a typo far more often than anything else: name the valid ones."""
-    known = session.exec(
-        select(ProcessDefinition.id).where(
-            ProcessDefinition.process_key == case_type,
-            col(ProcessDefinition.partnership_id).is_(None)
-            | (ProcessDefinition.partnership_id == principal.partnership_id),
-        )
-    ).first()
-    if known is not None:
-        return  # a real type; opening it checks the partnership's kind and the start data
+def _require_case_type(session: Session, principal: Principal, case_type: str) -> ProcessDefinition:
+    """The version a new case of ``case_type`` starts on; an unknown type is most often a typo: name the valid ones."""
+    try:
+        return registry.latest_definition(session, case_type, principal.partnership_id)
+    except NotFound:
+        pass  # a real type's opening checks the partnership's kind and the start data; this one is refused here
     valid = [t.row.process_key for t in case_types(session, principal) if not t.definition.opened_by]
     close = difflib.get_close_matches(case_type, valid, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""

@@ -139,6 +139,8 @@ def find_user(session: Session, *, partnership_key: str, email: str) -> User:
 
 def require_agencies(session: Session, partnership_id: uuid.UUID, codes: list[str], *, field: str) -> None:
     """Refuse agency codes that are not agencies of the partnership, naming each and listing the known ones."""
+    if not codes:
+        return
     known = set(session.exec(select(Agency.code).where(Agency.partnership_id == partnership_id)).all())
     unknown = [code for code in codes if code not in known]
     if unknown:

@@ -1,5 +1,7 @@
 """SQLModel tables, one module per aggregate. Importing this package registers every table."""
 
+from sqlalchemy import inspect
+from sqlalchemy.orm import relationship
 from sqlmodel import SQLModel
 
 from service.db.types import configure_metadata
@@ -42,6 +44,11 @@ from service.models.webhook import (  # noqa: E402
     WebhookEvent,
     WebhookSubscription,
 )
+
+# The unit of work orders its INSERTs along relationships only (a foreign key alone does not order them). This one
+# lets one flush write a step's new tasks and their notices, tasks first, instead of a flush per new task. It is
+# never loaded (lazy="raise"): code sets and reads ``task_id``.
+inspect(Notification).add_property("task", relationship(HumanTask, lazy="raise"))
 
 __all__ = [
     "AccessEvent",

@@ -118,15 +118,14 @@ def notify(
     """Record the notice for each recipient who has not had the one with ``key``; returns the new rows.
 
     ``new_task``: the key names a task created in this transaction, so no earlier notice can exist (the unique
-    key still guards it); the look-up is skipped.
+    key still guards it); the look-up is skipped. Its row and these notices are then written by one flush, the
+    task first (the relationship declared in service/models orders them).
     """
     if not recipients:
         return []
     keys = {f"{key}:{person.user_id}": person for person in recipients}
     done: set[str] = set()
-    if new_task:
-        session.flush()  # the new task row first: without a relationship the unit of work would not order it
-    else:
+    if not new_task:
         done = set(
             session.exec(select(Notification.idempotency_key).where(col(Notification.idempotency_key).in_(keys)))
         )

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 from sqlalchemy import desc, func, text
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from service import engine
@@ -82,6 +83,8 @@ def latest_definition(session: Session, process_key: str, partnership_id: uuid.U
     """The version new cases start on: the partnership's own newest variant, else the shared newest."""
     row = session.exec(
         select(ProcessDefinition)
+        # The diagram's XML (tens of KB) is read only when the parsed definition is not cached yet (``loaded``).
+        .options(defer(ProcessDefinition.bpmn_xml))  # type: ignore[arg-type]
         .where(
             ProcessDefinition.process_key == process_key,
             (col(ProcessDefinition.partnership_id).is_(None)) | (ProcessDefinition.partnership_id == partnership_id),

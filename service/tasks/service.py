@@ -14,6 +14,7 @@ from service.access.principal import Principal
 from service.access.roles import Role
 from service.audit.access import AccessKind, record_access
 from service.audit.log import record
+from service.db.guarded import update_if_unchanged
 from service.db.session import keep
 from service.db.types import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput, NotFound, PreconditionFailed
@@ -132,17 +133,10 @@ def complete(
     # Locked before the four-eyes check, which then reads the instance from the session instead of again.
     instance = lock_instance(session, principal.partnership_id, task.instance_id)
     four_eyes.refuse_own_work(session, principal, task, four_eyes.user_task_info(session, task))
+    # A concurrent completion or claim may have changed the task since it was read: the UPDATE that completes it
+    # below is guarded by the version read here, and says which check the change now fails.
     refreshed = task
-    if session.get_bind().dialect.name != "sqlite":
-        # Re-read under the instance lock: a concurrent completion may have finished while we waited. (SQLite
-        # writers hold the database write lock from BEGIN, so the first read was already under it.)
-        refreshed = session.exec(
-            select(HumanTask).where(HumanTask.id == task.id).execution_options(populate_existing=True)
-        ).one()
-    _check_open(refreshed)
-    _check_version(refreshed, if_match)
-    if refreshed.assignee_id not in (None, principal.user_id):
-        raise Conflict("the task is claimed by someone else")
+    _check_current(principal, refreshed, if_match)
     view = _view(session, refreshed)
     if view.complete_via and via != view.complete_via:
         raise Conflict(f"'{refreshed.name}' is completed through {view.complete_via}, which checks it first")
@@ -162,13 +156,7 @@ def complete(
     # A submitted form defines every one of its fields (unanswered optional ones as null), as in Camunda,
     # so conditions can test optional answers without failing on an unknown name.
     data = {name: None for name in view.form_schema.get("properties", {})} | data
-    refreshed.state = "completed"
-    refreshed.assignee_id = principal.user_id
-    refreshed.completed_at = utcnow()
-    refreshed.completed_by_id = principal.user_id
-    refreshed.data = data
-    refreshed.version += 1
-    session.add(refreshed)
+    _mark_completed(session, principal, refreshed, data, if_match)
     # Before the step: the completion is what causes the next tasks, stage change or closure.
     emit_task_event(session, EventType.TASK_COMPLETED, refreshed, view.case_reference)
     step(
@@ -196,9 +184,17 @@ def _visible(principal: Principal) -> Any:
 
 
 def _visible_task(session: Session, principal: Principal, task_id: uuid.UUID) -> HumanTask:
-    task = session.exec(_visible(principal).where(HumanTask.id == task_id)).first()
-    if task is None:
+    # Its case in the same query: every caller shows the task with its case (one round trip fewer).
+    found = session.execute(  # execute, not exec: rows of (task, case) rather than the first entity only
+        _visible(principal)
+        .add_columns(Case)
+        .join(Case, col(Case.id) == col(HumanTask.case_id))
+        .where(HumanTask.id == task_id)
+    ).first()
+    if found is None:
         raise NotFound(f"there is no task {task_id}")
+    task, case = found
+    keep(session, case)
     return task  # type: ignore[no-any-return]
 
 
@@ -255,6 +251,33 @@ def _check_may_do(principal: Principal, task: HumanTask) -> None:
         raise Forbidden(f"this task is for the '{task.role}' role, which you do not hold")
     if task.agency_code and principal.agency_code != task.agency_code:
         raise Forbidden(f"this task is for agency '{task.agency_code}'; only its staff can do it")
+
+
+def _check_current(principal: Principal, task: HumanTask, if_match: int | None) -> None:
+    _check_open(task)
+    _check_version(task, if_match)
+    if task.assignee_id not in (None, principal.user_id):
+        raise Conflict("the task is claimed by someone else")
+
+
+def _mark_completed(
+    session: Session, principal: Principal, task: HumanTask, data: dict[str, Any], if_match: int | None
+) -> None:
+    """Complete the task row, provided nobody changed it since it was read (one guarded UPDATE, no re-read)."""
+    values: dict[str, Any] = {
+        "state": "completed",
+        "assignee_id": principal.user_id,
+        "completed_at": utcnow(),
+        "completed_by_id": principal.user_id,
+        "data": data,
+        "version": task.version + 1,
+    }
+    if not update_if_unchanged(session, task, values):
+        current = session.exec(
+            select(HumanTask).where(HumanTask.id == task.id).execution_options(populate_existing=True)
+        ).one()
+        _check_current(principal, current, if_match)  # completed, claimed or changed meanwhile: say which
+        raise Conflict("the task was changed by another request while this one ran; GET it again and retry")
 
 
 def _check_open(task: HumanTask) -> None:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from service import engine
 from service.access.principal import Principal
 from service.audit.access import AccessKind
-from service.audit.log import record
+from service.audit.log import record, write_pending
 from service.db.types import utcnow
 from service.errors import Conflict, Forbidden, InvalidInput
 from service.models import AuditEvent, Case, HumanTask, ProcessDefinition, ProcessInstance, Timer
@@ -136,6 +136,7 @@ def history(
 ) -> Page[AuditEvent]:
     """Every recorded step of an instance, its case and its tasks, oldest first, with who and when."""
     instance = get_instance(session, principal, instance_id, read=AccessKind.HISTORY)
+    write_pending(session)  # this transaction's own events too
     task_ids = [str(t) for t in session.exec(select(HumanTask.id).where(HumanTask.instance_id == instance.id)).all()]
     objects = [str(instance.id), str(instance.case_id), *task_ids]
     query = select(AuditEvent).where(

@@ -19,7 +19,16 @@ from service.audit.log import record
 from service.db.types import utcnow
 from service.errors import Conflict, InvalidInput
 from service.identity.directory import require_agencies
-from service.models import Case, CaseAgency, CaseLink, CaseMember, CaseSubject, Partnership, ProcessInstance
+from service.models import (
+    Case,
+    CaseAgency,
+    CaseLink,
+    CaseMember,
+    CaseSubject,
+    Partnership,
+    ProcessDefinition,
+    ProcessInstance,
+)
 from service.outbox.emit import emit_case_event
 from service.outbox.events import EventType
 from service.processes import registry
@@ -43,6 +52,7 @@ def open_case(
     from_post_cases: bool = False,
     parent_case_id: uuid.UUID | None = None,
     members: list[tuple[uuid.UUID, str]] | None = None,
+    definition_row: ProcessDefinition | None = None,
 ) -> tuple[Case, ProcessInstance]:
     """Validate the start data, number the case, start its lifecycle on the newest version; audit and emit.
 
@@ -51,13 +61,14 @@ def open_case(
     e.g. an action). ``parent_case_id`` is the case whose need-to-know this one follows (an action's review).
     ``members`` are (user id, case role) pairs already checked by the caller; the person opening it leads it.
     The start form's ``identifying`` answers are sealed apart from the case; the process never sees them.
+    ``definition_row`` is the newest version when the caller has just looked it up (saves reading it again).
     """
-    definition_row = registry.latest_definition(session, case_type, partnership_id)
+    if definition_row is None:
+        definition_row = registry.latest_definition(session, case_type, partnership_id)
     definition = registry.loaded(session, definition_row.id)
     if from_post_cases and definition.opened_by:
         raise Conflict(f"a '{case_type}' case opens with its own record, through {definition.opened_by}")
-    partnership = session.get(Partnership, partnership_id)
-    assert partnership is not None
+    partnership, number = _numbered(session, partnership_id)
     _check_kind(partnership, case_type, definition)
     errors = engine.validate_submission(definition.start_form_schema, data)
     if errors:
@@ -69,7 +80,6 @@ def open_case(
         require_agencies(session, partnership_id, [data["owner_agency"]], field="data.owner_agency")
     identifiers = {k: data[k] for k in definition.identifying_fields if data.get(k) not in (None, "")}
     data = {k: v for k, v in data.items() if k not in definition.identifying_fields}
-    number = _next_case_number(session, partnership_id)
     case = Case(
         partnership_id=partnership_id,
         case_type=case_type,
@@ -226,12 +236,15 @@ def _enrol(
         )
 
 
-def _next_case_number(session: Session, partnership_id: uuid.UUID) -> int:
-    # One UPDATE ... RETURNING: the row lock makes numbers unique under concurrent case creation.
-    number = session.execute(
+def _numbered(session: Session, partnership_id: uuid.UUID) -> tuple[Partnership, int]:
+    """The partnership (its kind and settings shape the case) and the case's number, in one UPDATE ... RETURNING.
+
+    The row lock makes numbers unique under concurrent case creation; a case refused later in the request rolls
+    the number back with everything else, so numbers stay consecutive."""
+    partnership = session.execute(
         update(Partnership)
         .where(col(Partnership.id) == partnership_id)
         .values(next_case_number=Partnership.next_case_number + 1)
-        .returning(col(Partnership.next_case_number))
+        .returning(Partnership)
     ).scalar_one()
-    return int(number)
+    return partnership, partnership.next_case_number

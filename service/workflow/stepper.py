@@ -9,17 +9,17 @@ stands untouched.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from service import engine
 from service.access.principal import Principal
 from service.audit.log import record
+from service.db.guarded import update_if_unchanged
 from service.db.types import utcnow
 from service.errors import Conflict, InstanceFailed, NotFound
 from service.models import Case, HumanTask, ProcessInstance, Timer
@@ -58,21 +58,17 @@ def create_instance(
         snapshot = engine.start(definition, data)
     except engine.EngineError as exc:
         raise Conflict(f"the process could not start: {exc}") from None
-    # JSON fields are passed explicitly: SQLModel otherwise inspects each default factory (measurably slow).
+    # Inserted with its first state: one INSERT rather than an INSERT and an UPDATE. (The JSON fields are passed
+    # explicitly anyway: SQLModel otherwise inspects each default factory, measurably slowly.)
     instance = ProcessInstance(
         partnership_id=case.partnership_id,
         case_id=case.id,
         definition_id=definition_id,
-        state={},
-        serializer_version=engine.SERIALIZER_VERSION,
-        variables={},
-        active_element_ids=[],
-        completed_element_ids=[],
-        waiting_messages=[],
+        **_stored_state(snapshot, version=1, now=utcnow()),
     )
     session.add(instance)
-    session.flush()
-    _apply(session, instance, case, definition, snapshot, completed_task=None)
+    session.flush()  # before its tasks and timers: without relationships the unit of work would not order them
+    _apply(session, instance, case, definition, snapshot, completed_task=None, new=True)
     record(
         session,
         partnership_id=case.partnership_id,
@@ -128,7 +124,7 @@ def migrate_to(session: Session, *, instance: ProcessInstance, target_definition
     except engine.EngineError as exc:
         raise Conflict(str(exc)) from None
     status = instance.status
-    _apply(session, instance, case, target, snapshot, completed_task=None)
+    _apply(session, instance, case, target, snapshot, completed_task=None, had_timers=source.has_timers)
     instance.definition_id = target_definition_id
     if status == "suspended" and not snapshot.completed:
         instance.status = "suspended"
@@ -144,45 +140,33 @@ def _apply(
     snapshot: engine.Snapshot,
     *,
     completed_task: HumanTask | None,
+    new: bool = False,
+    had_timers: bool = False,
 ) -> None:
+    """Store a step's outcome. ``new``: the instance was just inserted with this snapshot (it has no tasks or
+    timers yet). ``had_timers``: the diagram it ran on before this step (a migration's source) had timers."""
     now = utcnow()
-    previous_version = instance.version
-    passed_before = set(instance.completed_element_ids or [])
-    before_waiting = set(instance.waiting_messages or [])
-    values: dict[str, Any] = {
-        "state": snapshot.state,
-        "serializer_version": engine.SERIALIZER_VERSION,
-        "version": previous_version + 1,
-        "status": "completed" if snapshot.completed else "running",
-        "variables": snapshot.variables,
-        "active_element_ids": snapshot.active_element_ids,
-        "completed_element_ids": snapshot.completed_element_ids,
-        "waiting_messages": snapshot.waiting_messages,
-        "updated_at": now,
-        "completed_at": now if snapshot.completed else None,
-    }
-    result = session.execute(
-        update(ProcessInstance)
-        .where(col(ProcessInstance.id) == instance.id, col(ProcessInstance.version) == previous_version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("the process instance was changed by another request; reload and try again")
-    for name, value in values.items():  # the row now holds these; no need to read it back
-        set_committed_value(instance, name, value)
+    if new:
+        passed_before: set[str] = set()
+        before_waiting: set[str] = set()
+    else:
+        passed_before = set(instance.completed_element_ids or [])
+        before_waiting = set(instance.waiting_messages or [])
+        _store(session, instance, _stored_state(snapshot, version=instance.version + 1, now=now))
     stages = _stages(definition, snapshot)
     stage_changed = stages != case.stages
     case.stages = stages
     case.updated_at = now
+    if snapshot.completed:  # set now, so the case row is written once (its event still comes last, below)
+        case.status = "closed"
+        case.closed_at = now
     # Events in causal order: the case enters its new stage, then that stage's tasks appear; closing comes last.
     if stage_changed and not snapshot.completed:
         emit_case_event(session, EventType.CASE_STAGE_CHANGED, case)
-    _project_tasks(session, instance, case, definition, snapshot, completed_task)
-    _project_timers(session, instance, snapshot)
+    _project_tasks(session, instance, case, definition, snapshot, completed_task, new=new)
+    may_have_timers = definition.has_timers or had_timers
+    _project_timers(session, instance, snapshot, stored=not new and may_have_timers)
     if snapshot.completed:
-        case.status = "closed"
-        case.closed_at = now
         emit_case_event(session, EventType.CASE_CLOSED, case)
     if snapshot.completed:
         record(
@@ -208,6 +192,28 @@ def _apply(
     )
 
 
+def _stored_state(snapshot: engine.Snapshot, *, version: int, now: dt.datetime) -> dict[str, Any]:
+    """The instance columns a snapshot sets."""
+    return {
+        "state": snapshot.state,
+        "serializer_version": engine.SERIALIZER_VERSION,
+        "version": version,
+        "status": "completed" if snapshot.completed else "running",
+        "variables": snapshot.variables,
+        "active_element_ids": snapshot.active_element_ids,
+        "completed_element_ids": snapshot.completed_element_ids,
+        "waiting_messages": snapshot.waiting_messages,
+        "updated_at": now,
+        "completed_at": now if snapshot.completed else None,
+    }
+
+
+def _store(session: Session, instance: ProcessInstance, values: dict[str, Any]) -> None:
+    """Write a stored instance's new state, guarded by the version it was read at."""
+    if not update_if_unchanged(session, instance, values):
+        raise Conflict("the process instance was changed by another request; reload and try again")
+
+
 def _project_tasks(
     session: Session,
     instance: ProcessInstance,
@@ -215,13 +221,19 @@ def _project_tasks(
     definition: engine.LoadedDefinition,
     snapshot: engine.Snapshot,
     completed_task: HumanTask | None,
+    *,
+    new: bool,
 ) -> None:
-    open_rows = {
-        row.engine_task_id: row
-        for row in session.exec(
-            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
-        ).all()
-    }
+    open_rows = (
+        {}
+        if new  # a new instance has no tasks yet
+        else {
+            row.engine_task_id: row
+            for row in session.exec(
+                select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
+            ).all()
+        }
+    )
     ready = {task.task_id: task for task in snapshot.ready_tasks}
     closed = {escalation.task_id: escalation for escalation in snapshot.closed_escalations}
     for engine_task_id, row in open_rows.items():
@@ -288,11 +300,19 @@ def _record_closed(session: Session, row: HumanTask, case: Case, escalation: eng
     )
 
 
-def _project_timers(session: Session, instance: ProcessInstance, snapshot: engine.Snapshot) -> None:
-    waiting = {
-        row.engine_task_id: row
-        for row in session.exec(select(Timer).where(Timer.instance_id == instance.id, Timer.status == "waiting")).all()
-    }
+def _project_timers(session: Session, instance: ProcessInstance, snapshot: engine.Snapshot, *, stored: bool) -> None:
+    """Mirror the engine's waiting timers as rows; ``stored`` is False when the instance cannot have any yet (new,
+    or its diagram has no timer event), which saves the lookup."""
+    waiting = (
+        {
+            row.engine_task_id: row
+            for row in session.exec(
+                select(Timer).where(Timer.instance_id == instance.id, Timer.status == "waiting")
+            ).all()
+        }
+        if stored
+        else {}
+    )
     now = utcnow()
     current = {timer.task_id: timer for timer in snapshot.timers}
     for engine_task_id, row in waiting.items():

@@ -1,0 +1,133 @@
+"""What a step writes, and how few round trips it takes, without giving up a guard.
+
+A completion no longer reads its task again under the instance lock: the UPDATE that completes it is guarded by the
+version it was read at. Audit events of one transaction are written together just before it commits. A diagram
+without timers does not look for timer rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from service import engine
+from service.access.principal import Principal
+from service.audit.log import record
+from service.audit.queries import list_events
+from service.db.session import keep, open_session, unit_of_work
+from service.engine.functions import today
+from service.errors import Conflict, PreconditionFailed
+from service.identity.tokens import authenticate
+from service.models import AuditEvent, HumanTask, User
+from service.tasks.service import complete
+from tests.conftest import Api
+from tests.helpers import open_case, open_tasks
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _stale_task(session: Session, task_id: uuid.UUID) -> HumanTask:
+    """The task as this session read it, then changed behind its back (as a concurrent request would)."""
+    task = keep(session, session.get(HumanTask, task_id))
+    assert task is not None and task.state == "open"
+    return task
+
+
+@pytest.mark.parametrize(
+    ("change", "send_version", "expected", "words"),
+    [
+        ({"state": "completed"}, False, Conflict, "already completed"),
+        ({"assignee_id": "other"}, False, Conflict, "claimed by someone else"),
+        ({}, True, PreconditionFailed, "has changed since you read it"),
+        ({}, False, Conflict, "changed by another request while this one ran"),
+    ],
+)
+def test_a_completion_of_a_task_changed_since_it_was_read_is_refused_and_changes_nothing(
+    api: Api,
+    db_url: str,
+    tokens: dict[str, str],
+    change: dict[str, str],
+    send_version: bool,
+    expected: type[Exception],
+    words: str,
+) -> None:
+    case = open_case(api, aware_at=today())
+    task_id = uuid.UUID(open_tasks(api, case["id"], "Task_NotifyPanel")[0]["id"])
+    session = open_session(write=True, url=db_url)
+    try:
+        principal = authenticate(session, tokens["business_manager"])
+        stale = _stale_task(session, task_id)
+        version = stale.version
+        values: dict[str, object] = {"version": HumanTask.version + 1, **change}
+        if values.get("assignee_id") == "other":
+            other = session.exec(select(User).where(col(User.id) != principal.user_id)).first()
+            assert other is not None
+            values["assignee_id"] = other.id
+        # The same transaction stands in for the other request: the ORM copy above is left stale on purpose.
+        session.execute(
+            update(HumanTask)
+            .where(col(HumanTask.id) == task_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        assert stale.version == version  # the copy complete() will check first still says "open, unchanged"
+        with pytest.raises(expected) as refused:
+            complete(session, principal, task_id, {"notified_at": today()}, if_match=version if send_version else None)
+        assert words in str(refused.value)
+    finally:
+        session.rollback()
+        session.close()
+    # Nothing of the refused completion was kept: the task is open and the case has not moved on.
+    assert open_tasks(api, case["id"], "Task_NotifyPanel")[0]["version"] == version
+
+
+def _record(session: Session, principal: Principal, marker: str, summary: str) -> None:
+    record(
+        session,
+        partnership_id=principal.partnership_id,
+        actor=principal,
+        action="test.recorded",
+        object_type="test",
+        object_id=marker,
+        summary=summary,
+    )
+
+
+def test_audit_events_of_one_transaction_are_written_in_order_seen_by_its_own_reads_and_dropped_on_rollback(
+    db_url: str, tokens: dict[str, str]
+) -> None:
+    marker = f"step-writes-{uuid.uuid4()}"
+    with unit_of_work(url=db_url) as session:
+        principal = authenticate(session, tokens["partnership_admin"])
+        for n in range(3):
+            _record(session, principal, marker, f"event {n}")
+        seen = list_events(session, principal, object_id=marker, action=None, cursor=None, limit=10)
+        assert sorted(e.summary for e in seen.items) == ["event 0", "event 1", "event 2"]
+    with unit_of_work(write=False, url=db_url) as session:
+        stored = session.exec(
+            select(AuditEvent).where(AuditEvent.object_id == marker).order_by(col(AuditEvent.id))
+        ).all()
+        assert [e.summary for e in stored] == ["event 0", "event 1", "event 2"]
+    session = open_session(write=True, url=db_url)
+    try:  # one session, used again after a rollback: what the rolled-back transaction recorded is gone
+        for summary in ("rolled back", "next transaction"):
+            _record(session, principal, marker, summary)
+            if summary == "rolled back":
+                session.rollback()
+        session.commit()
+    finally:
+        session.close()
+    with unit_of_work(write=False, url=db_url) as session:
+        summaries = session.exec(select(AuditEvent.summary).where(AuditEvent.object_id == marker)).all()
+        assert sorted(summaries) == ["event 0", "event 1", "event 2", "next transaction"]
+
+
+@pytest.mark.parametrize(("path", "timers"), [("bpmn/cspr.bpmn", True), ("bench/shapes/bench_approval.bpmn", False)])
+def test_a_definition_knows_whether_it_has_any_timer(path: str, timers: bool) -> None:
+    file = REPO / path
+    definition = engine.load_definition(file.read_bytes(), process_id=file.stem, source=file.name)
+    assert definition.has_timers is timers
