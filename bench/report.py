@@ -143,8 +143,33 @@ def print_throughput(report: dict[str, Any]) -> None:
                 f"  {workers:>13} {int(row['clients']):>8} {row['cycles_per_second']:9.1f} {row['p50']:8.1f} "
                 f"{row['p99']:8.1f} {spread:8.1f}   {f'{peer:.1f}' if peer else '-'}"
             )
+    _print_cpu(report)
     target = THROUGHPUT_TARGET
     log(
         f"  target: >= {target['cycles_per_second']:.0f} cycles/s from one process with {target['clients']} clients, "
         f"p99 <= {target['p99_over_p50']:.0f}x p50; PostgreSQL: 2 processes >= 1.8x one"
+    )
+
+
+def _print_cpu(report: dict[str, Any]) -> None:
+    """Where the CPU went in each throughput window, and what the cores allow at that cost per cycle."""
+    rows = [(m["workers"], row) for m in report.get("throughput", []) for row in m["rows"] if row.get("cpu")]
+    if not rows:
+        return
+    log("")
+    log("  CPU during each window (bench/cpu.py): machine busy, and CPU ms per cycle by whom")
+    log(
+        f"  {'API processes':>13} {'clients':>8} {'busy':>6} {'server':>8} {'database':>9} {'client':>8} "
+        f"{'all':>7} {'cores allow':>12}"
+    )
+    for workers, row in rows:
+        used = row["cpu"]
+        ceiling = used["cores"] * 1000.0 / used["machine_ms"] if used["machine_ms"] > 0 else float("nan")
+        log(
+            f"  {workers:>13} {int(row['clients']):>8} {used['machine_busy'] * 100:5.0f}% {used['server_ms']:8.1f} "
+            f"{used['database_ms']:9.1f} {used['client_ms']:8.1f} {used['machine_ms']:7.1f} {ceiling:10.1f}/s"
+        )
+    log(
+        "  'cores allow': cycles/s if every core did nothing but these cycles at this CPU cost per cycle (server,"
+        " database and the benchmark's own client share the machine)"
     )

@@ -208,7 +208,9 @@ def run_side_by_side(server: Server, token: str, args: argparse.Namespace, repor
             server = Server(server.url, server.log_path, bpmn_dir=server.bpmn_dir, workers=workers)
             server.start()
         rows = [
-            shapes.throughput(server.base_url, token, clients=clients, seconds=args.throughput_seconds)
+            shapes.throughput(
+                server.base_url, token, clients=clients, seconds=args.throughput_seconds, server_group=server.group
+            )
             for clients in args.clients
         ]
         report["throughput"].append({"workers": workers, "rows": rows})

@@ -58,6 +58,11 @@ class Server:
                     raise RuntimeError(f"the server was not ready after {timeout:.0f}s:\n{self.tail()}")
                 time.sleep(0.1)
 
+    @property
+    def group(self) -> int | None:
+        """The server's process group (its own session): every API process and the supervisor are in it."""
+        return self.process.pid if self.process is not None else None
+
     def stop(self) -> None:
         process, self.process = self.process, None
         if process is None:

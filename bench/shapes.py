@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from bench import cpu
 from bench.support import REPO_ROOT, summarise
 
 SHAPES_DIR = Path(__file__).resolve().parent / "shapes"
@@ -161,9 +162,12 @@ def around(times: list[float], point: int, width: int = 5) -> float:
 # --------------------------------------------------------------------------------------------- throughput
 
 
-def throughput(base_url: str, token: str, *, clients: int, seconds: float) -> dict[str, float]:
+def throughput(
+    base_url: str, token: str, *, clients: int, seconds: float, server_group: int | None = None
+) -> dict[str, Any]:
     """``clients`` threads, each with its own connection, doing approval cycles (start + look up + complete)
-    for ``seconds``; cycles per second over all of them, and the p50/p99 of one cycle."""
+    for ``seconds``; cycles per second over all of them, the p50/p99 of one cycle, and where the CPU went
+    (``server_group``: the server's process group, see bench/cpu.py)."""
     stop = threading.Event()
     lock = threading.Lock()
     cycles: list[float] = []
@@ -193,7 +197,10 @@ def throughput(base_url: str, token: str, *, clients: int, seconds: float) -> di
     started = time.perf_counter()
     for thread in threads:
         thread.start()
-    time.sleep(seconds)
+    time.sleep(min(1.0, seconds / 5))  # the CPU is counted once every client is under way
+    first, counted = cpu.sample(server_group), len(cycles)
+    time.sleep(seconds - min(1.0, seconds / 5))
+    last, counted = cpu.sample(server_group), len(cycles) - counted
     stop.set()
     wall = time.perf_counter() - started
     for thread in threads:
@@ -201,4 +208,5 @@ def throughput(base_url: str, token: str, *, clients: int, seconds: float) -> di
     if failures:
         raise RuntimeError(f"throughput with {clients} clients: {failures[0]}")
     stats = summarise(cycles) if cycles else {"p50": 0.0, "p99": 0.0, "n": 0}
-    return {"clients": clients, "cycles_per_second": len(cycles) / wall, **stats}
+    used = cpu.between(first, last, cycles=counted)
+    return {"clients": clients, "cycles_per_second": len(cycles) / wall, **stats, **({"cpu": used} if used else {})}
