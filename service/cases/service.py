@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from service import engine
@@ -224,8 +225,13 @@ def deliver_message(
 
 
 def _instance_of(session: Session, case: Case) -> ProcessInstance | None:
+    # Without the engine state (12-16 KB of JSON): a case's view needs its variables only. A step locks and reads
+    # the instance again, state and all (stepper.lock_instance).
     return session.exec(
-        select(ProcessInstance).where(ProcessInstance.case_id == case.id).order_by(col(ProcessInstance.created_at))
+        select(ProcessInstance)
+        .options(defer(ProcessInstance.state))  # type: ignore[arg-type]
+        .where(ProcessInstance.case_id == case.id)
+        .order_by(col(ProcessInstance.created_at))
     ).first()
 
 
