@@ -58,9 +58,10 @@ def list_tasks(
         TaskScope | None,
         Query(
             description="`work` (the default for people): tasks assigned to you plus open, unclaimed tasks you may "
-            "claim (your roles, your agency or none). `mine`: assigned to you, any state. `claimable`: open tasks "
-            "you may claim. `all`: every task of the cases you see (need-to-know), for case managers and agency "
-            "safeguarding leads (others 403). A machine token's default is `all`: its agency's tasks."
+            "claim (your roles, your agency or none; not a second-person check of work you did). `mine`: assigned to "
+            "you, any state. `claimable`: open tasks you may claim. `all`: every task of the cases you see "
+            "(need-to-know), for case managers and agency safeguarding leads (others 403). A machine token's default "
+            "is `all`: its agency's tasks."
         ),
     ] = None,
     case_id: uuid.UUID | None = None,
