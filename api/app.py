@@ -60,8 +60,9 @@ processes: reviews, their statutory clocks, and the tasks people and partner age
 create`, or the tokens `lif demo --tokens-out` writes) or an access token from the partnership's OpenID Connect
 provider (`openIdConnect`). **Errors** are `application/problem+json` (RFC 9457) with a
 `correlation_id`. **Lists** use cursor pagination (`next_cursor` → `cursor`). **Tasks** carry an `ETag`;
-send it back as `If-Match` when completing. Reads a front end polls (a case, a task, case types, a process definition,
-its XML and diagrams) carry an `ETag`: send it as `If-None-Match` and get `304` with no body while nothing changed.
+send it back as `If-Match` when completing (only its version part is compared). Reads a front end polls (a case,
+a task, case types, a process definition, its XML and diagrams) carry an `ETag`: send it as `If-None-Match` and get
+`304` with no body while nothing changed.
 `POST /cases` honours `Idempotency-Key`.
 """
 

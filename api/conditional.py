@@ -1,9 +1,9 @@
 """ETag and If-None-Match → 304 for the reads a front end polls, done once for every endpoint marked ``@cacheable``.
 
-The ETag is the resource's version where the endpoint already sends one (a task: the same value ``If-Match``
-takes), else a digest of the exact bytes about to be sent, so it changes whenever anything in the representation
-does. The endpoint still runs in full (its need-to-know checks and access logging included); only the body is not
-sent again. ``Cache-Control: no-store`` stays on the API (personal data): clients send ``If-None-Match``
+The ETag is the endpoint's own where it sends one (a task: its version, which ``If-Match`` compares, and a digest
+of its body), else a digest of the exact bytes about to be sent, so it changes whenever anything in the
+representation does. The endpoint still runs in full (its need-to-know checks and access logging included); only
+the body is not sent again. ``Cache-Control: no-store`` stays on the API (personal data): clients send ``If-None-Match``
 themselves, with the ETag they kept.
 """
 
@@ -104,7 +104,7 @@ async def _finish(send: Send, start: Message, body: bytes, if_none_match: str | 
 
 ETAG_HEADER = {
     "ETag": {
-        "description": "The representation's version; send it back as If-None-Match to get 304 while unchanged.",
+        "description": "Names this representation; send it back as If-None-Match to get 304 while unchanged.",
         "schema": {"type": "string"},
     }
 }
@@ -127,10 +127,11 @@ def document(app: FastAPI, schema: dict[str, Any]) -> None:
         if not any(p.get("name") == "If-None-Match" for p in parameters):
             parameters.append(IF_NONE_MATCH)
         responses = operation["responses"]
-        responses["200"].setdefault("headers", {}).update(ETAG_HEADER)
+        headers = responses["200"].setdefault("headers", {})
+        headers.setdefault("ETag", ETAG_HEADER["ETag"])  # an endpoint's own description of its ETag wins
         responses["304"] = {
             "description": "Not Modified: your copy (its ETag) is current; no body",
-            "headers": ETAG_HEADER,
+            "headers": {"ETag": headers["ETag"]},
         }
 
 

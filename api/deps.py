@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any
 
@@ -129,20 +131,38 @@ async def _page_limit(
 LimitDep = Annotated[int, Depends(_page_limit)]
 
 
+_TASK_ETAG = re.compile(r"(\d+)(?:-[0-9a-f]+)?")  # the version, then the body's digest when sent (task_etag)
+
+
 async def _if_match(
-    if_match: Annotated[str | None, Header(description='The task\'s ETag, e.g. "3".')] = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            description='The task\'s ETag as you read it (e.g. "3-9f86d081884c7d65"), or just its version ("3"). '
+            "Only the version is compared: it names the task's state, which is what a claim or a completion must "
+            "not overwrite unseen; the digest after it also changes with derived parts of the body (answers "
+            "brought forward from another case) that do not make your submission stale."
+        ),
+    ] = None,
 ) -> int | None:
     if if_match is None or if_match.strip() == "*":
         return None
-    text = if_match.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
-        raise PreconditionFailed(f'If-Match must be the ETag you received (e.g. "3"), not {if_match!r}')
-    return int(text)
+    found = _TASK_ETAG.fullmatch(if_match.strip().removeprefix("W/").strip('"'))
+    if found is None:
+        raise PreconditionFailed(
+            f'If-Match must be the ETag you received (e.g. "3-9f86d081884c7d65") or the task\'s version (e.g. "3"), '
+            f"not {if_match!r}"
+        )
+    return int(found.group(1))
 
 
 IfMatchDep = Annotated[int | None, Depends(_if_match)]
 
 
-def etag(version: int) -> str:
-    """The ETag header value for a resource version."""
-    return f'"{version}"'
+def task_etag(version: int, body: str) -> str:
+    """A task's ETag: its version (what If-Match compares) and a digest of the body it is sent with.
+
+    The body also holds parts derived at read time (answers brought forward from another case) that change
+    without a new version; the digest makes If-None-Match see them, the version keeps If-Match about state.
+    """
+    return f'"{version}-{hashlib.sha256(body.encode()).hexdigest()[:16]}"'

@@ -203,15 +203,22 @@ def second_person_check(
     *,
     roles: tuple[str, ...] = ("business_manager", "partnership_chair"),
 ) -> str:
-    """Four eyes: a person holding ``roles`` does ``prepare`` and is refused ``check`` (403); someone else does it.
+    """Four eyes: a person holding ``roles`` does ``prepare``, is not offered ``check`` and is refused it (403).
 
-    ``prepare`` and ``check`` are (element id, answers). Returns the preparer's token key.
+    Another person holding the same roles is offered it; the check's demo user does it. ``prepare`` and ``check``
+    are (element id, answers). Returns the preparer's token key.
     """
     preparer = add_person(api, db_url, *roles)
+    other = add_person(api, db_url, *roles)
     complete(api, case_id, *prepare, as_=preparer)
     (task,) = open_tasks(api, case_id, check[0])
     own = api.as_(preparer)
     assert own.get(f"/api/v1/tasks/{task['id']}").json()["checks_work_of"] == prepare[0]
+    for scope in (None, "work", "claimable"):
+        assert task["id"] not in listed_ids(api, preparer, case_id, scope), scope
+        assert task["id"] in listed_ids(api, other, case_id, scope), scope
+    # A case manager's scope=all still shows every task of the case, this one included.
+    assert task["id"] in listed_ids(api, preparer, case_id, "all")
     for action, body in (("claim", None), ("complete", {"data": check[1]})):
         refused = own.post(f"/api/v1/tasks/{task['id']}/{action}", json=body)
         assert refused.status_code == 403, refused.text
@@ -219,6 +226,20 @@ def second_person_check(
         assert "second-person check" in refused.json()["detail"] and "which you completed" in refused.json()["detail"]
     complete(api, case_id, *check)  # the demo user of the check's role: another person
     return preparer
+
+
+def listed_ids(api: Api, who: str, case_id: str, scope: str | None, *, limit: int = 1) -> list[str]:
+    """The ids ``GET /tasks`` lists for ``who`` on one case in ``scope``, walking every page (one task a page)."""
+    params: dict[str, Any] = {"case_id": case_id, "limit": limit} | ({"scope": scope} if scope else {})
+    ids: list[str] = []
+    while True:
+        response = api.as_(who).get("/api/v1/tasks", params=params)
+        assert response.status_code == 200, response.text
+        ids += [t["id"] for t in response.json()["items"]]
+        if not response.json()["next_cursor"]:
+            assert len(ids) == len(set(ids)), ids  # paging neither repeats nor skips
+            return ids
+        params["cursor"] = response.json()["next_cursor"]
 
 
 def markdown_blocks(text: str, language: str | None = None) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from api.conditional import ETAG_HEADER, cacheable
-from api.deps import AgencyPrincipalDep, IfMatchDep, LimitDep, SessionDep, etag
+from api.deps import AgencyPrincipalDep, IfMatchDep, LimitDep, SessionDep, task_etag
 from api.schemas.common import PROBLEM_RESPONSES, Moment, Page
 from api.schemas.tasks import TaskCompletion, TaskRead, TaskSummary
 from service.access.roles import Role
@@ -18,8 +18,17 @@ from service.tasks.service import TaskView
 from service.tasks.worklist import TaskFilters, TaskScope, TaskState
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=PROBLEM_RESPONSES)
-# Every answer that is one task carries its version as the ETag (see _read); GET documents it as cacheable.
-WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"description": "The task", "headers": ETAG_HEADER}}
+# Every answer that is one task carries an ETag naming its version and its body (see _read).
+TASK_ETAG_HEADER = {
+    "ETag": {
+        **ETAG_HEADER["ETag"],
+        "description": 'The task\'s version and a digest of this body, e.g. "3-9f86d081884c7d65": it changes '
+        "whenever the body does (also when only the answers brought forward from another case change). Send it "
+        "as If-None-Match to revalidate a GET (304 while unchanged) and as If-Match to claim, unclaim or complete, "
+        "which compare only the version.",
+    }
+}
+WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"description": "The task", "headers": TASK_ETAG_HEADER}}
 
 
 def _summary(task: HumanTask) -> TaskSummary:
@@ -27,8 +36,7 @@ def _summary(task: HumanTask) -> TaskSummary:
 
 
 def _read(view: TaskView, response: Response) -> TaskRead:
-    response.headers["ETag"] = etag(view.task.version)
-    return TaskRead(
+    read = TaskRead(
         **_summary(view.task).model_dump(),
         case_reference=view.case_reference,
         form_schema=view.form_schema,
@@ -37,6 +45,8 @@ def _read(view: TaskView, response: Response) -> TaskRead:
         complete_via=view.complete_via,
         checks_work_of=view.checks_work_of,
     )
+    response.headers["ETag"] = task_etag(view.task.version, read.model_dump_json())
+    return read
 
 
 @router.get("")
@@ -48,9 +58,10 @@ def list_tasks(
         TaskScope | None,
         Query(
             description="`work` (the default for people): tasks assigned to you plus open, unclaimed tasks you may "
-            "claim (your roles, your agency or none). `mine`: assigned to you, any state. `claimable`: open tasks "
-            "you may claim. `all`: every task of the cases you see (need-to-know), for case managers and agency "
-            "safeguarding leads (others 403). A machine token's default is `all`: its agency's tasks."
+            "claim (your roles, your agency or none; not a second-person check of work you did). `mine`: assigned to "
+            "you, any state. `claimable`: open tasks you may claim. `all`: every task of the cases you see "
+            "(need-to-know), for case managers and agency safeguarding leads (others 403). A machine token's default "
+            "is `all`: its agency's tasks."
         ),
     ] = None,
     case_id: uuid.UUID | None = None,
@@ -85,10 +96,10 @@ def list_tasks(
     return Page[TaskSummary](items=[_summary(t) for t in page.items], next_cursor=page.next_cursor)
 
 
-@router.get("/{task_id}")
+@router.get("/{task_id}", responses=WITH_ETAG)
 @cacheable
 def get_task(task_id: uuid.UUID, session: SessionDep, principal: AgencyPrincipalDep, response: Response) -> TaskRead:
-    """A task with its form as JSON Schema. The ETag is its version."""
+    """A task with its form as JSON Schema. The ETag is its version and a digest of the body (If-Match: version)."""
     return _read(tasks.get_task(session, principal, task_id), response)
 
 

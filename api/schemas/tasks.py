@@ -43,7 +43,10 @@ class TaskSummary(BaseModel):
     due_at: Instant | None
     completed_at: Instant | None
     completed_by_id: uuid.UUID | None
-    version: int = Field(description="Also sent as the ETag; send it back in If-Match when completing.")
+    version: int = Field(
+        description='The first part of the ETag ("<version>-<digest>"): If-Match on claim, unclaim and complete '
+        "compares only it, so send back the ETag you read (or this number)."
+    )
     messages: list[TaskMessage] = Field(
         default_factory=list,
         description="Show these above the form: why the process offers this task again (declared in the diagram), "

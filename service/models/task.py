@@ -54,6 +54,8 @@ class HumanTask(SQLModel, table=True):
     case_id: uuid.UUID = Field(foreign_key="case_record.id", index=True)
     engine_task_id: str = Field(max_length=40)
     element_id: str = Field(max_length=200)
+    # A second-person check (``checksWorkOf``): the element whose latest completer may not do this task.
+    checks_work_of: str | None = Field(default=None, max_length=200)
     name: str = Field(max_length=300)
     lane: str | None = Field(default=None, max_length=200)
     role: str | None = Field(default=None, max_length=60, index=True)

@@ -84,7 +84,7 @@ def claim(session: Session, principal: Principal, task_id: uuid.UUID, *, if_matc
     _check_version(task, if_match)
     _check_open(task)
     _check_may_do(principal, task)
-    four_eyes.refuse_own_work(session, principal, task, four_eyes.user_task_info(session, task))
+    four_eyes.refuse_own_work(session, principal, task)
     if task.assignee_id not in (None, principal.user_id):
         raise Conflict("the task is already claimed by someone else; they must unclaim it first")
     if task.assignee_id is None:
@@ -130,9 +130,9 @@ def complete(
     """
     task = _visible_task(session, principal, task_id)
     _check_may_do(principal, task)
-    # Locked before the four-eyes check, which then reads the instance from the session instead of again.
+    # Locked before the four-eyes check, so the completion it reads cannot be sent back under it.
     instance = lock_instance(session, principal.partnership_id, task.instance_id)
-    four_eyes.refuse_own_work(session, principal, task, four_eyes.user_task_info(session, task))
+    four_eyes.refuse_own_work(session, principal, task)
     # A concurrent completion or claim may have changed the task since it was read: the UPDATE that completes it
     # below is guarded by the version read here, and says which check the change now fails.
     refreshed = task
@@ -212,7 +212,7 @@ def _view(session: Session, task: HumanTask) -> TaskView:
         complete_via=info.complete_via if info else None,
         prefill=info.prefill if info else None,
         prefill_match=info.prefill_match if info else None,
-        checks_work_of=info.checks_work_of if info else None,
+        checks_work_of=task.checks_work_of,
     )
     return view
 

@@ -19,6 +19,7 @@ from service.access.principal import Principal
 from service.access.work import may_list_all_tasks
 from service.errors import Forbidden
 from service.models import HumanTask
+from service.tasks import four_eyes
 
 TaskState = Literal["open", "completed", "cancelled"]  # what a task's `state` can be (the `state` filter too)
 # work = mine plus claimable (the default for people); all = every task need-to-know lets the caller see.
@@ -111,7 +112,8 @@ def _scope_clause(principal: Principal, scope: TaskScope) -> ColumnElement[bool]
 
 
 def _claimable(principal: Principal) -> ColumnElement[bool]:
-    # The same rule claim() applies: open, nobody's yet, a role the caller holds, and their agency (or none).
+    # The same rule claim() applies: open, nobody's yet, a role the caller holds, their agency (or none), and not a
+    # second-person check of their own work.
     agency = col(HumanTask.agency_code)
     for_agency = (
         agency.is_(None) if principal.agency_code is None else or_(agency.is_(None), agency == principal.agency_code)
@@ -121,4 +123,5 @@ def _claimable(principal: Principal) -> ColumnElement[bool]:
         col(HumanTask.assignee_id).is_(None),
         or_(col(HumanTask.role).is_(None), col(HumanTask.role).in_(sorted(principal.roles))),
         for_agency,
+        four_eyes.not_own_work(principal.user_id),
     )

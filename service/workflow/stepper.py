@@ -247,9 +247,10 @@ def _project_tasks(
                 info.lane if info else None,
                 info.role if info else None,
                 info.stage if info else None,
+                info.checks_work_of if info else None,
             )
-            if (row.due_at, row.name, row.lane, row.role, row.stage) != current:
-                row.due_at, row.name, row.lane, row.role, row.stage = current
+            if (row.due_at, row.name, row.lane, row.role, row.stage, row.checks_work_of) != current:
+                row.due_at, row.name, row.lane, row.role, row.stage, row.checks_work_of = current
                 row.version += 1
                 session.add(row)
         elif completed_task is None or row.id != completed_task.id:
@@ -272,6 +273,7 @@ def _project_tasks(
             lane=info.lane if info else None,
             role=info.role if info else None,
             stage=info.stage if info else None,
+            checks_work_of=info.checks_work_of if info else None,
             agency_code=task.agency,
             subject=task.subject,
             due_at=task.due_at,

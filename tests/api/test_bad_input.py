@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -145,12 +146,20 @@ def test_stale_if_match_is_412_and_a_second_completion_is_409(api: Api) -> None:
     task = open_tasks(api, case["id"], "Task_NotifyPanel")[0]
     bm = api.as_("business_manager")
     etag = bm.get(f"/api/v1/tasks/{task['id']}").headers["etag"]
-    assert etag == '"1"'
+    assert re.fullmatch(r'"1-[0-9a-f]{16}"', etag), etag  # the version, then a digest of the body
     claimed = bm.post(f"/api/v1/tasks/{task['id']}/claim", headers={"If-Match": etag})
-    assert claimed.status_code == 200 and claimed.headers["etag"] == '"2"'
+    assert claimed.status_code == 200 and claimed.headers["etag"].startswith('"2-')
     answers = {"data": {"notified_at": today()}}
     _assert_problem(bm.post(f"/api/v1/tasks/{task['id']}/complete", json=answers, headers={"If-Match": etag}), 412)
-    _assert_problem(bm.post(f"/api/v1/tasks/{task['id']}/complete", json=answers, headers={"If-Match": "soon"}), 412)
+    for nonsense in ("soon", '"2-"', '"2-XYZ"', '"-2"'):
+        body = _assert_problem(
+            bm.post(f"/api/v1/tasks/{task['id']}/complete", json=answers, headers={"If-Match": nonsense}), 412
+        )
+        assert "If-Match must be the ETag you received" in body["detail"], nonsense
+    # Only the version is compared: another body's digest with the current version still guards the state.
+    stale_digest = '"2-0000000000000000"'
+    claimed_again = bm.post(f"/api/v1/tasks/{task['id']}/claim", headers={"If-Match": stale_digest})
+    assert claimed_again.status_code == 200, claimed_again.text
     done = bm.post(f"/api/v1/tasks/{task['id']}/complete", json=answers, headers={"If-Match": '"2"'})
     assert done.status_code == 200 and done.json()["data"]["notified_at"] == today()
     body = _assert_problem(bm.post(f"/api/v1/tasks/{task['id']}/complete", json=answers), 409)

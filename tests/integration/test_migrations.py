@@ -8,17 +8,23 @@ import uuid
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import DatabaseError
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col, select
 
 import service.models  # noqa: F401
 from service.audit.log import record
+from service.config import REPO_ROOT
 from service.db.engine import get_engine
 from service.db.session import unit_of_work
-from service.models import AccessEvent, DisposalEntry, DisposalPermit
+from service.engine.functions import today
+from service.models import AccessEvent, DisposalEntry, DisposalPermit, HumanTask
+from tests.conftest import Api
+from tests.helpers import open_case
 
 
 def test_migrations_match_the_models(db_url: str) -> None:
@@ -141,3 +147,37 @@ def test_sqlite_commits_are_durable_by_default(monkeypatch: pytest.MonkeyPatch, 
     with get_engine(faster).connect() as connection:
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
     get_engine(faster).dispose()
+
+
+def test_0018_fills_in_what_each_task_checks_from_its_own_definition(api: Api, db_url: str) -> None:
+    """Rows projected before 0018 learn from their definition's XML which task they check; the others stay null."""
+    case = open_case(api, aware_at=today())  # a CSPR: Task_CheckRedaction checks Task_PrepareRedactedReport
+    with unit_of_work(url=db_url) as session:
+        first = session.exec(select(HumanTask).where(HumanTask.case_id == uuid.UUID(case["id"]))).first()
+        assert first is not None and first.checks_work_of is None
+        # As an older projection left it: a check of this instance whose row does not say what it checks.
+        probe = HumanTask(
+            partnership_id=first.partnership_id,
+            instance_id=first.instance_id,
+            case_id=first.case_id,
+            engine_task_id="probe",
+            element_id="Task_CheckRedaction",
+            name="Check the redacted report",
+            state="cancelled",
+            data={},
+        )
+        session.add(probe)
+        ids = (first.id, probe.id)
+    config = Config(str(REPO_ROOT / "alembic.ini"))
+    config.attributes["database_url"] = db_url
+    config.attributes["configure_logging"] = False
+    command.downgrade(config, "0017")
+    try:
+        with get_engine(db_url).connect() as connection:
+            columns = {c["name"] for c in inspect(connection).get_columns("human_task")}
+        assert "checks_work_of" not in columns
+    finally:
+        command.upgrade(config, "head")
+    with unit_of_work(url=db_url) as session:
+        found = {t.id: t.checks_work_of for t in session.exec(select(HumanTask).where(col(HumanTask.id).in_(ids)))}
+    assert found == {ids[0]: None, ids[1]: "Task_PrepareRedactedReport"}

@@ -252,3 +252,32 @@ def test_answers_are_brought_forward_only_from_an_audit_of_the_same_kind(api: Ap
     # The schools return is a different audit: the Section 11 answers are not offered there.
     assert offered(_open(api, "s175", "2026-02-02", ["education"])["id"]) is None
     assert offered(_open(api, "section11", "2026-02-02", ["education"])["id"]) == self_assessment("police")
+
+
+def test_a_task_etag_changes_when_the_answers_brought_forward_do(api: Api) -> None:
+    """Completing the step in another case changes the suggestion, not the task's version: the ETag still moves."""
+    earlier = _open(api, "section11", "2026-01-05", ["education"])["id"]
+    later = _open(api, "section11", "2026-02-02", ["education"])["id"]
+    for case_id in (earlier, later):
+        complete(
+            api, case_id, "Task_IssueStandards", {"standards_version": "v1", "issued_to_agencies_at": "2026-02-02"}
+        )
+    (task,) = open_tasks(api, later, "Task_SelfAssess")
+    lead = api.as_("agency_safeguarding_lead:education")
+    url = f"/api/v1/tasks/{task['id']}"
+    first = lead.get(url)
+    assert first.status_code == 200 and first.json()["suggested_data"] is None
+    assert lead.get(url, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+
+    complete(api, earlier, "Task_SelfAssess", self_assessment("police"), agency="education")
+    after = lead.get(url, headers={"If-None-Match": first.headers["etag"]})
+    assert after.status_code == 200, after.text  # not 304: the body changed
+    assert after.json()["suggested_data"] == self_assessment("police")
+    assert after.json()["version"] == first.json()["version"]
+    assert after.headers["etag"] != first.headers["etag"]
+    assert lead.get(url, headers={"If-None-Match": after.headers["etag"]}).status_code == 304
+    # If-Match guards the task's state, which only the version names: the ETag read before still completes it.
+    done = lead.post(
+        f"{url}/complete", json={"data": after.json()["suggested_data"]}, headers={"If-Match": first.headers["etag"]}
+    )
+    assert done.status_code == 200, done.text
