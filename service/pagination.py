@@ -140,15 +140,17 @@ def paginate_by_due(
 
     ``parts``: disjoint conditions whose union is wanted (an OR of them would defeat the index the same way).
     Each is paged on its own and the pages merged: the union's first page lies within the parts' first pages.
-    Every piece is a limited subquery of one UNION ALL, so a page is one round trip however many pieces it has.
+    The parts' dated pieces are one UNION ALL of limited subqueries (one round trip however many parts), and their
+    undated pieces a second one, sent only when the dated rows do not fill the page.
     """
     decoded = decode_due_cursor(cursor) if cursor else None
-    pieces = [
-        piece
-        for part in parts or [true()]
-        for piece in _due_pieces(query.where(part), due_col, created_col, id_col, decoded, limit)
-    ]
-    rows: list[Any] = _union_of(session, query, pieces)  # rows of the caller's model: due_at, created_at and id
+    wanted = [query.where(part) for part in parts or [true()]]
+    rows: list[Any] = []  # rows of the caller's model: it has due_at, created_at and id
+    if decoded is None or decoded[0] is not None:  # the cursor (if any) is still among the dated rows
+        dated = [_dated(q, due_col, created_col, id_col, decoded, limit) for q in wanted]
+        rows = _union_of(session, query, dated)
+    if len(rows) <= limit:  # the page runs on into the undated rows
+        rows += _union_of(session, query, [_undated(q, due_col, created_col, id_col, decoded, limit) for q in wanted])
     rows.sort(key=lambda r: (r.due_at is None, r.due_at or dt.datetime.min, r.created_at, r.id))
     more = len(rows) > limit
     rows = rows[:limit]
@@ -157,33 +159,37 @@ def paginate_by_due(
     return Page(items=rows, next_cursor=next_cursor)
 
 
-def _due_pieces(
+def _dated(
     query: SelectOfScalar[T],
     due_col: Any,
     created_col: Any,
     id_col: Any,
     cursor: tuple[dt.datetime | None, dt.datetime, uuid.UUID] | None,
     limit: int,
-) -> list[SelectOfScalar[T]]:
-    """Up to limit + 1 rows after the cursor from each: the dated rows in due order, then the undated ones."""
-    due: dt.datetime | None = None
-    after: Any = None
-    dated = True
+) -> SelectOfScalar[T]:
+    """Up to limit + 1 rows with a due date after the cursor, in due order."""
+    dated = query.where(due_col.is_not(None))
     if cursor is not None:
         due, created, row_id = cursor
         after = or_(created_col > created, and_(created_col == created, id_col > row_id))
-        dated = due is not None
-    pieces: list[SelectOfScalar[T]] = []
-    if dated:
-        first = query.where(due_col.is_not(None))
-        if due is not None:
-            first = first.where(or_(due_col > due, and_(due_col == due, after)))
-        pieces.append(first.order_by(due_col, created_col, id_col).limit(limit + 1))
-    rest = query.where(due_col.is_(None))
-    if not dated:
-        rest = rest.where(after)
-    pieces.append(rest.order_by(created_col, id_col).limit(limit + 1))
-    return pieces
+        dated = dated.where(or_(due_col > due, and_(due_col == due, after)))
+    return dated.order_by(due_col, created_col, id_col).limit(limit + 1)
+
+
+def _undated(
+    query: SelectOfScalar[T],
+    due_col: Any,
+    created_col: Any,
+    id_col: Any,
+    cursor: tuple[dt.datetime | None, dt.datetime, uuid.UUID] | None,
+    limit: int,
+) -> SelectOfScalar[T]:
+    """Up to limit + 1 rows without a due date (after the cursor when it is among them), oldest first."""
+    undated = query.where(due_col.is_(None))
+    if cursor is not None and cursor[0] is None:
+        _due, created, row_id = cursor
+        undated = undated.where(or_(created_col > created, and_(created_col == created, id_col > row_id)))
+    return undated.order_by(created_col, id_col).limit(limit + 1)
 
 
 def _union_of(session: Any, query: SelectOfScalar[T], pieces: list[SelectOfScalar[T]]) -> list[Any]:

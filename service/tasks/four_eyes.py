@@ -42,9 +42,7 @@ def refuse_own_work(session: Session, principal: Principal, task: HumanTask) -> 
     if task.checks_work_of is None:
         return
     checked_name = session.exec(
-        select(_LATEST_NAME).where(
-            col(HumanTask.id) == task.id, own_work(principal.user_id)
-        )
+        select(_LATEST_NAME).where(col(HumanTask.id) == task.id, own_work(principal.user_id))
     ).first()
     if checked_name is not None:
         raise Forbidden(
