@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import exists, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
@@ -198,7 +198,8 @@ def get_case(session: Session, principal: Principal, case_id: uuid.UUID) -> Case
     """One case with its clocks and record (an involved agency: its summary and clocks); the read is logged."""
     case, seen = need_to_know.case_or_404(session, principal, case_id)
     record_access(session, principal, kind=AccessKind.CASE, object_type="case", object_id=case.id, case_id=case.id)
-    return _view(session, principal, case, _instance_of(session, case), seen=seen)
+    instance, subject, linked = _parts_of(session, case)
+    return _view(session, principal, case, instance, seen=seen, known=(subject, linked))
 
 
 def deliver_message(
@@ -224,6 +225,28 @@ def deliver_message(
     return _view(session, principal, case, instance, seen=Level.FULL)
 
 
+def _parts_of(session: Session, case: Case) -> tuple[ProcessInstance | None, CaseSubject | None, bool]:
+    """The case's lifecycle instance (without its engine state), its sealed subject and whether any link exists,
+    in one query: a case read is the commonest read there is, and each of these was a round trip of its own."""
+    first = (
+        select(ProcessInstance.id)
+        .where(ProcessInstance.case_id == case.id)
+        .order_by(col(ProcessInstance.created_at))
+        .limit(1)
+        .scalar_subquery()
+    )
+    linked = exists().where(or_(col(CaseLink.from_case_id) == case.id, col(CaseLink.to_case_id) == case.id))
+    row = session.execute(
+        select(ProcessInstance, CaseSubject, linked.label("linked"))
+        .select_from(Case)
+        .outerjoin(ProcessInstance, col(ProcessInstance.id) == first)
+        .outerjoin(CaseSubject, col(CaseSubject.case_id) == col(Case.id))
+        .where(col(Case.id) == case.id)
+        .options(defer(ProcessInstance.state))  # type: ignore[arg-type]
+    ).one()
+    return row[0], row[1], bool(row[2])
+
+
 def _instance_of(session: Session, case: Case) -> ProcessInstance | None:
     # Without the engine state (12-16 KB of JSON): a case's view needs its variables only. A step locks and reads
     # the instance again, state and all (stepper.lock_instance).
@@ -236,8 +259,15 @@ def _instance_of(session: Session, case: Case) -> ProcessInstance | None:
 
 
 def _view(
-    session: Session, principal: Principal, case: Case, instance: ProcessInstance | None, *, seen: Level | None = None
+    session: Session,
+    principal: Principal,
+    case: Case,
+    instance: ProcessInstance | None,
+    *,
+    seen: Level | None = None,
+    known: tuple[CaseSubject | None, bool] | None = None,
 ) -> CaseView:
+    """``known``: the case's subject and whether it has links, when the caller has read them already."""
     seen = need_to_know.level(session, principal, case) if seen is None else seen
     clocks: list[ClockStatus] = []
     case_record: dict[str, Any] = {}
@@ -256,14 +286,14 @@ def _view(
         return CaseView(
             case=case, instance=instance, clocks=clocks, record={}, review_record=None, links=[], access=seen
         )
-    subject = session.get(CaseSubject, case.id)
+    subject, linked = known if known is not None else (session.get(CaseSubject, case.id), True)
     return CaseView(
         case=case,
         instance=instance,
         clocks=clocks,
         record=case_record,
         review_record=standard,
-        links=[link for link in _links(session, case) if _sees(session, principal, link.case_id)],
+        links=[link for link in _links(session, case) if _sees(session, principal, link.case_id)] if linked else [],
         access=seen,
         identifiers_held=list(subject.fields) if subject else [],
     )
