@@ -135,11 +135,10 @@ def complete(
     four_eyes.refuse_own_work(session, principal, task)
     # A concurrent completion or claim may have changed the task since it was read: the UPDATE that completes it
     # below is guarded by the version read here, and says which check the change now fails.
-    refreshed = task
-    _check_current(principal, refreshed, if_match)
-    view = _view(session, refreshed)
+    _check_current(principal, task, if_match)
+    view = _view(session, task)
     if view.complete_via and via != view.complete_via:
-        raise Conflict(f"'{refreshed.name}' is completed through {view.complete_via}, which checks it first")
+        raise Conflict(f"'{task.name}' is completed through {view.complete_via}, which checks it first")
     # A feature completing its completeVia task may also pass process variables no form field can hold (e.g.
     # the attendance register's list of attendees); only the form's own fields are validated then.
     if outside_data:
@@ -150,27 +149,27 @@ def complete(
     errors = engine.validate_submission(view.form_schema, form_data, variables=instance.variables)
     if errors:
         raise InvalidInput(
-            f"the form for '{refreshed.name}' is not valid",
+            f"the form for '{task.name}' is not valid",
             [{"field": f"data.{e.field}" if e.field else "data", "message": e.message} for e in errors],
         )
     # A submitted form defines every one of its fields (unanswered optional ones as null), as in Camunda,
     # so conditions can test optional answers without failing on an unknown name.
     data = {name: None for name in view.form_schema.get("properties", {})} | data
-    _mark_completed(session, principal, refreshed, data, if_match)
+    _mark_completed(session, principal, task, data, if_match)
     # Before the step: the completion is what causes the next tasks, stage change or closure.
-    emit_task_event(session, EventType.TASK_COMPLETED, refreshed, view.case_reference)
+    emit_task_event(session, EventType.TASK_COMPLETED, task, view.case_reference)
     step(
         session,
         instance=instance,
-        action=lambda d, s: engine.complete_task(d, s, refreshed.engine_task_id, data),
-        completed_task=refreshed,
+        action=lambda d, s: engine.complete_task(d, s, task.engine_task_id, data),
+        completed_task=task,
     )
     _audit(
         session,
         principal,
-        refreshed,
+        task,
         "task.completed",
-        f"{principal.name} completed '{refreshed.name}'",
+        f"{principal.name} completed '{task.name}'",
         detail={"fields": sorted(data)},
     )
     return view
