@@ -207,7 +207,7 @@ def deliver_message(
 ) -> CaseView:
     """Deliver a named BPMN message (with its payload) to the case's waiting process."""
     case, _ = need_to_know.case_or_404(session, principal, case_id, need=Level.FULL, doing="delivering messages")
-    found = _instance_of(session, case)
+    found, _subject, _linked = _parts_of(session, case)
     if found is None:
         raise Conflict(f"case {case.reference} has no process")
     instance = lock_instance(session, principal.partnership_id, found.id)
@@ -226,8 +226,9 @@ def deliver_message(
 
 
 def _parts_of(session: Session, case: Case) -> tuple[ProcessInstance | None, CaseSubject | None, bool]:
-    """The case's lifecycle instance (without its engine state), its sealed subject and whether any link exists,
-    in one query: a case read is the commonest read there is, and each of these was a round trip of its own."""
+    """The case's lifecycle instance (its first; without the engine state, 12-16 KB of JSON a view never uses: a
+    step locks and reads it again whole), its sealed subject and whether any link exists, in one query: a case read
+    is the commonest read there is, and each of these was a round trip of its own."""
     first = (
         select(ProcessInstance.id)
         .where(ProcessInstance.case_id == case.id)
@@ -245,17 +246,6 @@ def _parts_of(session: Session, case: Case) -> tuple[ProcessInstance | None, Cas
         .options(defer(ProcessInstance.state))  # type: ignore[arg-type]
     ).one()
     return row[0], row[1], bool(row[2])
-
-
-def _instance_of(session: Session, case: Case) -> ProcessInstance | None:
-    # Without the engine state (12-16 KB of JSON): a case's view needs its variables only. A step locks and reads
-    # the instance again, state and all (stepper.lock_instance).
-    return session.exec(
-        select(ProcessInstance)
-        .options(defer(ProcessInstance.state))  # type: ignore[arg-type]
-        .where(ProcessInstance.case_id == case.id)
-        .order_by(col(ProcessInstance.created_at))
-    ).first()
 
 
 def _view(
@@ -347,7 +337,8 @@ def _replay(session: Session, principal: Principal, key: str, fingerprint: str) 
         raise Conflict("this Idempotency-Key was already used for a different request; use a new key")
     case = session.get(Case, uuid.UUID(stored.response["case_id"]))
     assert case is not None
-    return _view(session, principal, case, _instance_of(session, case))
+    instance, subject, linked = _parts_of(session, case)
+    return _view(session, principal, case, instance, known=(subject, linked))
 
 
 def _remember(session: Session, principal: Principal, key: str, fingerprint: str, case_id: uuid.UUID) -> None:
