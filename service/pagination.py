@@ -16,6 +16,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from service.errors import InvalidInput
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -28,21 +29,35 @@ class Page(Generic[T]):
 
 def encode_cursor(created_at: dt.datetime, row_id: uuid.UUID) -> str:
     """Cursor pointing just after this row."""
-    raw = json.dumps([created_at.isoformat(), str(row_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return _pack(created_at.isoformat(), str(row_id))
 
 
 def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
     """Read a cursor, or refuse it with a 422 that says what to do."""
+    return _unpack(cursor, lambda created, row_id: (dt.datetime.fromisoformat(created), uuid.UUID(row_id)))
+
+
+def _pack(*values: str | None) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
+
+
+def _unpack(cursor: str, read: Callable[..., R]) -> R:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        created, row_id = json.loads(raw)
-        return dt.datetime.fromisoformat(created), uuid.UUID(row_id)
+        return read(*json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))))
     except (ValueError, TypeError):
-        raise InvalidInput(
-            "the cursor is not valid",
-            [{"field": "cursor", "message": "pass back exactly the next_cursor value of the previous page"}],
-        ) from None
+        raise _bad_cursor() from None
+
+
+def _bad_cursor() -> InvalidInput:
+    return InvalidInput(
+        "the cursor is not valid",
+        [{"field": "cursor", "message": "pass back exactly the next_cursor value of the previous page"}],
+    )
+
+
+def _after(created_col: Any, id_col: Any, created: dt.datetime, row_id: uuid.UUID) -> ColumnElement[bool]:
+    """Rows after (created, id) in ascending (created, id) order."""
+    return or_(created_col > created, and_(created_col == created, id_col > row_id))
 
 
 def paginate(
@@ -61,7 +76,7 @@ def paginate(
         if newest_first:
             query = query.where(or_(created_col < created, and_(created_col == created, id_col < row_id)))
         else:
-            query = query.where(or_(created_col > created, and_(created_col == created, id_col > row_id)))
+            query = query.where(_after(created_col, id_col, created, row_id))
     order = (created_col.desc(), id_col.desc()) if newest_first else (created_col.asc(), id_col.asc())
     rows = list(session.exec(query.order_by(*order).limit(limit + 1)).all())
     more = len(rows) > limit
@@ -93,7 +108,7 @@ def paginate_by_int(
     """Keyset paging on a unique integer column (rows may be tuples: ``key_of`` reads the key from one)."""
     if cursor:
         if not cursor.isdigit():
-            raise InvalidInput("the cursor is not valid", [{"field": "cursor", "message": "pass back next_cursor"}])
+            raise _bad_cursor()
         query = query.where(key_col < int(cursor) if descending else key_col > int(cursor))
     rows = list(session.exec(query.order_by(key_col.desc() if descending else key_col.asc()).limit(limit + 1)).all())
     more = len(rows) > limit
@@ -103,21 +118,19 @@ def paginate_by_int(
 
 def encode_due_cursor(due_at: dt.datetime | None, created_at: dt.datetime, row_id: uuid.UUID) -> str:
     """Cursor pointing just after this row in (due date, no due date last; creation; id) order."""
-    raw = json.dumps([due_at.isoformat() if due_at else None, created_at.isoformat(), str(row_id)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return _pack(due_at.isoformat() if due_at else None, created_at.isoformat(), str(row_id))
 
 
 def decode_due_cursor(cursor: str) -> tuple[dt.datetime | None, dt.datetime, uuid.UUID]:
     """Read a due-order cursor, or refuse it with a 422 that says what to do."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        due, created, row_id = json.loads(raw)
-        return (dt.datetime.fromisoformat(due) if due else None), dt.datetime.fromisoformat(created), uuid.UUID(row_id)
-    except (ValueError, TypeError):
-        raise InvalidInput(
-            "the cursor is not valid",
-            [{"field": "cursor", "message": "pass back exactly the next_cursor value of the previous page"}],
-        ) from None
+    return _unpack(
+        cursor,
+        lambda due, created, row_id: (
+            dt.datetime.fromisoformat(due) if due else None,
+            dt.datetime.fromisoformat(created),
+            uuid.UUID(row_id),
+        ),
+    )
 
 
 def paginate_by_due(
@@ -171,8 +184,7 @@ def _dated(
     dated = query.where(due_col.is_not(None))
     if cursor is not None:
         due, created, row_id = cursor
-        after = or_(created_col > created, and_(created_col == created, id_col > row_id))
-        dated = dated.where(or_(due_col > due, and_(due_col == due, after)))
+        dated = dated.where(or_(due_col > due, and_(due_col == due, _after(created_col, id_col, created, row_id))))
     return dated.order_by(due_col, created_col, id_col).limit(limit + 1)
 
 
@@ -188,7 +200,7 @@ def _undated(
     undated = query.where(due_col.is_(None))
     if cursor is not None and cursor[0] is None:
         _due, created, row_id = cursor
-        undated = undated.where(or_(created_col > created, and_(created_col == created, id_col > row_id)))
+        undated = undated.where(_after(created_col, id_col, created, row_id))
     return undated.order_by(created_col, id_col).limit(limit + 1)
 
 
