@@ -179,7 +179,10 @@ def _api_processes(pid: int) -> list[int]:
     path = f"/proc/{pid}/task/{pid}/children"
     if not os.path.exists(path):
         # A developer's machine without Linux /proc skips; CI runs on Linux, where a missing /proc is a failure.
-        (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)("needs Linux /proc to see the API processes")
+        reason = "needs Linux /proc to see the API processes"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
     with open(path) as file:
         children = [int(child) for child in file.read().split()]
     found = []
