@@ -156,52 +156,33 @@ def paginate_by_due(
     The parts' dated pieces are one UNION ALL of limited subqueries (one round trip however many parts), and their
     undated pieces a second one, sent only when the dated rows do not fill the page.
     """
-    decoded = decode_due_cursor(cursor) if cursor else None
+    dated: list[Any] = [due_col.is_not(None)]
+    undated: list[Any] = [due_col.is_(None)]
+    dated_left = True
+    if cursor:
+        due, created, row_id = decode_due_cursor(cursor)
+        after = _after(created_col, id_col, created, row_id)
+        if due is None:  # the cursor is among the undated rows: no dated row is left
+            dated_left = False
+            undated.append(after)
+        else:
+            dated.append(or_(due_col > due, and_(due_col == due, after)))
     wanted = [query.where(part) for part in parts or [true()]]
+
+    def pieces(where: list[Any], *order: Any) -> list[SelectOfScalar[T]]:
+        return [q.where(*where).order_by(*order).limit(limit + 1) for q in wanted]
+
     rows: list[Any] = []  # rows of the caller's model: it has due_at, created_at and id
-    if decoded is None or decoded[0] is not None:  # the cursor (if any) is still among the dated rows
-        dated = [_dated(q, due_col, created_col, id_col, decoded, limit) for q in wanted]
-        rows = _union_of(session, query, dated)
+    if dated_left:
+        rows = _union_of(session, query, pieces(dated, due_col, created_col, id_col))
     if len(rows) <= limit:  # the page runs on into the undated rows
-        rows += _union_of(session, query, [_undated(q, due_col, created_col, id_col, decoded, limit) for q in wanted])
+        rows += _union_of(session, query, pieces(undated, created_col, id_col))
     rows.sort(key=lambda r: (r.due_at is None, r.due_at or dt.datetime.min, r.created_at, r.id))
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1] if rows else None
     next_cursor = encode_due_cursor(last.due_at, last.created_at, last.id) if more and last is not None else None
     return Page(items=rows, next_cursor=next_cursor)
-
-
-def _dated(
-    query: SelectOfScalar[T],
-    due_col: Any,
-    created_col: Any,
-    id_col: Any,
-    cursor: tuple[dt.datetime | None, dt.datetime, uuid.UUID] | None,
-    limit: int,
-) -> SelectOfScalar[T]:
-    """Up to limit + 1 rows with a due date after the cursor, in due order."""
-    dated = query.where(due_col.is_not(None))
-    if cursor is not None:
-        due, created, row_id = cursor
-        dated = dated.where(or_(due_col > due, and_(due_col == due, _after(created_col, id_col, created, row_id))))
-    return dated.order_by(due_col, created_col, id_col).limit(limit + 1)
-
-
-def _undated(
-    query: SelectOfScalar[T],
-    due_col: Any,
-    created_col: Any,
-    id_col: Any,
-    cursor: tuple[dt.datetime | None, dt.datetime, uuid.UUID] | None,
-    limit: int,
-) -> SelectOfScalar[T]:
-    """Up to limit + 1 rows without a due date (after the cursor when it is among them), oldest first."""
-    undated = query.where(due_col.is_(None))
-    if cursor is not None and cursor[0] is None:
-        _due, created, row_id = cursor
-        undated = undated.where(_after(created_col, id_col, created, row_id))
-    return undated.order_by(created_col, id_col).limit(limit + 1)
 
 
 def _union_of(session: Any, query: SelectOfScalar[T], pieces: list[SelectOfScalar[T]]) -> list[Any]:
