@@ -197,9 +197,10 @@ def throughput(
     started = time.perf_counter()
     for thread in threads:
         thread.start()
-    time.sleep(min(1.0, seconds / 5))  # the CPU is counted once every client is under way
+    settle = min(1.0, seconds / 5)  # the CPU is counted once every client is under way
+    time.sleep(settle)
     first, counted = cpu.sample(server_group), len(cycles)
-    time.sleep(seconds - min(1.0, seconds / 5))
+    time.sleep(seconds - settle)
     last, counted = cpu.sample(server_group), len(cycles) - counted
     stop.set()
     wall = time.perf_counter() - started
