@@ -40,7 +40,7 @@ from service.models import (
 )
 from service.pagination import Page
 from service.processes import registry
-from service.workflow.opening import open_case
+from service.workflow.opening import open_case, opened_here
 from service.workflow.stepper import lock_instance, step
 
 
@@ -115,7 +115,9 @@ def create_case(
     )
     if idempotency_key:
         _remember(session, principal, idempotency_key, fingerprint, case.id)
-    return CreatedCase(view=_view(session, principal, case, instance, seen=Level.FULL), replayed=False)  # its lead
+    fresh = opened_here(session, case.id)
+    known = (fresh.identifiers, fresh.linked) if fresh else None
+    return CreatedCase(view=_view(session, principal, case, instance, seen=Level.FULL, known=known), replayed=False)
 
 
 def _require_case_type(session: Session, principal: Principal, case_type: str) -> ProcessDefinition:
@@ -199,7 +201,7 @@ def get_case(session: Session, principal: Principal, case_id: uuid.UUID) -> Case
     case, seen = need_to_know.case_or_404(session, principal, case_id)
     record_access(session, principal, kind=AccessKind.CASE, object_type="case", object_id=case.id, case_id=case.id)
     instance, subject, linked = _parts_of(session, case)
-    return _view(session, principal, case, instance, seen=seen, known=(subject, linked))
+    return _view(session, principal, case, instance, seen=seen, known=(_fields(subject), linked))
 
 
 def deliver_message(
@@ -255,9 +257,10 @@ def _view(
     instance: ProcessInstance | None,
     *,
     seen: Level | None = None,
-    known: tuple[CaseSubject | None, bool] | None = None,
+    known: tuple[list[str], bool] | None = None,
 ) -> CaseView:
-    """``known``: the case's subject and whether it has links, when the caller has read them already."""
+    """``known``: the names of the case's sealed identifiers and whether it has links, when the caller knows them
+    already (read with the case, or the case was opened in this transaction)."""
     seen = need_to_know.level(session, principal, case) if seen is None else seen
     clocks: list[ClockStatus] = []
     case_record: dict[str, Any] = {}
@@ -276,7 +279,7 @@ def _view(
         return CaseView(
             case=case, instance=instance, clocks=clocks, record={}, review_record=None, links=[], access=seen
         )
-    subject, linked = known if known is not None else (session.get(CaseSubject, case.id), True)
+    identifiers, linked = known if known is not None else (_fields(session.get(CaseSubject, case.id)), True)
     return CaseView(
         case=case,
         instance=instance,
@@ -285,8 +288,12 @@ def _view(
         review_record=standard,
         links=[link for link in _links(session, case) if _sees(session, principal, link.case_id)] if linked else [],
         access=seen,
-        identifiers_held=list(subject.fields) if subject else [],
+        identifiers_held=identifiers,
     )
+
+
+def _fields(subject: CaseSubject | None) -> list[str]:
+    return list(subject.fields) if subject else []
 
 
 def _sees(session: Session, principal: Principal, case_id: uuid.UUID) -> bool:
@@ -338,7 +345,7 @@ def _replay(session: Session, principal: Principal, key: str, fingerprint: str) 
     case = session.get(Case, uuid.UUID(stored.response["case_id"]))
     assert case is not None
     instance, subject, linked = _parts_of(session, case)
-    return _view(session, principal, case, instance, known=(subject, linked))
+    return _view(session, principal, case, instance, known=(_fields(subject), linked))
 
 
 def _remember(session: Session, principal: Principal, key: str, fingerprint: str, case_id: uuid.UUID) -> None:

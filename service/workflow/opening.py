@@ -7,9 +7,11 @@ case is part of taking a step: it lives beside the stepper rather than in the ca
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import event, update
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from service import engine
@@ -99,11 +101,15 @@ def open_case(
     subject = _subject(session, case, identifiers, opened_from[0] if opened_from and parent_case_id is None else None)
     if subject is not None:
         session.add(subject)
+    opened = session.info.setdefault(_OPENED_KEY, {})
+    opened[case.id] = OpenedHere(identifiers=list(subject.fields) if subject else [], linked=opened_from is not None)
     if opened_from is not None:
         parent, relation = opened_from
         session.add(
             CaseLink(partnership_id=partnership_id, from_case_id=parent.id, to_case_id=case.id, relation=relation)
         )
+        if parent.id in opened:
+            opened[parent.id].linked = True
     settings = settings_for(partnership.settings).model_dump()
     start_data = {**settings, **data, "case_reference": case.reference, "involved_agencies": involved_agencies}
     # Before the first step: partners hear of the case before its first tasks and stage (causal order).
@@ -122,6 +128,33 @@ def open_case(
         | ({"opened_from": opened_from[0].reference, "relation": opened_from[1]} if opened_from else {}),
     )
     return case, instance
+
+
+@dataclass
+class OpenedHere:
+    """What a case opened in this transaction has beside its row: known here, so its view need not read it back.
+
+    Exact because the case is new: its subject can only be the one open_case sealed, and every link to it is made
+    by open_case (the only place a CaseLink is created), in this transaction."""
+
+    identifiers: list[str]  # the names of its sealed subject fields
+    linked: bool
+
+
+_OPENED_KEY = "lif_opened_here"
+
+
+def opened_here(session: Session, case_id: uuid.UUID) -> OpenedHere | None:
+    """What ``open_case`` recorded about ``case_id`` in this transaction (None if it was not opened in it)."""
+    found: OpenedHere | None = session.info.get(_OPENED_KEY, {}).get(case_id)
+    return found
+
+
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_opened(session: OrmSession, *_args: Any) -> None:
+    # Only true within the transaction: later ones may link the case to others.
+    session.info.pop(_OPENED_KEY, None)
 
 
 def open_linked_cases(
