@@ -25,7 +25,7 @@ from service.pagination import Page, paginate_by_due
 from service.processes import registry
 from service.tasks import four_eyes, worklist
 from service.tasks.worklist import TaskFilters, TaskScope
-from service.workflow.stepper import lock_instance, step
+from service.workflow.stepper import step
 
 
 @dataclass
@@ -128,10 +128,10 @@ def complete(
     ``via`` names the feature completing a task whose diagram says ``completeVia`` (its own checks ran there).
     ``outside_data`` are keys the request sent beside ``data``: refused, naming the form fields among them.
     """
-    task = _visible_task(session, principal, task_id)
+    # The instance is locked by the same query, before the four-eyes check, so the completion that check reads
+    # cannot be sent back under it.
+    task, instance = _task_to_complete(session, principal, task_id)
     _check_may_do(principal, task)
-    # Locked before the four-eyes check, so the completion it reads cannot be sent back under it.
-    instance = lock_instance(session, principal.partnership_id, task.instance_id)
     four_eyes.refuse_own_work(session, principal, task)
     # A concurrent completion or claim may have changed the task since it was read: the UPDATE that completes it
     # below is guarded by the version read here, and says which check the change now fails.
@@ -195,6 +195,26 @@ def _visible_task(session: Session, principal: Principal, task_id: uuid.UUID) ->
     task, case = found
     keep(session, case)
     return task  # type: ignore[no-any-return]
+
+
+def _task_to_complete(session: Session, principal: Principal, task_id: uuid.UUID) -> tuple[HumanTask, ProcessInstance]:
+    """The task with its case, and its process instance locked for the step, in one query (lock_instance's lock:
+    ``FOR UPDATE`` on PostgreSQL, the write lock already held on SQLite). The task row may then be older than the
+    lock; the guarded UPDATE that completes it refuses it if it is."""
+    found = session.execute(
+        _visible(principal)
+        .add_columns(Case, ProcessInstance)
+        .join(Case, col(Case.id) == col(HumanTask.case_id))
+        .join(ProcessInstance, col(ProcessInstance.id) == col(HumanTask.instance_id))
+        .where(HumanTask.id == task_id, ProcessInstance.partnership_id == principal.partnership_id)
+        .with_for_update(of=ProcessInstance)
+        .execution_options(populate_existing=True)
+    ).first()
+    if found is None:
+        raise NotFound(f"there is no task {task_id}")
+    task, case, instance = found
+    keep(session, case)
+    return task, instance
 
 
 def _view(session: Session, task: HumanTask) -> TaskView:

@@ -1,8 +1,8 @@
 """What a step writes, and how few round trips it takes, without giving up a guard.
 
-A completion no longer reads its task again under the instance lock: the UPDATE that completes it is guarded by the
-version it was read at. Audit events of one transaction are written together just before it commits. A diagram
-without timers does not look for timer rows.
+A completion reads its task, its case and its locked instance in one query and does not read the task again: the
+UPDATE that completes it is guarded by the version it was read at. Audit events of one transaction are written
+together just before it commits. A diagram without timers does not look for timer rows.
 """
 
 from __future__ import annotations
@@ -18,23 +18,17 @@ from service import engine
 from service.access.principal import Principal
 from service.audit.log import record
 from service.audit.queries import list_events
-from service.db.session import keep, open_session, unit_of_work
+from service.db.session import open_session, unit_of_work
 from service.engine.functions import today
 from service.errors import Conflict, PreconditionFailed
 from service.identity.tokens import authenticate
 from service.models import AuditEvent, HumanTask, User
+from service.tasks import service as tasks_service
 from service.tasks.service import complete
 from tests.conftest import Api
 from tests.helpers import open_case, open_tasks
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def _stale_task(session: Session, task_id: uuid.UUID) -> HumanTask:
-    """The task as this session read it, then changed behind its back (as a concurrent request would)."""
-    task = keep(session, session.get(HumanTask, task_id))
-    assert task is not None and task.state == "open"
-    return task
 
 
 @pytest.mark.parametrize(
@@ -50,6 +44,7 @@ def test_a_completion_of_a_task_changed_since_it_was_read_is_refused_and_changes
     api: Api,
     db_url: str,
     tokens: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
     change: dict[str, str],
     send_version: bool,
     expected: type[Exception],
@@ -57,24 +52,32 @@ def test_a_completion_of_a_task_changed_since_it_was_read_is_refused_and_changes
 ) -> None:
     case = open_case(api, aware_at=today())
     task_id = uuid.UUID(open_tasks(api, case["id"], "Task_NotifyPanel")[0]["id"])
+    version = open_tasks(api, case["id"], "Task_NotifyPanel")[0]["version"]
     session = open_session(write=True, url=db_url)
-    try:
-        principal = authenticate(session, tokens["business_manager"])
-        stale = _stale_task(session, task_id)
-        version = stale.version
+    read_then_changed = tasks_service._task_to_complete
+
+    def changed_after_the_read(s: Session, principal: Principal, wanted: uuid.UUID) -> tuple[HumanTask, object]:
+        # The task as complete() read it (with its instance locked), then changed by "another request": on
+        # PostgreSQL a claim does not wait for the instance lock. The same transaction stands in for it, and
+        # the ORM copy complete() holds is left as it was read, on purpose.
+        task, instance = read_then_changed(s, principal, wanted)
         values: dict[str, object] = {"version": HumanTask.version + 1, **change}
         if values.get("assignee_id") == "other":
-            other = session.exec(select(User).where(col(User.id) != principal.user_id)).first()
+            other = s.exec(select(User).where(col(User.id) != principal.user_id)).first()
             assert other is not None
             values["assignee_id"] = other.id
-        # The same transaction stands in for the other request: the ORM copy above is left stale on purpose.
-        session.execute(
+        s.execute(
             update(HumanTask)
-            .where(col(HumanTask.id) == task_id)
+            .where(col(HumanTask.id) == wanted)
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        assert stale.version == version  # the copy complete() will check first still says "open, unchanged"
+        assert task.version == version and task.state == "open"  # what complete() will check first
+        return task, instance
+
+    monkeypatch.setattr(tasks_service, "_task_to_complete", changed_after_the_read)
+    try:
+        principal = authenticate(session, tokens["business_manager"])
         with pytest.raises(expected) as refused:
             complete(session, principal, task_id, {"notified_at": today()}, if_match=version if send_version else None)
         assert words in str(refused.value)
