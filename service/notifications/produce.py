@@ -13,8 +13,6 @@ import uuid
 from email.utils import parseaddr
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from service.access.principal import Principal
@@ -22,7 +20,8 @@ from service.config import get_settings
 from service.db.session import keep
 from service.db.types import utcnow
 from service.engine.functions import LONDON
-from service.models import Case, HumanTask, Notification, NotificationPreference, Partnership
+from service.models import Case, HumanTask, Notification, Partnership
+from service.notifications import preferences
 from service.notifications.kinds import Kind
 from service.notifications.policy import NotificationSettings, settings_for
 
@@ -72,35 +71,8 @@ def deliveries(
     """immediate | digest | off for each person: their choice, except for the partnership's mandatory kinds."""
     if kind in (Kind.DIGEST, Kind.MEETING) or kind in partnership_settings(session, partnership_id).mandatory:
         return dict.fromkeys(user_ids, "immediate")  # an invitation in a digest would arrive after the meeting was set
-    chosen = _preferences(session, partnership_id, kind)
+    chosen = preferences.chosen(session, partnership_id, user_ids, kind)
     return {user_id: chosen.get(user_id, "immediate") for user_id in user_ids}
-
-
-_PREFERENCES_KEY = "lif_notification_preferences"
-
-
-def _preferences(session: Session, partnership_id: uuid.UUID, kind: Kind) -> dict[uuid.UUID, str]:
-    """Everyone's choice for ``kind`` in the partnership, read once per transaction (one step announces several
-    tasks of the same kind)."""
-    cache: dict[tuple[uuid.UUID, str], dict[uuid.UUID, str]] = session.info.setdefault(_PREFERENCES_KEY, {})
-    key = (partnership_id, kind.value)
-    if key not in cache:
-        rows = session.exec(
-            select(NotificationPreference.user_id, NotificationPreference.delivery).where(
-                NotificationPreference.partnership_id == partnership_id, NotificationPreference.kind == kind.value
-            )
-        ).all()
-        cache[key] = dict(rows)
-    return cache[key]
-
-
-@event.listens_for(OrmSession, "before_flush")
-def _forget_preferences_on_change(session: OrmSession, _context: Any, _instances: Any) -> None:
-    # A preference saved in this transaction: read them afresh next time.
-    if _PREFERENCES_KEY in session.info and any(
-        isinstance(obj, NotificationPreference) for obj in (*session.new, *session.dirty, *session.deleted)
-    ):
-        del session.info[_PREFERENCES_KEY]
 
 
 def notify(

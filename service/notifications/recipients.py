@@ -20,7 +20,8 @@ from service.access.policy import oversight_roles_of
 from service.access.principal import Principal
 from service.db.session import keep
 from service.errors import NotFound
-from service.models import Agency, Case, CaseMember, HumanTask, Partnership, User
+from service.models import Agency, Case, CaseMember, HumanTask, NotificationPreference, Partnership, User
+from service.notifications import preferences
 
 MACHINE_DOMAIN = ".invalid"
 
@@ -43,17 +44,31 @@ def principals(
 
 
 def _people(session: Session, partnership_id: uuid.UUID) -> list[Principal]:
+    """The active people, with their notification choices in the same query (a row per person and choice): the
+    notices about to be recorded need both, and each was a round trip of its own."""
     partnership = session.get(Partnership, partnership_id)
     assert partnership is not None
     oversight = oversight_roles_of(keep(session, partnership).data_protection)
     query = (
-        select(User, Agency.code)
+        select(User, Agency.code, NotificationPreference.kind, NotificationPreference.delivery)
         .join(Agency, col(Agency.id) == col(User.agency_id), isouter=True)
+        .join(
+            NotificationPreference,
+            (col(NotificationPreference.user_id) == col(User.id))
+            & (col(NotificationPreference.partnership_id) == partnership_id),
+            isouter=True,
+        )
         .where(User.partnership_id == partnership_id, col(User.active).is_(True))
         .order_by(col(User.email))
     )
-    return [
-        Principal(
+    people: dict[uuid.UUID, Principal] = {}
+    choices: list[tuple[uuid.UUID, str, str]] = []
+    for user, code, kind, delivery in session.exec(query).all():
+        if kind is not None:
+            choices.append((user.id, kind, delivery))
+        if user.id in people or user.email.endswith(MACHINE_DOMAIN):
+            continue
+        people[user.id] = Principal(
             user_id=user.id,
             partnership_id=partnership_id,
             name=user.name,
@@ -61,9 +76,8 @@ def _people(session: Session, partnership_id: uuid.UUID) -> list[Principal]:
             agency_code=code,
             oversight=bool(set(user.roles) & oversight),
         )
-        for user, code in session.exec(query).all()
-        if not user.email.endswith(MACHINE_DOMAIN)
-    ]
+    preferences.remember(session, partnership_id, people, choices)
+    return list(people.values())
 
 
 def visible_task(session: Session, principal: Principal, task_id: uuid.UUID) -> HumanTask:
