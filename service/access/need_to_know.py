@@ -146,6 +146,22 @@ def case_or_404(
 ) -> tuple[Case, Level]:
     """The case and how much the caller sees of it; 404 when nothing, 403 when less than ``need``."""
     case = owned(session, Case, case_id, principal.partnership_id)
+    seen = seen_or_refused(session, principal, case, case_id, need=need, doing=doing)
+    assert case is not None  # refused above otherwise
+    return case, seen
+
+
+def seen_or_refused(
+    session: Session,
+    principal: Principal,
+    case: Case | None,
+    case_id: Any,
+    *,
+    need: Level = Level.AGENCY,
+    doing: str = "this",
+) -> Level:
+    """How much the caller sees of ``case``, already read as the partnership's (None: there is none); 404 when
+    nothing, 403 when less than ``need``. For a caller that reads the case together with more than its row."""
     seen = level(session, principal, case) if case is not None else Level.NONE
     if case is None or seen is Level.NONE:
         raise NotFound(f"there is no case {case_id}")
@@ -154,4 +170,4 @@ def case_or_404(
             f"you see case {case.reference} as the involved agency '{principal.agency_code}': {doing} is for the "
             "case's members and oversight roles; ask the case's business manager to add you as a member"
         )
-    return case, seen
+    return seen

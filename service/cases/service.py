@@ -198,21 +198,26 @@ def _decode_key_cursor(cursor: str) -> str:
 
 def get_case(session: Session, principal: Principal, case_id: uuid.UUID) -> CaseView:
     """One case with its clocks and record (an involved agency: its summary and clocks); the read is logged."""
-    case, seen = need_to_know.case_or_404(session, principal, case_id)
-    record_access(session, principal, kind=AccessKind.CASE, object_type="case", object_id=case.id, case_id=case.id)
-    instance, subject, linked = _parts_of(session, case)
-    return _view(session, principal, case, instance, seen=seen, known=(_fields(subject), linked))
+    parts = _case_with_parts(session, principal, case_id)
+    seen = need_to_know.seen_or_refused(session, principal, parts.case if parts else None, case_id)
+    assert parts is not None
+    record_access(session, principal, kind=AccessKind.CASE, object_type="case", object_id=case_id, case_id=case_id)
+    return _view(session, principal, parts.case, parts.instance, seen=seen, known=parts.known)
 
 
 def deliver_message(
     session: Session, principal: Principal, case_id: uuid.UUID, *, name: str, payload: dict[str, Any]
 ) -> CaseView:
     """Deliver a named BPMN message (with its payload) to the case's waiting process."""
-    case, _ = need_to_know.case_or_404(session, principal, case_id, need=Level.FULL, doing="delivering messages")
-    found, _subject, _linked = _parts_of(session, case)
-    if found is None:
+    parts = _case_with_parts(session, principal, case_id)
+    need_to_know.seen_or_refused(
+        session, principal, parts.case if parts else None, case_id, need=Level.FULL, doing="delivering messages"
+    )
+    assert parts is not None
+    case = parts.case
+    if parts.instance is None:
         raise Conflict(f"case {case.reference} has no process")
-    instance = lock_instance(session, principal.partnership_id, found.id)
+    instance = lock_instance(session, principal.partnership_id, parts.instance.id)
     step(session, instance=instance, action=lambda d, s: engine.deliver_message(d, s, name, payload))
     record(
         session,
@@ -224,30 +229,45 @@ def deliver_message(
         summary=f"Message '{name}' delivered to case {case.reference}",
         detail={"payload_keys": sorted(payload)},
     )
+    # Not parts.known: the step may have opened a linked case.
     return _view(session, principal, case, instance, seen=Level.FULL)
 
 
-def _parts_of(session: Session, case: Case) -> tuple[ProcessInstance | None, CaseSubject | None, bool]:
-    """The case's lifecycle instance (its first; without the engine state, 12-16 KB of JSON a view never uses: a
-    step locks and reads it again whole), its sealed subject and whether any link exists, in one query: a case read
-    is the commonest read there is, and each of these was a round trip of its own."""
+@dataclass(frozen=True)
+class _CaseParts:
+    case: Case
+    instance: ProcessInstance | None  # its lifecycle's, without the engine state
+    subject: CaseSubject | None
+    linked: bool
+
+    @property
+    def known(self) -> tuple[list[str], bool]:
+        """What ``_view`` would otherwise read: the sealed identifiers' names and whether any link exists."""
+        return _fields(self.subject), self.linked
+
+
+def _case_with_parts(session: Session, principal: Principal, case_id: uuid.UUID) -> _CaseParts | None:
+    """The partnership's case with its lifecycle instance (its first; without the engine state, 12-16 KB of JSON a
+    view never uses: a step locks and reads it again whole), its sealed subject and whether any link exists, in
+    one query: a case read is the commonest read there is, and each of these was a round trip of its own. Whether
+    the caller may see it is for need_to_know to say (None: the partnership has no such case)."""
     first = (
         select(ProcessInstance.id)
-        .where(ProcessInstance.case_id == case.id)
+        .where(ProcessInstance.case_id == case_id)
         .order_by(col(ProcessInstance.created_at))
         .limit(1)
         .scalar_subquery()
     )
-    linked = exists().where(or_(col(CaseLink.from_case_id) == case.id, col(CaseLink.to_case_id) == case.id))
+    linked = exists().where(or_(col(CaseLink.from_case_id) == case_id, col(CaseLink.to_case_id) == case_id))
     row = session.execute(
-        select(ProcessInstance, CaseSubject, linked.label("linked"))
+        select(Case, ProcessInstance, CaseSubject, linked.label("linked"))
         .select_from(Case)
         .outerjoin(ProcessInstance, col(ProcessInstance.id) == first)
         .outerjoin(CaseSubject, col(CaseSubject.case_id) == col(Case.id))
-        .where(col(Case.id) == case.id)
+        .where(col(Case.id) == case_id, col(Case.partnership_id) == principal.partnership_id)
         .options(defer(ProcessInstance.state))  # type: ignore[arg-type]
-    ).one()
-    return row[0], row[1], bool(row[2])
+    ).first()
+    return None if row is None else _CaseParts(case=row[0], instance=row[1], subject=row[2], linked=bool(row[3]))
 
 
 def _view(
@@ -342,10 +362,9 @@ def _replay(session: Session, principal: Principal, key: str, fingerprint: str) 
         return None
     if stored.request_hash != fingerprint:
         raise Conflict("this Idempotency-Key was already used for a different request; use a new key")
-    case = session.get(Case, uuid.UUID(stored.response["case_id"]))
-    assert case is not None
-    instance, subject, linked = _parts_of(session, case)
-    return _view(session, principal, case, instance, known=(_fields(subject), linked))
+    parts = _case_with_parts(session, principal, uuid.UUID(stored.response["case_id"]))
+    assert parts is not None
+    return _view(session, principal, parts.case, parts.instance, known=parts.known)
 
 
 def _remember(session: Session, principal: Principal, key: str, fingerprint: str, case_id: uuid.UUID) -> None:
