@@ -33,6 +33,7 @@ from service.demo import seed
 from service.engine import functions
 from service.identity import directory
 from service.identity.tokens import create_token
+from service.outbox import subscriptions as subscription_cache
 
 FIXTURES = Path(__file__).parent / "fixtures"
 BACKEND = os.environ.get("LIF_TEST_DATABASE", "sqlite")
@@ -157,6 +158,8 @@ def _restore_seed_snapshot(conn: Any) -> None:
 def db_url(database_template: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, migrated database for one test (already seeded with the demo when the test asks for ``tokens``)."""
     wants_seed = "tokens" in request.fixturenames
+    # On PostgreSQL every test reuses one URL and the seeded partnership ids, with versions set back to the seed's.
+    subscription_cache.clear_cache()
     if wants_seed:
         request.getfixturevalue("seeded_template")
     if BACKEND == "sqlite":

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
+from sqlalchemy import event
 from sqlmodel import select
 
+from service.db.engine import get_engine
 from service.db.session import unit_of_work
 from service.demo import DEMO_KEY
 from service.identity import directory
@@ -257,3 +261,24 @@ def markdown_blocks(text: str, language: str | None = None) -> list[str]:
         elif current is not None:
             current.append(line)
     return blocks
+
+
+@contextmanager
+def sql_statements(db_url: str) -> Iterator[list[str]]:
+    """Every SQL statement sent to the test's database inside the block (as bench/statements.py counts them)."""
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    engine = get_engine(db_url)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def subscription_reads(statements: list[str]) -> list[str]:
+    """The statements among ``statements`` that read webhook subscriptions."""
+    return [s for s in statements if s.lstrip().upper().startswith("SELECT") and "webhook_subscription" in s]

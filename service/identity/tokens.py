@@ -9,6 +9,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from service.access.policy import oversight_roles_of
@@ -21,6 +22,7 @@ from service.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from service.identity.oidc.signin import authenticate_jwt
 from service.identity.oidc.validation import looks_like_jwt
 from service.models import Agency, ApiToken, Partnership, User
+from service.outbox.subscriptions import note_subscriptions_version
 from service.timestamps import rfc3339_or_none
 
 TOKEN_PREFIX = "lif_"
@@ -138,36 +140,46 @@ def authenticate(session: Session, token: str | None) -> Principal:
 
 
 def _opaque_token_principal(session: Session, token: str) -> Principal:
-    # One query: the token, its user, the partnership's policy and the user's agency code.
-    row = session.exec(
-        select(ApiToken, User, Partnership.data_protection, Agency.code)
+    # One query: the token, its user, the partnership's policy and subscriptions version, the user's agency code.
+    # sqlalchemy's select: sqlmodel's is typed for at most four columns.
+    row = session.execute(
+        sa_select(
+            ApiToken,
+            User,
+            col(Partnership.data_protection),
+            col(Partnership.subscriptions_version),
+            col(Agency.code),
+        )
         .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
         .join(Partnership, Partnership.id == User.partnership_id)  # type: ignore[arg-type]
         .join(Agency, col(Agency.id) == col(User.agency_id), isouter=True)
-        .where(ApiToken.token_hash == hash_token(token))
+        .where(col(ApiToken.token_hash) == hash_token(token))
     ).first()
     if row is None:
         raise Unauthenticated("the bearer token is not recognised")
-    api_token, user, policy, agency_code = row
+    api_token, user, policy, subscriptions_version, agency_code = row
     now = utcnow()
     if api_token.revoked_at is not None or (api_token.expires_at is not None and api_token.expires_at <= now):
         raise Unauthenticated("the bearer token has expired or been revoked")
     if not user.active:
         raise Unauthenticated("this user is deactivated")
     _note_use(session, api_token, now)
+    note_subscriptions_version(session, user.partnership_id, subscriptions_version)
     return _principal(session, user, policy, machine=api_token.scope == "agency", agency_code=agency_code)
 
 
 def person_principal(session: Session, user_id: uuid.UUID) -> Principal:
     """The principal a person's own token would give them: for work done later on their behalf (report jobs)."""
     row = session.exec(
-        select(User, Partnership.data_protection)
+        select(User, Partnership.data_protection, Partnership.subscriptions_version)
         .join(Partnership, Partnership.id == User.partnership_id)  # type: ignore[arg-type]
         .where(User.id == user_id)
     ).first()
     if row is None or not row[0].active:
         raise Unauthenticated("the person who asked for this is no longer an active user")
-    return _principal(session, row[0], row[1], machine=False)
+    user, policy, subscriptions_version = row
+    note_subscriptions_version(session, user.partnership_id, subscriptions_version)
+    return _principal(session, user, policy, machine=False)
 
 
 def _principal(

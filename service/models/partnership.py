@@ -23,6 +23,9 @@ class Partnership(SQLModel, table=True):
     data_protection: dict[str, Any] = json_field()  # who oversees, who may reveal, retention (never in a process)
     notifications: dict[str, Any] = json_field()  # mandatory kinds, chasing schedule, wording overrides
     next_case_number: int = Field(default=0)
+    # Bumped with every change to the partnership's webhook subscriptions (service/outbox/subscriptions.py): the
+    # key of the process-wide cache of which subscriptions are active.
+    subscriptions_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     created_at: dt.datetime = created_field()
 
 

@@ -8,40 +8,19 @@ import uuid
 from typing import Any
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from service.db.types import utcnow
-from service.models import WebhookDelivery, WebhookEvent, WebhookSubscription
+from service.models import WebhookDelivery, WebhookEvent
 from service.outbox.events import case_data, task_data
 from service.outbox.listeners import tell_listeners
+from service.outbox.subscriptions import active_subscriptions
 from service.timestamps import rfc3339
 
 
 def new_webhook_id() -> str:
     """A Standard Webhooks message id (stable across retries)."""
     return "msg_" + secrets.token_hex(12)
-
-
-_CACHE_KEY = "lif_active_subscriptions"
-
-
-def active_subscriptions(session: Session, partnership_id: uuid.UUID) -> list[WebhookSubscription]:
-    """A partnership's active subscriptions, read once per transaction (one engine step emits many events)."""
-    cache: dict[uuid.UUID, list[WebhookSubscription]] = session.info.setdefault(_CACHE_KEY, {})
-    if partnership_id not in cache:
-        cache[partnership_id] = list(
-            session.exec(
-                select(WebhookSubscription).where(
-                    WebhookSubscription.partnership_id == partnership_id, WebhookSubscription.status == "active"
-                )
-            ).all()
-        )
-    return cache[partnership_id]
-
-
-def forget_subscriptions(session: Session) -> None:
-    """Drop the per-transaction cache after subscriptions change."""
-    session.info.pop(_CACHE_KEY, None)
 
 
 def emit(

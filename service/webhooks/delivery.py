@@ -29,7 +29,7 @@ from service.db.session import unit_of_work
 from service.db.types import utcnow
 from service.errors import DomainError
 from service.models import WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
-from service.outbox.emit import forget_subscriptions
+from service.outbox.subscriptions import forget_subscriptions
 from service.webhooks import alerts, secrets
 from service.webhooks.pinned import pinned_client
 from service.webhooks.urls import delivery_address

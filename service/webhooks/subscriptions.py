@@ -17,8 +17,9 @@ from service.db.types import utcnow
 from service.errors import Forbidden, InvalidInput, NotFound
 from service.models import Agency, WebhookAttempt, WebhookDelivery, WebhookEvent, WebhookSubscription
 from service.models.webhook import SUBSCRIPTION_STATUSES
-from service.outbox.emit import emit, forget_subscriptions
+from service.outbox.emit import emit
 from service.outbox.events import SUBSCRIBABLE, EventType
+from service.outbox.subscriptions import forget_subscriptions
 from service.pagination import Page, paginate_by_int
 from service.webhooks import secrets
 from service.webhooks.urls import check_endpoint

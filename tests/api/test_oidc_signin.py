@@ -21,9 +21,11 @@ from sqlmodel import select
 
 from service.config import get_settings
 from service.db.session import unit_of_work
+from service.engine.functions import today
 from service.identity.oidc.keys import KEYS
-from service.models import AuditEvent, IdentityProvider, Partnership, User
+from service.models import AuditEvent, IdentityProvider, Partnership, User, WebhookDelivery
 from tests.conftest import Api
+from tests.helpers import sql_statements, subscription_reads
 from tests.oidc_provider.provider import AUDIENCE, Provider
 
 KNOWN = "business.manager@northshire.example"
@@ -296,3 +298,32 @@ def test_plain_http_is_refused_off_loopback_and_private_addresses_in_production(
     alias = provider.issuer.replace("127.0.0.1", "localhost")
     setting(monkeypatch, "OIDC_ISSUER", alias)
     refused(me(api, as_if_from(alias)), "names another issuer")
+
+
+def test_a_signed_in_write_takes_the_outbox_subscriptions_from_the_cache(
+    api: Api, provider: Provider, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The version read by the sign-in's own short session is handed on to the request's (identity/oidc/signin.py).
+    setting(monkeypatch, "WEBHOOK_ALLOW_PRIVATE_ADDRESSES", "true")
+    trust(api, provider)
+    token = provider.token("known")
+    assert me(api, token).status_code == 200  # the first sign-in links the subject
+    subscribed = api.as_("partnership_admin").post(
+        "/api/v1/webhooks/subscriptions", json={"url": "http://127.0.0.1:9/hook", "event_types": ["case.opened"]}
+    )
+    assert subscribed.status_code == 201, subscribed.text
+    body = {
+        "case_type": "cspr",
+        "title": "Review",
+        "subject_pseudonym": "Child K",
+        "data": {"aware_at": today(), "incident_type": "serious_harm"},
+        "members": api.review_team(),
+    }
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(2):  # the first fills the cache, the second is answered by it
+        with sql_statements(db_url) as statements:
+            opened = api.client.post("/api/v1/cases", json=body, headers=headers)
+        assert opened.status_code == 201, opened.text
+    assert subscription_reads(statements) == []
+    with unit_of_work(write=False, url=db_url) as session:
+        assert len(session.exec(select(WebhookDelivery)).all()) == 2

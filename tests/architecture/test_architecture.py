@@ -52,3 +52,17 @@ def test_only_boundaries_commit() -> None:
     # service/db/engine.py ends SQLite's write transaction inside SQLAlchemy's own commit event (so the next writer
     # of the process can go): that is the driver's commit of a unit of work that a boundary committed, not a commit.
     assert commits == ["api/deps.py", "service/db/engine.py", "service/db/session.py"]
+
+
+def test_subscriptions_change_only_through_the_orm() -> None:
+    # A bulk or textual statement on webhook_subscription skips the session event that bumps the partnership's
+    # subscriptions_version, and every process's cache would go on answering with the old set
+    # (service/outbox/subscriptions.py).
+    bulk = re.compile(r"\b(update|delete|insert)\(\s*(WebhookSubscription\b|webhook_subscription)", re.IGNORECASE)
+    text = re.compile(r"\b(UPDATE|DELETE\s+FROM|INSERT\s+INTO)\s+\"?webhook_subscription\b", re.IGNORECASE)
+    offenders = sorted(
+        str(path.relative_to(REPO_ROOT))
+        for path in _python_files()
+        if bulk.search(source := path.read_text()) or text.search(source)
+    )
+    assert offenders == []

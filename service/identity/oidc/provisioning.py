@@ -21,6 +21,7 @@ from service.identity.directory import add_user
 from service.identity.oidc.claims import Identity
 from service.identity.oidc.trust import JUST_IN_TIME, TrustedIssuer
 from service.models import Agency, Partnership, User
+from service.outbox.subscriptions import note_subscriptions_version
 
 
 def _by_subject(session: Session, trusted: TrustedIssuer, identity: Identity) -> User | None:
@@ -113,7 +114,7 @@ def _link_or_create(url: str, trusted: TrustedIssuer, identity: Identity) -> Non
 def find_principal(session: Session, trusted: TrustedIssuer, identity: Identity) -> Principal | None:
     """The principal of the user already linked to this identity (None on a first sign-in)."""
     row = session.exec(
-        select(User, Partnership.data_protection)
+        select(User, Partnership.data_protection, Partnership.subscriptions_version)
         .join(Partnership, Partnership.id == User.partnership_id)  # type: ignore[arg-type]
         .where(
             User.partnership_id == trusted.partnership_id,
@@ -123,9 +124,10 @@ def find_principal(session: Session, trusted: TrustedIssuer, identity: Identity)
     ).first()
     if row is None:
         return None
-    user, policy = row
+    user, policy, subscriptions_version = row
     if not user.active:
         raise Unauthenticated("this user is deactivated")
+    note_subscriptions_version(session, user.partnership_id, subscriptions_version)
     agency = session.get(Agency, user.agency_id) if user.agency_id is not None else None
     return Principal(
         user_id=user.id,

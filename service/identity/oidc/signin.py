@@ -11,6 +11,7 @@ from service.identity.oidc.claims import read_identity
 from service.identity.oidc.provisioning import find_principal, first_sign_in
 from service.identity.oidc.trust import TrustedIssuer, trusted_issuers
 from service.identity.oidc.validation import Unverified, peek, verify
+from service.outbox.subscriptions import carry_subscriptions_versions
 
 
 def _trusted_for(session: Session, unverified: Unverified) -> TrustedIssuer:
@@ -51,4 +52,9 @@ def authenticate_jwt(session: Session, token: str) -> Principal:
     verify(token, unverified, audience=trusted.audience, hosted=trusted.hosted)
     if refusal is not None:
         raise refusal
-    return principal or first_sign_in(url, trusted, identity)
+    if principal is None:
+        return first_sign_in(url, trusted, identity)
+    # The version the reader saw is a moment older than the request's transaction: still one that was committed
+    # when the request began, which is all the outbox's cache asks of it.
+    carry_subscriptions_versions(reader, session)
+    return principal
