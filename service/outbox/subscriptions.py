@@ -169,6 +169,15 @@ def _changed_partnerships(session: OrmSession) -> set[uuid.UUID]:
     return changed
 
 
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _forget_transaction(session: OrmSession, *_args: Any) -> None:
+    # What a session noted holds for its transaction only: a later one on the same session reads the version again
+    # (or queries), so a version noted earlier can never vouch for a newer cache entry's absence.
+    for key in (_MEMO, _SEEN, _CHANGED):
+        session.info.pop(key, None)
+
+
 @event.listens_for(OrmSession, "after_flush")
 def _bump_versions(session: OrmSession, _context: Any) -> None:
     # After the flush's own statements (the session still lists what it flushed), so a transaction locks the
