@@ -169,14 +169,15 @@ def paginate_by_due(
             dated.append(or_(due_col > due, and_(due_col == due, after)))
     wanted = [query.where(part) for part in parts or [true()]]
 
-    def pieces(where: list[Any], *order: Any) -> list[SelectOfScalar[T]]:
-        return [q.where(*where).order_by(*order).limit(limit + 1) for q in wanted]
+    def merged(where: list[Any], order: tuple[Any, ...], count: int) -> list[Any]:
+        pieces = [q.where(*where).order_by(*order).limit(count) for q in wanted]
+        return _union_of(session, query, pieces, order, count)
 
     rows: list[Any] = []  # rows of the caller's model: it has due_at, created_at and id
     if dated_left:
-        rows = _union_of(session, query, pieces(dated, due_col, created_col, id_col))
+        rows = merged(dated, (due_col, created_col, id_col), limit + 1)
     if len(rows) <= limit:  # the page runs on into the undated rows
-        rows += _union_of(session, query, pieces(undated, created_col, id_col))
+        rows += merged(undated, (created_col, id_col), limit + 1 - len(rows))
     rows.sort(key=lambda r: (r.due_at is None, r.due_at or dt.datetime.min, r.created_at, r.id))
     more = len(rows) > limit
     rows = rows[:limit]
@@ -185,11 +186,17 @@ def paginate_by_due(
     return Page(items=rows, next_cursor=next_cursor)
 
 
-def _union_of(session: Any, query: SelectOfScalar[T], pieces: list[SelectOfScalar[T]]) -> list[Any]:
-    """The rows of every piece (each keeps its own order and limit), read as the query's model in one statement."""
+def _union_of(
+    session: Any, query: SelectOfScalar[T], pieces: list[SelectOfScalar[T]], order: tuple[Any, ...], wanted: int
+) -> list[Any]:
+    """The first ``wanted`` rows of the pieces (each already in ``order`` and limited to ``wanted``) merged in that
+    order, read as the query's model in one statement."""
     model = query.column_descriptions[0]["entity"]
     if len(pieces) == 1:
         return list(session.exec(pieces[0]).all())
-    # Each piece is wrapped as a subquery: SQLite allows no ORDER BY or LIMIT on a member of a compound SELECT.
+    # Each piece is wrapped as a subquery: SQLite allows no ORDER BY or LIMIT on a member of a compound SELECT. The
+    # merge and its limit are the database's too: only the rows of the page become objects (building an ORM row
+    # is most of a list's cost, and each piece may bring a page of its own).
     combined = union_all(*(select(piece.subquery()) for piece in pieces))
-    return list(session.execute(select(model).from_statement(combined)).scalars().all())
+    page = combined.order_by(*(combined.selected_columns[column.key] for column in order)).limit(wanted)
+    return list(session.execute(select(model).from_statement(page)).scalars().all())
