@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, and_, or_, select, true, union_all
+from sqlalchemy.orm import defer
 from sqlmodel.sql.expression import SelectOfScalar
 
 from service.errors import InvalidInput
@@ -143,8 +144,11 @@ def paginate_by_due(
     cursor: str | None,
     limit: int,
     parts: Sequence[ColumnElement[bool]] = (),
+    omit: Sequence[Any] = (),
 ) -> Page[T]:
     """Keyset pagination soonest due first, rows without a due date last, then oldest, then by id.
+
+    ``omit``: columns of the model the caller does not show; they are not read, and reading one later raises.
 
     Dated rows (by due date) and undated ones (by creation) are two plain queries rather than one ordered by a
     "due date is null" expression: each can walk an index in order and stop after a page, where the expression
@@ -167,11 +171,12 @@ def paginate_by_due(
             undated.append(after)
         else:
             dated.append(or_(due_col > due, and_(due_col == due, after)))
-    wanted = [query.where(part) for part in parts or [true()]]
+    unread = [defer(column, raiseload=True) for column in omit]
+    wanted = [query.where(part).options(*unread) for part in parts or [true()]]
 
     def merged(where: list[Any], order: tuple[Any, ...], count: int) -> list[Any]:
         pieces = [q.where(*where).order_by(*order).limit(count) for q in wanted]
-        return _union_of(session, query, pieces, order, count)
+        return _union_of(session, query, pieces, order, count, omit={column.key for column in omit})
 
     rows: list[Any] = []  # rows of the caller's model: it has due_at, created_at and id
     if dated_left:
@@ -187,16 +192,25 @@ def paginate_by_due(
 
 
 def _union_of(
-    session: Any, query: SelectOfScalar[T], pieces: list[SelectOfScalar[T]], order: tuple[Any, ...], wanted: int
+    session: Any,
+    query: SelectOfScalar[T],
+    pieces: list[SelectOfScalar[T]],
+    order: tuple[Any, ...],
+    wanted: int,
+    *,
+    omit: set[str],
 ) -> list[Any]:
     """The first ``wanted`` rows of the pieces (each already in ``order`` and limited to ``wanted``) merged in that
-    order, read as the query's model in one statement."""
+    order, read as the query's model in one statement, without the ``omit`` columns."""
     model = query.column_descriptions[0]["entity"]
     if len(pieces) == 1:
         return list(session.exec(pieces[0]).all())
     # Each piece is wrapped as a subquery: SQLite allows no ORDER BY or LIMIT on a member of a compound SELECT. The
     # merge and its limit are the database's too: only the rows of the page become objects (building an ORM row
     # is most of a list's cost, and each piece may bring a page of its own).
-    combined = union_all(*(select(piece.subquery()) for piece in pieces))
+    # A subquery selects every column whatever the loader options say: leave out the omitted ones by name.
+    subqueries = [piece.subquery() for piece in pieces]
+    combined = union_all(*(select(*(c for c in sub.c if c.key not in omit)) for sub in subqueries))
     page = combined.order_by(*(combined.selected_columns[column.key] for column in order)).limit(wanted)
-    return list(session.execute(select(model).from_statement(page)).scalars().all())
+    unread = [defer(getattr(model, key), raiseload=True) for key in sorted(omit)]
+    return list(session.execute(select(model).from_statement(page).options(*unread)).scalars().all())

@@ -64,6 +64,7 @@ def list_tasks(
         id_col=col(HumanTask.id),
         cursor=cursor,
         limit=limit,
+        omit=[col(HumanTask.data)],  # a list shows no answers (TaskSummary): they are neither read nor decoded
     )
 
 

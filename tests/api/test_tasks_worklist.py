@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+from sqlalchemy.exc import InvalidRequestError
+
+from service.db.session import unit_of_work
 from service.engine.functions import add_days, today
+from service.identity.tokens import authenticate
+from service.tasks.service import list_tasks
+from service.tasks.worklist import TaskFilters
 from tests.conftest import Api
 from tests.helpers import complete, open_case, open_tasks, run_rapid_review
 
@@ -161,3 +168,15 @@ def test_a_machine_token_still_lists_its_agency_tasks(api: Api) -> None:
     lead = api.as_("agency_safeguarding_lead:police")
     assert lead.post(f"{TASKS}/{listed[0]['id']}/claim").status_code == 200
     assert listed[0]["id"] in {t["id"] for t in _walk(machine, limit=200)}
+
+
+@pytest.mark.parametrize("scope", [None, "all"])
+def test_a_list_neither_reads_nor_offers_the_answers(api: Api, db_url: str, scope: str | None) -> None:
+    # "My work" is a union of two parts, scope=all one query: in both the answers stay in the database.
+    _busy_partnership(api)
+    with unit_of_work(write=False, url=db_url) as session:
+        principal = authenticate(session, api.tokens["business_manager"])
+        page = list_tasks(session, principal, TaskFilters(), scope=scope, cursor=None, limit=50)  # type: ignore[arg-type]
+        assert page.items
+        with pytest.raises(InvalidRequestError, match="data"):
+            _ = page.items[0].data
