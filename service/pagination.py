@@ -8,9 +8,11 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, or_, select, true, union_all
+from sqlalchemy import ColumnElement, and_, literal_column, or_, select, true, union_all
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import defer
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -191,6 +193,12 @@ def paginate_by_due(
     return Page(items=rows, next_cursor=next_cursor)
 
 
+@lru_cache(maxsize=32)
+def _kept_columns(model: Any, omit: frozenset[str]) -> tuple[Any, ...]:
+    """The model's mapped columns but ``omit``, in table order."""
+    return tuple(column for column in sa_inspect(model).columns if column.key not in omit)
+
+
 def _union_of(
     session: Any,
     query: SelectOfScalar[T],
@@ -208,9 +216,10 @@ def _union_of(
     # Each piece is wrapped as a subquery: SQLite allows no ORDER BY or LIMIT on a member of a compound SELECT. The
     # merge and its limit are the database's too: only the rows of the page become objects (building an ORM row
     # is most of a list's cost, and each piece may bring a page of its own).
-    # A subquery selects every column whatever the loader options say: leave out the omitted ones by name.
-    subqueries = [piece.subquery() for piece in pieces]
-    combined = union_all(*(select(*(c for c in sub.c if c.key not in omit)) for sub in subqueries))
-    page = combined.order_by(*(combined.selected_columns[column.key] for column in order)).limit(wanted)
+    # A subquery selects every column whatever the loader options say: each piece names the columns it keeps. The
+    # merge's order names them as text: reaching a subquery's column objects builds them all anew on every call.
+    kept = _kept_columns(model, frozenset(omit))
+    combined = union_all(*(select(piece.with_only_columns(*kept).subquery()) for piece in pieces))
+    page = combined.order_by(*(literal_column(column.key) for column in order)).limit(wanted)
     unread = [defer(getattr(model, key), raiseload=True) for key in sorted(omit)]
     return list(session.execute(select(model).from_statement(page).options(*unread)).scalars().all())
