@@ -1,0 +1,147 @@
+"""PostgreSQL against SQLite, interleaved: the same requests to two servers in turn, and the ratio per round.
+
+    python bench/pair.py [--cases 1000] [--samples 200] [--database-url postgresql+psycopg://…/lif_pair]
+
+Two runs of bench/run.py minutes apart compare two moments of a VM as much as two databases: on a shared 2-core
+machine the speed of one request drifts by a factor of two within the hour (measured: the HTTP floor read 1.19 ms
+in one run and 2.32 ms forty minutes later). Here both servers run at once, each round sends every operation to
+one then the other (which goes first alternates), and each operation's ratio is taken within its round, so both
+databases see the same moment. Reported per operation: each database's p50, the ratio of the p50s, and the median
+of the per-round ratios (the figure drift cannot move). The PostgreSQL database is dropped and re-created.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:
+    sys.path.insert(0, str(REPO_ROOT))
+
+import httpx  # noqa: E402
+
+from bench.database import fresh_database, preload, setup  # noqa: E402
+from bench.run import HttpBench  # noqa: E402
+from bench.server import Server  # noqa: E402
+from bench.shapes import TASK_ANSWERS, _complete, _open, _open_task, bpmn_folder  # noqa: E402
+from bench.support import Progress, log, safe_url  # noqa: E402
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/lif_pair"
+APPROVAL = "bench_approval"
+
+
+class Target:
+    """One server and what a round needs of it: its own preloaded cases and a client for each kind of request."""
+
+    def __init__(self, name: str, server: Server, token: str, case_ids: list[str]) -> None:
+        self.name = name
+        self.server = server
+        self.case_ids = case_ids
+        self.bench = HttpBench(server.base_url, token)
+        from service.engine.functions import today
+
+        self.bench.today = today()
+        self.client = httpx.Client(
+            base_url=server.base_url, timeout=120, trust_env=False, headers={"Authorization": f"Bearer {token}"}
+        )
+
+    def close(self) -> None:
+        self.bench.close()
+        self.client.close()
+
+    def round(self, n: int) -> dict[str, float]:
+        """Every operation once, timed in ms (ids they need are looked up untimed)."""
+        times: dict[str, float] = {}
+        started = time.perf_counter()
+        case_id = _open(self.client, APPROVAL, n)
+        times["approval: open a case"] = (time.perf_counter() - started) * 1000.0
+        task_id = _open_task(self.client, case_id)
+        started = time.perf_counter()
+        _complete(self.client, task_id, TASK_ANSWERS[APPROVAL])
+        times["approval: complete"] = (time.perf_counter() - started) * 1000.0
+        times["CSPR: open a case"], cspr = self.bench.create_case(n)
+        times["CSPR: complete"] = self.bench.complete_task(self.bench.notify_task_of(cspr))
+        times["scope=all list"] = self.bench.list_tasks()
+        times["my work"] = self.bench.my_work()
+        times["get a case"] = self.bench.get_case(self.case_ids[n % len(self.case_ids)])
+        times["HTTP floor"] = self.bench.health()
+        return times
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cases", type=int, default=1000, help="CSPR cases preloaded in each database (1000)")
+    parser.add_argument("--samples", type=int, default=200, help="timed rounds (default 200)")
+    parser.add_argument("--warmup", type=int, default=20, help="untimed rounds first (default 20)")
+    parser.add_argument("--database-url", default=DEFAULT_PG, help=f"PostgreSQL, re-created (default {DEFAULT_PG})")
+    return parser.parse_args(argv)
+
+
+def _prepared(
+    stack: ExitStack, name: str, database_url: str | None, bpmn_dir: Path, cases: int, logs: Path
+) -> tuple[Server, str, list[str]]:
+    url, _ = stack.enter_context(fresh_database(database_url, keep=False))
+    tokens = setup(url, bpmn_dir)
+    loaded = preload(url, tokens, cases=cases, batch=200, fraction=0.5)
+    if name == "SQLite":  # what a deployment has: the preload gathered planner statistics, the server never does
+        from bench.database import set_sqlite_statistics
+
+        set_sqlite_statistics(url, present=False)
+    server = Server(url, logs / f"{name}.log", bpmn_dir=bpmn_dir)
+    server.start()
+    stack.callback(server.stop)
+    log(f"{name}: {safe_url(url)}, {cases:,} cases preloaded, server on {server.base_url}")
+    return server, tokens["business_manager"], loaded["case_ids"]
+
+
+def _table(rows: dict[str, tuple[list[float], list[float]]]) -> None:
+    log(f"  {'operation':28s} {'SQLite p50':>11s} {'PG p50':>9s} {'PG/SQLite':>10s} {'per round':>10s}   (ms)")
+    for name, (lite, pg) in rows.items():
+        ratios = [p / s for s, p in zip(lite, pg, strict=True)]
+        lite50, pg50 = statistics.median(lite), statistics.median(pg)
+        log(f"  {name:28s} {lite50:11.2f} {pg50:9.2f} {pg50 / lite50:10.2f} {statistics.median(ratios):10.2f}")
+    log("  per round: the median of PostgreSQL / SQLite taken within each round (both at the same moment)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("LIF_LOG_LEVEL", "WARNING")
+    logs = Path(tempfile.mkdtemp(prefix="lif-pair-"))
+    bpmn_dir = bpmn_folder(logs / "bpmn")
+    log(f"PostgreSQL against SQLite, interleaved: {args.cases:,} cases each, {args.samples} rounds")
+    log(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    with ExitStack() as stack:
+        targets = [
+            Target(name, *_prepared(stack, name, url, bpmn_dir, args.cases, logs))
+            for name, url in (("SQLite", None), ("PostgreSQL", args.database_url))
+        ]
+        for target in targets:
+            stack.callback(target.close)
+        samples: dict[str, dict[str, list[float]]] = {t.name: {} for t in targets}
+        progress = Progress("rounds", args.warmup + args.samples)
+        for n in range(args.warmup + args.samples):
+            order: list[Target] = targets if n % 2 == 0 else targets[::-1]
+            measured = {t.name: t.round(n) for t in order}
+            if n >= args.warmup:
+                for name, times in measured.items():
+                    for op, ms in times.items():
+                        samples[name].setdefault(op, []).append(ms)
+            progress.update(n + 1)
+        progress.finish()
+        log(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+        lite, pg = samples["SQLite"], samples["PostgreSQL"]
+        _table({op: (lite[op], pg[op]) for op in lite})
+    shutil.rmtree(logs, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
