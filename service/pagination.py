@@ -174,11 +174,12 @@ def paginate_by_due(
         else:
             dated.append(or_(due_col > due, and_(due_col == due, after)))
     unread = [defer(column, raiseload=True) for column in omit]
+    omitted = frozenset(column.key for column in omit)
     wanted = [query.where(part).options(*unread) for part in parts or [true()]]
 
     def merged(where: list[Any], order: tuple[Any, ...], count: int) -> list[Any]:
         pieces = [q.where(*where).order_by(*order).limit(count) for q in wanted]
-        return _union_of(session, query, pieces, order, count, omit={column.key for column in omit})
+        return _union_of(session, query, pieces, order, count, omitted=omitted, unread=unread)
 
     rows: list[Any] = []  # rows of the caller's model: it has due_at, created_at and id
     if dated_left:
@@ -206,10 +207,12 @@ def _union_of(
     order: tuple[Any, ...],
     wanted: int,
     *,
-    omit: set[str],
+    omitted: frozenset[str],
+    unread: list[Any],
 ) -> list[Any]:
     """The first ``wanted`` rows of the pieces (each already in ``order`` and limited to ``wanted``) merged in that
-    order, read as the query's model in one statement, without the ``omit`` columns."""
+    order, read as the query's model in one statement, without the ``omitted`` columns (``unread``: their loader
+    options, which a single piece already carries)."""
     model = query.column_descriptions[0]["entity"]
     if len(pieces) == 1:
         return list(session.exec(pieces[0]).all())
@@ -218,8 +221,7 @@ def _union_of(
     # is most of a list's cost, and each piece may bring a page of its own).
     # A subquery selects every column whatever the loader options say: each piece names the columns it keeps. The
     # merge's order names them as text: reaching a subquery's column objects builds them all anew on every call.
-    kept = _kept_columns(model, frozenset(omit))
+    kept = _kept_columns(model, omitted)
     combined = union_all(*(select(piece.with_only_columns(*kept).subquery()) for piece in pieces))
     page = combined.order_by(*(literal_column(column.key) for column in order)).limit(wanted)
-    unread = [defer(getattr(model, key), raiseload=True) for key in sorted(omit)]
     return list(session.execute(select(model).from_statement(page).options(*unread)).scalars().all())

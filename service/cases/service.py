@@ -198,9 +198,7 @@ def _decode_key_cursor(cursor: str) -> str:
 
 def get_case(session: Session, principal: Principal, case_id: uuid.UUID) -> CaseView:
     """One case with its clocks and record (an involved agency: its summary and clocks); the read is logged."""
-    parts = _case_with_parts(session, principal, case_id)
-    seen = need_to_know.seen_or_refused(session, principal, parts.case if parts else None, case_id)
-    assert parts is not None
+    parts, seen = _visible_parts(session, principal, case_id)
     record_access(session, principal, kind=AccessKind.CASE, object_type="case", object_id=case_id, case_id=case_id)
     return _view(session, principal, parts.case, parts.instance, seen=seen, known=parts.known)
 
@@ -209,11 +207,7 @@ def deliver_message(
     session: Session, principal: Principal, case_id: uuid.UUID, *, name: str, payload: dict[str, Any]
 ) -> CaseView:
     """Deliver a named BPMN message (with its payload) to the case's waiting process."""
-    parts = _case_with_parts(session, principal, case_id)
-    need_to_know.seen_or_refused(
-        session, principal, parts.case if parts else None, case_id, need=Level.FULL, doing="delivering messages"
-    )
-    assert parts is not None
+    parts, _ = _visible_parts(session, principal, case_id, need=Level.FULL, doing="delivering messages")
     case = parts.case
     if parts.instance is None:
         raise Conflict(f"case {case.reference} has no process")
@@ -244,6 +238,18 @@ class _CaseParts:
     def known(self) -> tuple[list[str], bool]:
         """What ``_view`` would otherwise read: the sealed identifiers' names and whether any link exists."""
         return _fields(self.subject), self.linked
+
+
+def _visible_parts(
+    session: Session, principal: Principal, case_id: uuid.UUID, *, need: Level = Level.AGENCY, doing: str = "this"
+) -> tuple[_CaseParts, Level]:
+    """need_to_know.case_or_404 for a read that takes the case's parts in the same query."""
+    parts = _case_with_parts(session, principal, case_id)
+    seen = need_to_know.seen_or_refused(
+        session, principal, parts.case if parts else None, case_id, need=need, doing=doing
+    )
+    assert parts is not None  # refused above otherwise
+    return parts, seen
 
 
 def _case_with_parts(session: Session, principal: Principal, case_id: uuid.UUID) -> _CaseParts | None:

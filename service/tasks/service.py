@@ -184,38 +184,37 @@ def _visible(principal: Principal) -> Any:
 
 
 def _visible_task(session: Session, principal: Principal, task_id: uuid.UUID) -> HumanTask:
-    # Its case in the same query: every caller shows the task with its case (one round trip fewer).
-    found = session.execute(  # execute, not exec: rows of (task, case) rather than the first entity only
-        _visible(principal)
-        .add_columns(Case)
-        .join(Case, col(Case.id) == col(HumanTask.case_id))
-        .where(HumanTask.id == task_id)
-    ).first()
-    if found is None:
-        raise NotFound(f"there is no task {task_id}")
-    task, case = found
-    keep(session, case)
-    return task  # type: ignore[no-any-return]
+    return _read_task(session, principal, task_id, lock_instance=False)[0]
 
 
 def _task_to_complete(session: Session, principal: Principal, task_id: uuid.UUID) -> tuple[HumanTask, ProcessInstance]:
-    """The task with its case, and its process instance locked for the step, in one query (lock_instance's lock:
-    ``FOR UPDATE`` on PostgreSQL, the write lock already held on SQLite). The task row may then be older than the
-    lock; the guarded UPDATE that completes it refuses it if it is."""
-    found = session.execute(
-        _visible(principal)
-        .add_columns(Case, ProcessInstance)
-        .join(Case, col(Case.id) == col(HumanTask.case_id))
-        .join(ProcessInstance, col(ProcessInstance.id) == col(HumanTask.instance_id))
-        .where(HumanTask.id == task_id, ProcessInstance.partnership_id == principal.partnership_id)
-        .with_for_update(of=ProcessInstance)
-        .execution_options(populate_existing=True)
-    ).first()
+    """The task with its case, and its process instance locked for the step (lock_instance's lock: ``FOR UPDATE``
+    on PostgreSQL, the write lock already held on SQLite). The task row may then be older than the lock; the
+    guarded UPDATE that completes it refuses it if it is."""
+    task, instance = _read_task(session, principal, task_id, lock_instance=True)
+    assert instance is not None
+    return task, instance
+
+
+def _read_task(
+    session: Session, principal: Principal, task_id: uuid.UUID, *, lock_instance: bool
+) -> tuple[HumanTask, ProcessInstance | None]:
+    # Its case in the same query: every caller shows the task with its case (one round trip fewer); a completion's
+    # locked instance too.
+    query = _visible(principal).add_columns(Case).join(Case, col(Case.id) == col(HumanTask.case_id))
+    if lock_instance:
+        query = (
+            query.add_columns(ProcessInstance)
+            .join(ProcessInstance, col(ProcessInstance.id) == col(HumanTask.instance_id))
+            .where(ProcessInstance.partnership_id == principal.partnership_id)
+            .with_for_update(of=ProcessInstance)
+            .execution_options(populate_existing=True)
+        )
+    found = session.execute(query.where(HumanTask.id == task_id)).first()  # rows, not the first entity only
     if found is None:
         raise NotFound(f"there is no task {task_id}")
-    task, case, instance = found
-    keep(session, case)
-    return task, instance
+    keep(session, found[1])  # the case
+    return found[0], found[2] if lock_instance else None
 
 
 def _view(session: Session, task: HumanTask) -> TaskView:
