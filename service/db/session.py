@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from sqlalchemy import event
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
 from service.config import get_settings
@@ -45,3 +47,19 @@ def unit_of_work(*, write: bool = True, url: str | None = None) -> Iterator[Sess
         raise
     finally:
         session.close()
+
+
+_THIS_TRANSACTION = "lif_this_transaction"
+
+
+def this_transaction(session: OrmSession) -> dict[str, Any]:
+    """A place on the session for what holds only within its current transaction (what it opened, the versions
+    it read): emptied when the transaction commits or rolls back, so a later one on the same session starts clean."""
+    memo: dict[str, Any] = session.info.setdefault(_THIS_TRANSACTION, {})
+    return memo
+
+
+@event.listens_for(OrmSession, "after_commit")
+@event.listens_for(OrmSession, "after_soft_rollback")
+def _transaction_ended(session: OrmSession, *_args: Any) -> None:
+    session.info.pop(_THIS_TRANSACTION, None)

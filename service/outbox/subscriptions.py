@@ -29,6 +29,7 @@ from sqlalchemy import and_, event, inspect, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
+from service.db.session import this_transaction
 from service.models import Partnership, WebhookSubscription
 
 CACHE_SIZE = 1024  # partnerships per process; a deployment serves a handful
@@ -79,28 +80,30 @@ class _VersionedCache:
 
 
 _CACHE = _VersionedCache(CACHE_SIZE)
-_MEMO = "lif_active_subscriptions"  # session.info: partnership id -> Subscriptions, this transaction's
-_SEEN = "lif_subscriptions_versions"  # session.info: partnership id -> version its authentication read
-_CHANGED = "lif_subscriptions_changed"  # session.info: this transaction bumped a version; query, never cache
+# Kept for the transaction only (this_transaction): a later one on the same session reads the version again, so a
+# version noted earlier can never vouch for a newer cache entry.
+_MEMO = "lif_active_subscriptions"  # partnership id -> Subscriptions, this transaction's
+_SEEN = "lif_subscriptions_versions"  # partnership id -> version its authentication read
+_CHANGED = "lif_subscriptions_changed"  # this transaction bumped a version; query, never cache
 # What emit() decides by; a change to the URL, description or secrets does not bump.
 _DECIDING = ("status", "event_types", "agency_code", "partnership_id")
 
 
 def note_subscriptions_version(session: Session, partnership_id: uuid.UUID, version: int) -> None:
     """Remember the partnership's version as this transaction's authentication read it (no query of its own)."""
-    session.info.setdefault(_SEEN, {})[partnership_id] = version
+    this_transaction(session).setdefault(_SEEN, {})[partnership_id] = version
 
 
 def carry_subscriptions_versions(source: Session, target: Session) -> None:
     """Hand the versions noted by an authentication done in its own short session on to the request's session."""
-    seen = source.info.get(_SEEN)
+    seen = this_transaction(source).get(_SEEN)
     if seen:
-        target.info.setdefault(_SEEN, {}).update(seen)
+        this_transaction(target).setdefault(_SEEN, {}).update(seen)
 
 
 def active_subscriptions(session: Session, partnership_id: uuid.UUID) -> Subscriptions:
     """A partnership's active subscriptions, read once per transaction (one engine step emits many events)."""
-    memo: dict[uuid.UUID, Subscriptions] = session.info.setdefault(_MEMO, {})
+    memo: dict[uuid.UUID, Subscriptions] = this_transaction(session).setdefault(_MEMO, {})
     found = memo.get(partnership_id)
     if found is None:
         found = memo[partnership_id] = _look_up(session, partnership_id)
@@ -109,7 +112,7 @@ def active_subscriptions(session: Session, partnership_id: uuid.UUID) -> Subscri
 
 def forget_subscriptions(session: Session) -> None:
     """Drop the per-transaction memo after subscriptions change (the next look-up reads them again)."""
-    session.info.pop(_MEMO, None)
+    this_transaction(session).pop(_MEMO, None)
 
 
 def clear_cache() -> None:
@@ -120,8 +123,8 @@ def clear_cache() -> None:
 def _look_up(session: Session, partnership_id: uuid.UUID) -> Subscriptions:
     key = (str(session.get_bind().engine.url), partnership_id)
     # Unflushed changes to subscriptions bump when the query below flushes them: do not answer from the cache.
-    trusted = not session.info.get(_CHANGED) and not _changed_partnerships(session)
-    seen = session.info.get(_SEEN, {}).get(partnership_id)
+    trusted = not this_transaction(session).get(_CHANGED) and not _changed_partnerships(session)
+    seen = this_transaction(session).get(_SEEN, {}).get(partnership_id)
     if trusted and seen is not None:
         cached = _CACHE.get(key, seen)
         if cached is not None:
@@ -148,7 +151,7 @@ def _look_up(session: Session, partnership_id: uuid.UUID) -> Subscriptions:
     found = tuple(
         ActiveSubscription(sub_id, agency, frozenset(types)) for _, sub_id, agency, types in rows if sub_id is not None
     )
-    if rows and not session.info.get(_CHANGED):  # the query's autoflush may have bumped just now
+    if rows and not this_transaction(session).get(_CHANGED):  # the query's autoflush may have bumped just now
         _CACHE.put(key, rows[0][0], found)
     return found
 
@@ -169,15 +172,6 @@ def _changed_partnerships(session: OrmSession) -> set[uuid.UUID]:
     return changed
 
 
-@event.listens_for(OrmSession, "after_commit")
-@event.listens_for(OrmSession, "after_soft_rollback")
-def _forget_transaction(session: OrmSession, *_args: Any) -> None:
-    # What a session noted holds for its transaction only: a later one on the same session reads the version again
-    # (or queries), so a version noted earlier can never vouch for a newer cache entry's absence.
-    for key in (_MEMO, _SEEN, _CHANGED):
-        session.info.pop(key, None)
-
-
 @event.listens_for(OrmSession, "after_flush")
 def _bump_versions(session: OrmSession, _context: Any) -> None:
     # After the flush's own statements (the session still lists what it flushed), so a transaction locks the
@@ -193,5 +187,5 @@ def _bump_versions(session: OrmSession, _context: Any) -> None:
         .values(subscriptions_version=col(Partnership.subscriptions_version) + 1)
         .execution_options(synchronize_session=False)
     )
-    session.info[_CHANGED] = True
-    session.info.pop(_MEMO, None)
+    this_transaction(session)[_CHANGED] = True
+    this_transaction(session).pop(_MEMO, None)

@@ -10,14 +10,14 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, update
-from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from service import engine
 from service.access.policy import CaseRole
 from service.access.principal import Principal
 from service.audit.log import record
+from service.db.session import this_transaction
 from service.db.types import utcnow
 from service.errors import Conflict, InvalidInput
 from service.identity.directory import require_agencies
@@ -101,7 +101,7 @@ def open_case(
     subject = _subject(session, case, identifiers, opened_from[0] if opened_from and parent_case_id is None else None)
     if subject is not None:
         session.add(subject)
-    opened = session.info.setdefault(_OPENED_KEY, {})
+    opened = this_transaction(session).setdefault(_OPENED_KEY, {})
     opened[case.id] = OpenedHere(identifiers=list(subject.fields) if subject else [], linked=opened_from is not None)
     if opened_from is not None:
         parent, relation = opened_from
@@ -146,15 +146,9 @@ _OPENED_KEY = "lif_opened_here"
 
 def opened_here(session: Session, case_id: uuid.UUID) -> OpenedHere | None:
     """What ``open_case`` recorded about ``case_id`` in this transaction (None if it was not opened in it)."""
-    found: OpenedHere | None = session.info.get(_OPENED_KEY, {}).get(case_id)
-    return found
-
-
-@event.listens_for(OrmSession, "after_commit")
-@event.listens_for(OrmSession, "after_soft_rollback")
-def _forget_opened(session: OrmSession, *_args: Any) -> None:
     # Only true within the transaction: later ones may link the case to others.
-    session.info.pop(_OPENED_KEY, None)
+    found: OpenedHere | None = this_transaction(session).get(_OPENED_KEY, {}).get(case_id)
+    return found
 
 
 def open_linked_cases(
