@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -15,7 +16,16 @@ from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from service.engine import case_policy, escalations, expressions, flow_messages, forms, juel, timer_bounds
+from service.engine import (
+    case_policy,
+    escalations,
+    expressions,
+    flow_messages,
+    forms,
+    juel,
+    spec_settling,
+    timer_bounds,
+)
 from service.engine.flow_messages import FlowMessage
 from service.engine.openers import CaseOpener, case_openers, element_properties, opener_problems
 from service.engine.start_form import start_form_fields
@@ -132,7 +142,18 @@ def role_for_lane(lane: str | None) -> str | None:
 def load_definition(
     xml: bytes, *, process_id: str, source: str, known_roles: frozenset[str] | None = None
 ) -> LoadedDefinition:
-    """Validate ``xml`` and build the runnable definition of ``process_id``; raise :class:`DefinitionInvalid`."""
+    """Validate ``xml`` and build the runnable definition of ``process_id``; raise :class:`DefinitionInvalid`.
+
+    The result depends on nothing but these arguments (no settings, no clock), so it is kept for the same ones:
+    a diagram validated, then deployed, or registered again at the next start, is parsed once per process. A
+    refusal is not kept (an exception is never cached). Callers share the definition and must not change it, as
+    every instance of a version already shares its spec.
+    """
+    return _load_definition(xml, process_id, source, known_roles)
+
+
+@functools.lru_cache(maxsize=64)  # bounded: a process owner's edits are new content, so new entries
+def _load_definition(xml: bytes, process_id: str, source: str, known_roles: frozenset[str] | None) -> LoadedDefinition:
     tree = _parse_xml(xml, source)
     problems = _xml_problems(tree, process_id, known_roles)
     if problems:
@@ -160,7 +181,7 @@ def load_definition(
         *spec.task_specs.values(),
         *(t for s in subprocess_specs.values() for t in s.task_specs.values()),
     ]:
-        _quote_timer_literals(task_spec)
+        spec_settling.settle(task_spec)
     root = tree.getroot()
     process = root.find(f"bpmn:process[@id='{process_id}']", _NS)
     assert process is not None  # checked in _xml_problems
@@ -442,18 +463,6 @@ def _user_task_info(task_spec: Any) -> tuple[UserTaskInfo, list[Problem]]:
     if info.prefill not in (None, "previous"):
         problems.append(Problem(f"prefill '{info.prefill}' is not known; use 'previous'", element_id, name))
     return info, problems
-
-
-def _quote_timer_literals(task_spec: Any) -> None:
-    """Let modelers write ``PT5M`` or ``P6M`` bare, as Camunda Modeler does; dates become end of day."""
-    event = getattr(task_spec, "event_definition", None)
-    if not isinstance(event, TimerEventDefinition):
-        return
-    text = expressions.normalise(event.expression)
-    if expressions.is_iso_literal(text):
-        event.expression = repr(text)
-    elif type(event).__name__ == "TimeDateEventDefinition" and not text.startswith("timer_value("):
-        event.expression = f"timer_value({text})"
 
 
 def _owner(node: etree._Element) -> etree._Element:
