@@ -7,6 +7,7 @@ throwaway database). Under CI=true an unreachable PostgreSQL fails the run inste
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 import uuid
@@ -17,6 +18,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from fastapi import FastAPI
 
 # starlette suggests a package (httpx2) we do not use; its TestClient works as documented with httpx.
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -250,10 +252,35 @@ class _RoleClient:
         return self.request("DELETE", url, **kwargs)
 
 
+# The OpenAPI document each worker has built, by the settings that went into it (see _known_document).
+_DOCUMENTS: dict[str, dict[str, Any]] = {}
+_PER_TEST_SETTINGS = {"database_url", "bpmn_dir", "evidence_dir"}
+
+
+def _known_document(app: FastAPI, settings: Settings) -> FastAPI:
+    """Serve the OpenAPI document this worker already built for the same settings (a copy, built on first ask).
+
+    Building it takes about a second and depends on the code and the settings, not on the test's database or
+    folders; some forty tests read it, each from an app of its own.
+    """
+    build = app.openapi
+    key = settings.model_dump_json(exclude=_PER_TEST_SETTINGS)
+
+    def openapi() -> dict[str, Any]:
+        if not app.openapi_schema:
+            if key not in _DOCUMENTS:
+                _DOCUMENTS[key] = copy.deepcopy(build())
+            app.openapi_schema = copy.deepcopy(_DOCUMENTS[key])
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     """The app on this test's database (worker not running: tests fire timers explicitly)."""
-    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+    with TestClient(_known_document(create_app(settings), settings), raise_server_exceptions=False) as test_client:
         yield test_client
 
 

@@ -29,35 +29,51 @@ def sync_bundled(session: Session, bpmn_dir: Path) -> list[ProcessDefinition]:
     if session.get_bind().dialect.name == "postgresql":
         # Several API replicas may start together; let one register versions at a time.
         session.execute(text("SELECT pg_advisory_xact_lock(772201)"))
-    registered: list[ProcessDefinition] = []
-    for path in sorted(bpmn_dir.glob("*.bpmn")):
-        xml = path.read_bytes()
-        process_key = path.stem
-        digest = engine.content_hash(xml)
-        existing = session.exec(
-            select(ProcessDefinition).where(
-                ProcessDefinition.process_key == process_key,
-                ProcessDefinition.content_hash == digest,
+    files = [(path, path.read_bytes()) for path in sorted(bpmn_dir.glob("*.bpmn"))]
+    digests = {path.stem: engine.content_hash(xml) for path, xml in files}
+    # Every file's stored version in one query (a start-up, or a test's app, asked once per file).
+    stored = {
+        (row.process_key, row.content_hash): row
+        for row in session.exec(
+            select(ProcessDefinition)
+            .options(defer(ProcessDefinition.bpmn_xml))  # type: ignore[arg-type]
+            .where(
+                col(ProcessDefinition.content_hash).in_(set(digests.values())),
                 col(ProcessDefinition.partnership_id).is_(None),
             )
-        ).first()
+        )
+    }
+    latest = dict(
+        session.exec(
+            select(ProcessDefinition.process_key, func.max(ProcessDefinition.version))
+            .where(col(ProcessDefinition.partnership_id).is_(None), col(ProcessDefinition.process_key).in_(digests))
+            .group_by(ProcessDefinition.process_key)
+        ).all()
+    )
+    registered: list[ProcessDefinition] = []
+    added: list[tuple[ProcessDefinition, engine.LoadedDefinition]] = []
+    for path, xml in files:
+        process_key = path.stem
+        digest = digests[process_key]
+        existing = stored.get((process_key, digest))
         if existing is not None:
             registered.append(existing)
             continue
         loaded = engine.load_definition(xml, process_id=process_key, source=path.name, known_roles=ALL_ROLES)
         row = ProcessDefinition(
             process_key=process_key,
-            version=next_version(session, process_key, None),
+            version=(latest.get(process_key) or 0) + 1,
             name=loaded.name,
             content_hash=digest,
             source=path.name,
             bpmn_xml=xml.decode("utf-8"),
         )
         session.add(row)
-        session.flush()
-        with _cache_lock:
-            _cache[row.id] = loaded
+        added.append((row, loaded))
         registered.append(row)
+    session.flush()  # the new versions in one insert (each row made its id when built)
+    with _cache_lock:
+        _cache.update((row.id, loaded) for row, loaded in added)
     return registered
 
 
