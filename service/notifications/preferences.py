@@ -17,6 +17,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, select
 
+from service.db.session import this_transaction
 from service.models import NotificationPreference
 from service.notifications.kinds import Kind
 
@@ -68,14 +69,15 @@ def chosen(session: Session, partnership_id: uuid.UUID, user_ids: list[uuid.UUID
 
 
 def _memo(session: Session) -> dict[uuid.UUID, _Known]:
-    memo: dict[uuid.UUID, _Known] = session.info.setdefault(_KEY, {})
+    memo: dict[uuid.UUID, _Known] = this_transaction(session).setdefault(_KEY, {})
     return memo
 
 
 @event.listens_for(OrmSession, "before_flush")
 def _forget_on_change(session: OrmSession, _context: Any, _instances: Any) -> None:
     # A preference saved in this transaction: read them afresh next time.
-    if _KEY in session.info and any(
+    memo = this_transaction(session)
+    if _KEY in memo and any(
         isinstance(obj, NotificationPreference) for obj in (*session.new, *session.dirty, *session.deleted)
     ):
-        del session.info[_KEY]
+        del memo[_KEY]

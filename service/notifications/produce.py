@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from service.access.principal import Principal
 from service.config import get_settings
-from service.db.session import keep
+from service.db.session import keep, this_transaction
 from service.db.types import utcnow
 from service.engine.functions import LONDON
 from service.models import Case, HumanTask, Notification, Partnership
@@ -135,7 +135,7 @@ _SETTINGS_KEY = "lif_notification_settings"
 
 def partnership_settings(session: Session, partnership_id: uuid.UUID) -> NotificationSettings:
     """The partnership's notification settings, read and parsed once per transaction."""
-    cache: dict[uuid.UUID, NotificationSettings] = session.info.setdefault(_SETTINGS_KEY, {})
+    cache: dict[uuid.UUID, NotificationSettings] = this_transaction(session).setdefault(_SETTINGS_KEY, {})
     if partnership_id not in cache:
         partnership = session.get(Partnership, partnership_id)
         assert partnership is not None

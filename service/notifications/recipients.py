@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from service.access import need_to_know
 from service.access.policy import oversight_roles_of
 from service.access.principal import Principal
-from service.db.session import keep
+from service.db.session import keep, this_transaction
 from service.errors import NotFound
 from service.models import Agency, Case, CaseMember, HumanTask, NotificationPreference, Partnership, User
 from service.notifications import preferences
@@ -36,7 +36,7 @@ def principals(
 
     Read once per transaction: one engine step can create many tasks, each announced to the same people.
     """
-    cache: dict[uuid.UUID, list[Principal]] = session.info.setdefault(_CACHE_KEY, {})
+    cache: dict[uuid.UUID, list[Principal]] = this_transaction(session).setdefault(_CACHE_KEY, {})
     if partnership_id not in cache:
         cache[partnership_id] = _people(session, partnership_id)
     wanted = set(user_ids) if user_ids is not None else None
@@ -99,7 +99,7 @@ _MEMBERS_KEY = "lif_notification_case_members"
 
 def case_member_ids(session: Session, case: Case) -> frozenset[uuid.UUID]:
     """The case's members, read once per transaction for all the people and tasks one step announces."""
-    cache: dict[uuid.UUID, frozenset[uuid.UUID]] = session.info.setdefault(_MEMBERS_KEY, {})
+    cache: dict[uuid.UUID, frozenset[uuid.UUID]] = this_transaction(session).setdefault(_MEMBERS_KEY, {})
     if case.id not in cache:
         cache[case.id] = frozenset(session.exec(select(CaseMember.user_id).where(CaseMember.case_id == case.id)))
     return cache[case.id]
@@ -108,10 +108,11 @@ def case_member_ids(session: Session, case: Case) -> frozenset[uuid.UUID]:
 @event.listens_for(OrmSession, "before_flush")
 def _forget_members_on_change(session: OrmSession, _context: Any, _instances: Any) -> None:
     # Any membership added, changed or removed in the transaction: read the members afresh next time.
-    if _MEMBERS_KEY in session.info and any(
+    memo = this_transaction(session)
+    if _MEMBERS_KEY in memo and any(
         isinstance(obj, CaseMember) for obj in (*session.new, *session.dirty, *session.deleted)
     ):
-        del session.info[_MEMBERS_KEY]
+        del memo[_MEMBERS_KEY]
 
 
 def may_see_task(session: Session, principal: Principal, task: HumanTask, case: Case) -> bool:

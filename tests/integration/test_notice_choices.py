@@ -7,7 +7,7 @@ from sqlalchemy import event
 from sqlmodel import col, select
 
 from service.db.engine import get_engine
-from service.db.session import unit_of_work
+from service.db.session import open_session, unit_of_work
 from service.identity.tokens import authenticate
 from service.models import NotificationPreference, User
 from service.notifications import preferences, recipients
@@ -70,3 +70,30 @@ def test_without_the_people_query_everyone_s_choices_are_read_once(db_url: str, 
         assert preferences.chosen(session, pid, [principal.user_id], Kind.CHASE) == {principal.user_id: "off"}
         assert preferences.chosen(session, pid, [principal.user_id], Kind.TASK_OVERDUE) == {}
         session.rollback()
+
+
+def test_what_a_transaction_read_about_people_is_read_again_by_the_next_on_the_same_session(
+    db_url: str, tokens: dict[str, str]
+) -> None:
+    # A session may outlive its transaction (commit, then go on): the people, their choices and the
+    # partnership's notification settings are remembered for one transaction only.
+    with unit_of_work(url=db_url) as session:
+        pid = authenticate(session, tokens["business_manager"]).partnership_id
+    session = open_session(write=True, url=db_url)
+    try:
+        before = {p.user_id for p in recipients.principals(session, pid)}
+        someone = next(iter(before))
+        assert deliveries(session, [someone], Kind.TASK_AVAILABLE, pid) == {someone: "immediate"}
+        session.commit()
+        with unit_of_work(url=db_url) as other:  # meanwhile, elsewhere: one leaves, and chooses no more mail
+            user = other.get(User, someone)
+            assert user is not None
+            user.active = False
+            other.add(
+                NotificationPreference(partnership_id=pid, user_id=someone, kind="task_available", delivery="off")
+            )
+        assert {p.user_id for p in recipients.principals(session, pid)} == before - {someone}
+        assert deliveries(session, [someone], Kind.TASK_AVAILABLE, pid) == {someone: "off"}
+    finally:
+        session.rollback()
+        session.close()
