@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from service.access.roles import ALL_ROLES
@@ -137,11 +138,15 @@ def find_user(session: Session, *, partnership_key: str, email: str) -> User:
     return row
 
 
+# Built once (every new case checks its agencies): building it cost about as much as running it.
+_AGENCY_CODES = select(Agency.code).where(Agency.partnership_id == bindparam("partnership_id"))
+
+
 def require_agencies(session: Session, partnership_id: uuid.UUID, codes: list[str], *, field: str) -> None:
     """Refuse agency codes that are not agencies of the partnership, naming each and listing the known ones."""
     if not codes:
         return
-    known = set(session.exec(select(Agency.code).where(Agency.partnership_id == partnership_id)).all())
+    known = set(session.exec(_AGENCY_CODES, params={"partnership_id": partnership_id}).all())
     unknown = [code for code in codes if code not in known]
     if unknown:
         raise InvalidInput(

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import bindparam, event
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
@@ -43,27 +43,30 @@ def principals(
     return [p for p in cache[partnership_id] if wanted is None or p.user_id in wanted]
 
 
+# Built once (each step that announces a task asks): building it cost about as much as running it.
+_PEOPLE = (
+    select(User, Agency.code, NotificationPreference.kind, NotificationPreference.delivery)
+    .join(Agency, col(Agency.id) == col(User.agency_id), isouter=True)
+    .join(
+        NotificationPreference,
+        (col(NotificationPreference.user_id) == col(User.id))
+        & (col(NotificationPreference.partnership_id) == bindparam("partnership_id")),
+        isouter=True,
+    )
+    .where(User.partnership_id == bindparam("partnership_id"), col(User.active).is_(True))
+    .order_by(col(User.email))
+)
+
+
 def _people(session: Session, partnership_id: uuid.UUID) -> list[Principal]:
     """The active people, with their notification choices in the same query (a row per person and choice): the
     notices about to be recorded need both, and each was a round trip of its own."""
     partnership = session.get(Partnership, partnership_id)
     assert partnership is not None
     oversight = oversight_roles_of(keep(session, partnership).data_protection)
-    query = (
-        select(User, Agency.code, NotificationPreference.kind, NotificationPreference.delivery)
-        .join(Agency, col(Agency.id) == col(User.agency_id), isouter=True)
-        .join(
-            NotificationPreference,
-            (col(NotificationPreference.user_id) == col(User.id))
-            & (col(NotificationPreference.partnership_id) == partnership_id),
-            isouter=True,
-        )
-        .where(User.partnership_id == partnership_id, col(User.active).is_(True))
-        .order_by(col(User.email))
-    )
     people: dict[uuid.UUID, Principal] = {}
     choices: list[tuple[uuid.UUID, str, str]] = []
-    for user, code, kind, delivery in session.exec(query).all():
+    for user, code, kind, delivery in session.exec(_PEOPLE, params={"partnership_id": partnership_id}).all():
         if kind is not None:
             choices.append((user.id, kind, delivery))
         if user.id in people or user.email.endswith(MACHINE_DOMAIN):
@@ -95,13 +98,14 @@ def visible_task(session: Session, principal: Principal, task_id: uuid.UUID) -> 
 
 
 _MEMBERS_KEY = "lif_notification_case_members"
+_MEMBERS = select(CaseMember.user_id).where(CaseMember.case_id == bindparam("case_id"))
 
 
 def case_member_ids(session: Session, case: Case) -> frozenset[uuid.UUID]:
     """The case's members, read once per transaction for all the people and tasks one step announces."""
     cache: dict[uuid.UUID, frozenset[uuid.UUID]] = this_transaction(session).setdefault(_MEMBERS_KEY, {})
     if case.id not in cache:
-        cache[case.id] = frozenset(session.exec(select(CaseMember.user_id).where(CaseMember.case_id == case.id)))
+        cache[case.id] = frozenset(session.exec(_MEMBERS, params={"case_id": case.id}))
     return cache[case.id]
 
 

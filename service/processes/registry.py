@@ -6,7 +6,7 @@ import threading
 import uuid
 from pathlib import Path
 
-from sqlalchemy import desc, func, text
+from sqlalchemy import bindparam, desc, func, text
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
@@ -95,18 +95,23 @@ def remember(definition_id: uuid.UUID, definition: engine.LoadedDefinition) -> N
         _cache[definition_id] = definition
 
 
+# Built once (every new case asks): building the statement cost about as much as running it.
+_LATEST = (
+    select(ProcessDefinition)
+    # The diagram's XML (tens of KB) is read only when the parsed definition is not cached yet (``loaded``).
+    .options(defer(ProcessDefinition.bpmn_xml))  # type: ignore[arg-type]
+    .where(
+        ProcessDefinition.process_key == bindparam("process_key"),
+        col(ProcessDefinition.partnership_id).is_(None)
+        | (ProcessDefinition.partnership_id == bindparam("partnership_id")),
+    )
+    .order_by(col(ProcessDefinition.partnership_id).is_(None), desc(col(ProcessDefinition.version)))
+)
+
+
 def latest_definition(session: Session, process_key: str, partnership_id: uuid.UUID) -> ProcessDefinition:
     """The version new cases start on: the partnership's own newest variant, else the shared newest."""
-    row = session.exec(
-        select(ProcessDefinition)
-        # The diagram's XML (tens of KB) is read only when the parsed definition is not cached yet (``loaded``).
-        .options(defer(ProcessDefinition.bpmn_xml))  # type: ignore[arg-type]
-        .where(
-            ProcessDefinition.process_key == process_key,
-            (col(ProcessDefinition.partnership_id).is_(None)) | (ProcessDefinition.partnership_id == partnership_id),
-        )
-        .order_by(col(ProcessDefinition.partnership_id).is_(None), desc(col(ProcessDefinition.version)))
-    ).first()
+    row = session.exec(_LATEST, params={"process_key": process_key, "partnership_id": partnership_id}).first()
     if row is None:
         raise NotFound(f"there is no process '{process_key}'")
     return row

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from service import engine
@@ -29,6 +30,12 @@ from service.processes import registry
 from service.workflow.after_step import StepDone, run_after_step
 
 EngineAction = Callable[[engine.LoadedDefinition, dict[str, Any]], engine.Snapshot]
+
+
+# Built once, the instance as a parameter: these run on every step, and building a statement (with its cache key)
+# cost about as much as running it.
+_OPEN_TASKS = select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"), HumanTask.state == "open")
+_WAITING_TIMERS = select(Timer).where(Timer.instance_id == bindparam("instance_id"), Timer.status == "waiting")
 
 
 def lock_instance(session: Session, partnership_id: uuid.UUID, instance_id: uuid.UUID) -> ProcessInstance:
@@ -228,12 +235,7 @@ def _project_tasks(
     open_rows = (
         {}
         if new  # a new instance has no tasks yet
-        else {
-            row.engine_task_id: row
-            for row in session.exec(
-                select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "open")
-            ).all()
-        }
+        else {row.engine_task_id: row for row in session.exec(_OPEN_TASKS, params={"instance_id": instance.id}).all()}
     )
     ready = {task.task_id: task for task in snapshot.ready_tasks}
     closed = {escalation.task_id: escalation for escalation in snapshot.closed_escalations}
@@ -307,12 +309,7 @@ def _project_timers(session: Session, instance: ProcessInstance, snapshot: engin
     """Mirror the engine's waiting timers as rows; ``stored`` is False when the instance cannot have any yet (new,
     or its diagram has no timer event), which saves the lookup."""
     waiting = (
-        {
-            row.engine_task_id: row
-            for row in session.exec(
-                select(Timer).where(Timer.instance_id == instance.id, Timer.status == "waiting")
-            ).all()
-        }
+        {row.engine_task_id: row for row in session.exec(_WAITING_TIMERS, params={"instance_id": instance.id}).all()}
         if stored
         else {}
     )
