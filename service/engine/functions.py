@@ -147,6 +147,16 @@ def sum_numbers(values: Iterable[Any], start: Any = 0) -> Any:
     return sum(items, start)
 
 
+def loop_count(value: Any) -> int:
+    """A loop cardinality's result, which must be a count (spec_settling wraps every one in this)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(
+            f"a loop cardinality must be a whole number, not {type(value).__name__}; to run the task once per "
+            "item of a list, name the list in camunda:collection"
+        )
+    return value
+
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     "add_working_days": add_working_days,
     "working_days_between": working_days_between,
@@ -154,6 +164,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "add_months": add_months,
     "end_of_day": end_of_day,
     "timer_value": timer_value,
+    "loop_count": loop_count,
     "today": today,
     "now": now,
     "split_codes": split_codes,

@@ -40,11 +40,15 @@ def _fill_collection_loop(task_spec: Any) -> None:
     # multiinstance_task.update_task_spec). Left to run time, the shared spec reads differently once any instance
     # has passed the task, and a migration plan compared against a fresh version reported the task as changed
     # ('data_input', 'input_item'), recreating it where open. Filled in here, each run sets what is already there.
-    # A loop cardinality stays a run-time matter: whether it is a number or a collection is known only then.
+    # A loop cardinality that yields a number fills in the input item the same way. One that yields a list would
+    # make SpiffWorkflow turn the shared spec into a collection loop for good (and the next instance then failed
+    # on the missing collection), so every cardinality is wrapped in loop_count, which refuses anything but a
+    # number, naming camunda:collection as the way to loop over a list.
     if not isinstance(task_spec, ParallelMultiInstanceTask | SequentialMultiInstanceTask):
         return
-    if task_spec.cardinality is not None or task_spec.data_output is None:
-        return
-    task_spec.data_input = TaskDataReference(task_spec.data_output.bpmn_id)
     if task_spec.output_item is not None:
         task_spec.input_item = TaskDataReference(task_spec.output_item.bpmn_id)
+    if task_spec.cardinality is not None:
+        task_spec.cardinality = f"loop_count({task_spec.cardinality})"
+    elif task_spec.data_output is not None:
+        task_spec.data_input = TaskDataReference(task_spec.data_output.bpmn_id)

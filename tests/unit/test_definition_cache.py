@@ -3,6 +3,8 @@ instance never changes what the others (or a migration plan) read from it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from service import engine
@@ -78,3 +80,33 @@ def test_a_migration_plan_names_only_what_the_new_version_changed_after_other_in
     target = _cspr(edits.rename_task(CSPR, "Task_NotifyPanel", "Notify the Panel at once"))
     plan = engine.plan_migration(source, target, waiting.state)
     assert plan.safe and plan.changed == {"Task_NotifyPanel": ["bpmn_name"]}
+
+
+PROBE = (REPO_ROOT / "tests" / "fixtures" / "agency_cycle_probe.bpmn").read_bytes()
+
+
+def _counted(cardinality: str) -> engine.LoadedDefinition:
+    """The probe's agency task looping by a loop cardinality instead of over a collection."""
+    loop = re.compile(rb"<bpmn:multiInstanceLoopCharacteristics [^>]*/>")
+    assert loop.search(PROBE)
+    counted = loop.sub(
+        b'<bpmn:multiInstanceLoopCharacteristics camunda:elementVariable="agency"><bpmn:loopCardinality>'
+        + cardinality.encode()
+        + b"</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>",
+        PROBE,
+    )
+    return engine.load_definition(counted, process_id="agency_cycle_probe", source="counted.bpmn")
+
+
+def test_a_counted_loop_runs_alike_for_every_instance_and_a_list_as_its_count_is_refused_each_time() -> None:
+    counted = _counted("len(involved_agencies)")
+    registry = serialization.registry()
+    before = registry.convert(counted.spec.task_specs["Task_Agency"])
+    for _ in range(2):
+        started = engine.start(counted, {"involved_agencies": ["police", "health"]})
+        assert [t.element_id for t in started.ready_tasks] == ["Task_Agency", "Task_Agency"]
+    assert registry.convert(counted.spec.task_specs["Task_Agency"]) == before
+    listed = _counted("involved_agencies")
+    for _ in range(2):  # SpiffWorkflow would have made the spec a collection loop, and the second start failed
+        with pytest.raises(engine.EngineError, match=r"must be a whole number, not list.*camunda:collection"):
+            engine.start(listed, {"involved_agencies": ["police", "health"]})
