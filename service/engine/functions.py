@@ -48,6 +48,13 @@ def _bank_holidays(year: int) -> frozenset[dt.date]:
     return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year).keys())
 
 
+def ready_calendar() -> None:
+    """Load this year's bank holidays. The holidays package's first use in a process costs about 0.1 s of
+    processor time (more on a slow machine); called before a step's budget starts, it never counts against a
+    diagram, which could otherwise be refused for the library's start-up."""
+    _bank_holidays(dt.datetime.now(LONDON).year)
+
+
 def is_working_day(day: dt.date) -> bool:
     """Monday to Friday and not an England & Wales bank holiday."""
     return day.weekday() < 5 and day not in _bank_holidays(day.year)
@@ -147,8 +154,9 @@ def sum_numbers(values: Iterable[Any], start: Any = 0) -> Any:
     return sum(items, start)
 
 
-def loop_count(value: Any) -> int:
-    """A loop cardinality's result, which must be a count (spec_settling wraps every one in this)."""
+def loop_cardinality_count(value: Any) -> int:
+    """A loop cardinality's result, which must be a count (spec_settling wraps every one in this; like every
+    function here, its name cannot be assigned by a script)."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(
             f"a loop cardinality must be a whole number, not {type(value).__name__}; to run the task once per "
@@ -164,7 +172,7 @@ FUNCTIONS: dict[str, Callable[..., Any]] = {
     "add_months": add_months,
     "end_of_day": end_of_day,
     "timer_value": timer_value,
-    "loop_count": loop_count,
+    "loop_cardinality_count": loop_cardinality_count,
     "today": today,
     "now": now,
     "split_codes": split_codes,

@@ -15,7 +15,7 @@ from SpiffWorkflow.camunda.specs.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException, WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from service.engine import budget, escalations, flow_messages, history, serialization
+from service.engine import budget, escalations, flow_messages, functions, history, serialization
 from service.engine.definitions import LoadedDefinition
 from service.engine.expressions import ExpressionError, UnsafeExpression
 from service.engine.script_engine import SCRIPT_ENGINE
@@ -138,6 +138,7 @@ def _load(definition: LoadedDefinition, state: dict[str, Any]) -> BpmnWorkflow:
 
 def _step(definition: LoadedDefinition, workflow: BpmnWorkflow, action: Any) -> Snapshot:
     closed: list[escalations.ClosedEscalation] = []
+    functions.ready_calendar()  # outside the budget: a one-off cost of the library, not of the diagram
     try:
         with budget.step():
             action()

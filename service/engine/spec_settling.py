@@ -42,13 +42,14 @@ def _fill_collection_loop(task_spec: Any) -> None:
     # ('data_input', 'input_item'), recreating it where open. Filled in here, each run sets what is already there.
     # A loop cardinality that yields a number fills in the input item the same way. One that yields a list would
     # make SpiffWorkflow turn the shared spec into a collection loop for good (and the next instance then failed
-    # on the missing collection), so every cardinality is wrapped in loop_count, which refuses anything but a
-    # number, naming camunda:collection as the way to loop over a list.
+    # on the missing collection), so every cardinality is wrapped in loop_cardinality_count, which refuses anything
+    # but a number, naming camunda:collection as the way to loop over a list. (Every function's name is reserved in
+    # scripts, so this one is named for what it does: learning_item.bpmn's scripts assign a loop_count of their own.)
     if not isinstance(task_spec, ParallelMultiInstanceTask | SequentialMultiInstanceTask):
         return
     if task_spec.output_item is not None:
         task_spec.input_item = TaskDataReference(task_spec.output_item.bpmn_id)
     if task_spec.cardinality is not None:
-        task_spec.cardinality = f"loop_count({task_spec.cardinality})"
+        task_spec.cardinality = f"loop_cardinality_count({task_spec.cardinality})"
     elif task_spec.data_output is not None:
         task_spec.data_input = TaskDataReference(task_spec.data_output.bpmn_id)

@@ -4,6 +4,7 @@ instance never changes what the others (or a migration plan) read from it."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -110,3 +111,20 @@ def test_a_counted_loop_runs_alike_for_every_instance_and_a_list_as_its_count_is
     for _ in range(2):  # SpiffWorkflow would have made the spec a collection loop, and the second start failed
         with pytest.raises(engine.EngineError, match=r"must be a whole number, not list.*camunda:collection"):
             engine.start(listed, {"involved_agencies": ["police", "health"]})
+
+
+def test_the_bank_holiday_calendar_is_loaded_before_a_step_budget_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The holidays package's first use costs ~0.1 s of processor time: inside a step it counted against the
+    # diagram's 1 s budget (a test on a slow machine was refused for it).
+    from service.engine import budget, functions
+
+    loaded = functions._bank_holidays
+    calls: list[bool] = []  # for each look-up: was a step's budget running?
+
+    def spy(year: int) -> frozenset[Any]:
+        calls.append(budget._current.get() is not None)
+        return loaded(year)
+
+    monkeypatch.setattr(functions, "_bank_holidays", spy)
+    _start(_cspr(CSPR))  # its clocks count working days
+    assert calls and calls[0] is False

@@ -283,3 +283,20 @@ def test_a_computed_timer_outside_the_bounds_fails_the_step_at_once(timer: bytes
     with pytest.raises(engine.EngineError, match="timer"):
         engine.start(definition, {})
     assert time.process_time() - started < 2
+
+
+def test_no_shipped_script_sets_a_variable_named_like_a_function() -> None:
+    # Every function's name is reserved (a script assigning one fails its step): a new function must not take a
+    # name a shipped diagram already uses, as loop_count nearly did (learning_item.bpmn counts its loops).
+    from lxml import etree
+
+    from service.engine import expressions
+    from service.engine.functions import FUNCTIONS
+
+    clashes = {}
+    for path in sorted((REPO_ROOT / "bpmn").glob("*.bpmn")):
+        scripts = etree.parse(str(path)).iterfind(".//{*}scriptTask/{*}script")
+        names = frozenset().union(*(expressions.assigned_names(node.text or "") for node in scripts))
+        if names & FUNCTIONS.keys():
+            clashes[path.name] = sorted(names & FUNCTIONS.keys())
+    assert clashes == {}
