@@ -138,7 +138,7 @@ def find_user(session: Session, *, partnership_key: str, email: str) -> User:
     return row
 
 
-# Built once (every new case checks its agencies): building it cost about as much as running it.
+# Built once (every new case checks its agencies; see docs/decisions.md on statements built once).
 _AGENCY_CODES = select(Agency.code).where(Agency.partnership_id == bindparam("partnership_id"))
 
 

@@ -43,7 +43,7 @@ def principals(
     return [p for p in cache[partnership_id] if wanted is None or p.user_id in wanted]
 
 
-# Built once (each step that announces a task asks): building it cost about as much as running it.
+# Built once (each step that announces a task asks; see docs/decisions.md on statements built once).
 _PEOPLE = (
     select(User, Agency.code, NotificationPreference.kind, NotificationPreference.delivery)
     .join(Agency, col(Agency.id) == col(User.agency_id), isouter=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from collections.abc import Iterable
 from pathlib import Path
 
 from sqlalchemy import bindparam, desc, func, text
@@ -43,13 +44,7 @@ def sync_bundled(session: Session, bpmn_dir: Path) -> list[ProcessDefinition]:
             )
         )
     }
-    latest = dict(
-        session.exec(
-            select(ProcessDefinition.process_key, func.max(ProcessDefinition.version))
-            .where(col(ProcessDefinition.partnership_id).is_(None), col(ProcessDefinition.process_key).in_(digests))
-            .group_by(ProcessDefinition.process_key)
-        ).all()
-    )
+    versions = next_versions(session, digests, None)
     registered: list[ProcessDefinition] = []
     added: list[tuple[ProcessDefinition, engine.LoadedDefinition]] = []
     for path, xml in files:
@@ -62,7 +57,7 @@ def sync_bundled(session: Session, bpmn_dir: Path) -> list[ProcessDefinition]:
         loaded = engine.load_definition(xml, process_id=process_key, source=path.name, known_roles=ALL_ROLES)
         row = ProcessDefinition(
             process_key=process_key,
-            version=(latest.get(process_key) or 0) + 1,
+            version=versions[process_key],
             name=loaded.name,
             content_hash=digest,
             source=path.name,
@@ -72,21 +67,31 @@ def sync_bundled(session: Session, bpmn_dir: Path) -> list[ProcessDefinition]:
         added.append((row, loaded))
         registered.append(row)
     session.flush()  # the new versions in one insert (each row made its id when built)
-    with _cache_lock:
-        _cache.update((row.id, loaded) for row, loaded in added)
+    for row, loaded in added:
+        remember(row.id, loaded)
     return registered
 
 
 def next_version(session: Session, process_key: str, partnership_id: uuid.UUID | None) -> int:
     """The next version number of a process for one owner: shared (``None``) or a partnership's own variants."""
+    return next_versions(session, [process_key], partnership_id)[process_key]
+
+
+def next_versions(session: Session, process_keys: Iterable[str], partnership_id: uuid.UUID | None) -> dict[str, int]:
+    """``next_version`` of several processes of one owner, in one query."""
+    keys = set(process_keys)
     owner = col(ProcessDefinition.partnership_id)
-    latest = session.exec(
-        select(func.max(ProcessDefinition.version)).where(
-            ProcessDefinition.process_key == process_key,
-            owner.is_(None) if partnership_id is None else owner == partnership_id,
-        )
-    ).one()
-    return (latest or 0) + 1
+    latest = dict(
+        session.exec(
+            select(ProcessDefinition.process_key, func.max(ProcessDefinition.version))
+            .where(
+                col(ProcessDefinition.process_key).in_(keys),
+                owner.is_(None) if partnership_id is None else owner == partnership_id,
+            )
+            .group_by(ProcessDefinition.process_key)
+        ).all()
+    )
+    return {key: (latest.get(key) or 0) + 1 for key in keys}
 
 
 def remember(definition_id: uuid.UUID, definition: engine.LoadedDefinition) -> None:
@@ -95,7 +100,7 @@ def remember(definition_id: uuid.UUID, definition: engine.LoadedDefinition) -> N
         _cache[definition_id] = definition
 
 
-# Built once (every new case asks): building the statement cost about as much as running it.
+# Built once (every new case asks; see docs/decisions.md on statements built once).
 _LATEST = (
     select(ProcessDefinition)
     # The diagram's XML (tens of KB) is read only when the parsed definition is not cached yet (``loaded``).
