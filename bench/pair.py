@@ -1,6 +1,8 @@
-"""PostgreSQL against SQLite, interleaved: the same requests to two servers in turn, and the ratio per round.
+"""PostgreSQL against SQLite, or this checkout against an earlier one: the same requests to two servers in turn,
+interleaved, and the ratio per round.
 
     python bench/pair.py [--cases 1000] [--samples 200] [--database-url postgresql+psycopg://…/lif_pair]
+    git worktree add ../before HEAD~1 && python bench/pair.py --before ../before [--backend postgresql]
 
 Two runs of bench/run.py minutes apart compare two moments of a VM as much as two databases: on a shared 2-core
 machine the speed of one request drifts by a factor of two within the hour (measured: the HTTP floor read 1.19 ms
@@ -8,6 +10,11 @@ in one run and 2.32 ms forty minutes later). Here both servers run at once, each
 one then the other (which goes first alternates), and each operation's ratio is taken within its round, so both
 databases see the same moment. Reported per operation: each database's p50, the ratio of the p50s, and the median
 of the per-round ratios (the figure drift cannot move). The PostgreSQL database is dropped and re-created.
+
+With ``--before DIR`` both servers use one backend (SQLite by default), each its own database, and the earlier
+checkout in DIR serves one of them (its code on PYTHONPATH, this venv's packages): the figure is after / before,
+the same measure for a change that drift makes for a database. Both databases are set up by this checkout, so the
+two must share the schema (compare across a migration by hand).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -82,33 +90,55 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--samples", type=int, default=200, help="timed rounds (default 200)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed rounds first (default 20)")
     parser.add_argument("--database-url", default=DEFAULT_PG, help=f"PostgreSQL, re-created (default {DEFAULT_PG})")
-    return parser.parse_args(argv)
+    parser.add_argument("--before", type=Path, help="an earlier checkout: compare it with this one, not two databases")
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite", help="with --before")
+    args = parser.parse_args(argv)
+    if args.before is not None and not (args.before / "service" / "cli.py").is_file():
+        parser.error(f"--before {args.before}: not a checkout of this service (no service/cli.py)")
+    return args
 
 
-def _prepared(
-    stack: ExitStack, name: str, database_url: str | None, bpmn_dir: Path, cases: int, logs: Path
-) -> tuple[Server, str, list[str]]:
-    url, _ = stack.enter_context(fresh_database(database_url, keep=False))
+@dataclass(frozen=True)
+class Side:
+    """One of the two servers: a name for the table, its database (None: a temp SQLite file) and its code."""
+
+    name: str
+    database_url: str | None
+    root: Path = REPO_ROOT
+
+
+def sides(args: argparse.Namespace) -> tuple[Side, Side]:
+    """What is compared: SQLite then PostgreSQL, or (``--before``) the earlier checkout then this one."""
+    if args.before is None:
+        return Side("SQLite", None), Side("PostgreSQL", args.database_url)
+    if args.backend == "sqlite":
+        return Side("before", None, args.before.resolve()), Side("after", None)
+    return Side("before", args.database_url + "_before", args.before.resolve()), Side("after", args.database_url)
+
+
+def _prepared(stack: ExitStack, side: Side, bpmn_dir: Path, cases: int, logs: Path) -> tuple[Server, str, list[str]]:
+    url, _ = stack.enter_context(fresh_database(side.database_url, keep=False))
     tokens = setup(url, bpmn_dir)
     loaded = preload(url, tokens, cases=cases, batch=200, fraction=0.5)
-    if name == "SQLite":  # what a deployment has: the preload gathered planner statistics, the server never does
+    if side.database_url is None:  # what a deployment has: the preload gathered planner statistics, the server not
         from bench.database import set_sqlite_statistics
 
         set_sqlite_statistics(url, present=False)
-    server = Server(url, logs / f"{name}.log", bpmn_dir=bpmn_dir)
+    server = Server(url, logs / f"{side.name}.log", bpmn_dir=bpmn_dir, root=side.root)
     server.start()
     stack.callback(server.stop)
-    log(f"{name}: {safe_url(url)}, {cases:,} cases preloaded, server on {server.base_url}")
+    log(f"{side.name}: {safe_url(url)}, code from {side.root}, {cases:,} cases preloaded, server on {server.base_url}")
     return server, tokens["business_manager"], loaded["case_ids"]
 
 
-def _table(rows: dict[str, tuple[list[float], list[float]]]) -> None:
-    log(f"  {'operation':28s} {'SQLite p50':>11s} {'PG p50':>9s} {'PG/SQLite':>10s} {'per round':>10s}   (ms)")
-    for name, (lite, pg) in rows.items():
-        ratios = [p / s for s, p in zip(lite, pg, strict=True)]
-        lite50, pg50 = statistics.median(lite), statistics.median(pg)
-        log(f"  {name:28s} {lite50:11.2f} {pg50:9.2f} {pg50 / lite50:10.2f} {statistics.median(ratios):10.2f}")
-    log("  per round: the median of PostgreSQL / SQLite taken within each round (both at the same moment)")
+def _table(first: str, second: str, rows: dict[str, tuple[list[float], list[float]]]) -> None:
+    ratio = f"{second}/{first}"
+    log(f"  {'operation':28s} {first + ' p50':>11s} {second + ' p50':>14s} {ratio:>17s} {'per round':>10s}   (ms)")
+    for name, (one, other) in rows.items():
+        ratios = [b / a for a, b in zip(one, other, strict=True)]
+        one50, other50 = statistics.median(one), statistics.median(other)
+        log(f"  {name:28s} {one50:11.2f} {other50:14.2f} {other50 / one50:17.2f} {statistics.median(ratios):10.2f}")
+    log(f"  per round: the median of {ratio} taken within each round (both at the same moment)")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,13 +146,11 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("LIF_LOG_LEVEL", "WARNING")
     logs = Path(tempfile.mkdtemp(prefix="lif-pair-"))
     bpmn_dir = bpmn_folder(logs / "bpmn")
-    log(f"PostgreSQL against SQLite, interleaved: {args.cases:,} cases each, {args.samples} rounds")
+    first, second = sides(args)
+    log(f"{second.name} against {first.name}, interleaved: {args.cases:,} cases each, {args.samples} rounds")
     log(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with ExitStack() as stack:
-        targets = [
-            Target(name, *_prepared(stack, name, url, bpmn_dir, args.cases, logs))
-            for name, url in (("SQLite", None), ("PostgreSQL", args.database_url))
-        ]
+        targets = [Target(side.name, *_prepared(stack, side, bpmn_dir, args.cases, logs)) for side in (first, second)]
         for target in targets:
             stack.callback(target.close)
         samples: dict[str, dict[str, list[float]]] = {t.name: {} for t in targets}
@@ -137,8 +165,8 @@ def main(argv: list[str] | None = None) -> int:
             progress.update(n + 1)
         progress.finish()
         log(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-        lite, pg = samples["SQLite"], samples["PostgreSQL"]
-        _table({op: (lite[op], pg[op]) for op in lite})
+        one, other = samples[first.name], samples[second.name]
+        _table(first.name, second.name, {op: (one[op], other[op]) for op in one})
     shutil.rmtree(logs, ignore_errors=True)
     return 0
 

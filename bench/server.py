@@ -17,8 +17,9 @@ from bench.support import REPO_ROOT, free_port
 class Server:
     """`lif serve --no-worker --no-migrate` in its own process group, stopped with SIGTERM (then SIGKILL)."""
 
-    def __init__(self, url: str, log_path: Path, *, bpmn_dir: Path, workers: int = 1) -> None:
+    def __init__(self, url: str, log_path: Path, *, bpmn_dir: Path, workers: int = 1, root: Path = REPO_ROOT) -> None:
         self.url = url
+        self.root = root  # the checkout whose code serves (bench/pair.py --before runs an earlier one)
         self.bpmn_dir = bpmn_dir
         self.workers = workers
         self.port = free_port()
@@ -34,6 +35,7 @@ class Server:
                 "LIF_LOG_LEVEL": "WARNING",
                 "PYTHONUNBUFFERED": "1",
                 "LIF_BPMN_DIR": str(self.bpmn_dir),
+                "PYTHONPATH": str(self.root),  # ahead of the venv's editable install of this checkout
             }
         )
         command = [
@@ -43,7 +45,7 @@ class Server:
         self._log = self.log_path.open("ab")
         started = time.perf_counter()
         self.process = subprocess.Popen(
-            command, cwd=REPO_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=self.root, env=env, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
         )
         with httpx.Client(base_url=self.base_url, timeout=5, trust_env=False) as client:
             while True:

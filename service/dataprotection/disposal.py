@@ -54,7 +54,13 @@ def dispose(
     Runs in the caller's transaction. The partnership row is locked first (``FOR UPDATE`` on PostgreSQL; SQLite
     writers already hold the database), so two runs at once cannot both dispose, or log, the same item.
     """
-    session.exec(select(Partnership.id).where(Partnership.id == partnership_id).with_for_update()).one()
+    # Re-read under the lock (populate_existing): the copy authentication kept may predate a change to the rules.
+    session.exec(
+        select(Partnership)
+        .where(Partnership.id == partnership_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     planned = plan(session, partnership_id=partnership_id, as_of=as_of)
     now = utcnow()
     disposers: dict[str, Callable[[Session, str, dt.datetime], None]] = {

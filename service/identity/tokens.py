@@ -17,6 +17,7 @@ from service.access.principal import Principal
 from service.audit.log import Actor, record
 from service.config import get_settings
 from service.db.engine import WRITE
+from service.db.session import keep
 from service.db.types import utcnow
 from service.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from service.identity.oidc.signin import authenticate_jwt
@@ -142,14 +143,10 @@ def authenticate(session: Session, token: str | None) -> Principal:
 # One query: the token, its user, the partnership's policy and subscriptions version, the user's agency code.
 # sqlalchemy's select: sqlmodel's is typed for at most four columns. Built once with the hash as a parameter:
 # building the statement (and its cache key) cost as much as running it, on every request.
+# The partnership comes whole, and is kept for the request: nearly every request that writes reads it again (its
+# settings, its policy, its case numbers), and this spares each of them a round trip.
 _TOKEN_ROW = (
-    sa_select(
-        ApiToken,
-        User,
-        col(Partnership.data_protection),
-        col(Partnership.subscriptions_version),
-        col(Agency.code),
-    )
+    sa_select(ApiToken, User, Partnership, col(Agency.code))
     .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
     .join(Partnership, Partnership.id == User.partnership_id)  # type: ignore[arg-type]
     .join(Agency, col(Agency.id) == col(User.agency_id), isouter=True)
@@ -161,15 +158,18 @@ def _opaque_token_principal(session: Session, token: str) -> Principal:
     row = session.execute(_TOKEN_ROW, {"token_hash": hash_token(token)}).first()
     if row is None:
         raise Unauthenticated("the bearer token is not recognised")
-    api_token, user, policy, subscriptions_version, agency_code = row
+    api_token, user, partnership, agency_code = row
+    keep(session, partnership)
     now = utcnow()
     if api_token.revoked_at is not None or (api_token.expires_at is not None and api_token.expires_at <= now):
         raise Unauthenticated("the bearer token has expired or been revoked")
     if not user.active:
         raise Unauthenticated("this user is deactivated")
     _note_use(session, api_token, now)
-    note_subscriptions_version(session, user.partnership_id, subscriptions_version)
-    return _principal(session, user, policy, machine=api_token.scope == "agency", agency_code=agency_code)
+    note_subscriptions_version(session, user.partnership_id, partnership.subscriptions_version)
+    return _principal(
+        session, user, partnership.data_protection, machine=api_token.scope == "agency", agency_code=agency_code
+    )
 
 
 def person_principal(session: Session, user_id: uuid.UUID) -> Principal:

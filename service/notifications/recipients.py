@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 from service.access import need_to_know
 from service.access.policy import oversight_roles_of
 from service.access.principal import Principal
-from service.db.session import keep, this_transaction
+from service.db.session import keep, reading, this_transaction
 from service.errors import NotFound
 from service.models import Agency, Case, CaseMember, HumanTask, NotificationPreference, Partnership, User
 from service.notifications import preferences
@@ -66,7 +66,9 @@ def _people(session: Session, partnership_id: uuid.UUID) -> list[Principal]:
     oversight = oversight_roles_of(keep(session, partnership).data_protection)
     people: dict[uuid.UUID, Principal] = {}
     choices: list[tuple[uuid.UUID, str, str]] = []
-    for user, code, kind, delivery in session.exec(_PEOPLE, params={"partnership_id": partnership_id}).all():
+    with reading(session, User, Agency, NotificationPreference):
+        rows = session.exec(_PEOPLE, params={"partnership_id": partnership_id}).all()
+    for user, code, kind, delivery in rows:
         if kind is not None:
             choices.append((user.id, kind, delivery))
         if user.id in people or user.email.endswith(MACHINE_DOMAIN):
@@ -105,7 +107,8 @@ def case_member_ids(session: Session, case: Case) -> frozenset[uuid.UUID]:
     """The case's members, read once per transaction for all the people and tasks one step announces."""
     cache: dict[uuid.UUID, frozenset[uuid.UUID]] = this_transaction(session).setdefault(_MEMBERS_KEY, {})
     if case.id not in cache:
-        cache[case.id] = frozenset(session.exec(_MEMBERS, params={"case_id": case.id}))
+        with reading(session, CaseMember):
+            cache[case.id] = frozenset(session.exec(_MEMBERS, params={"case_id": case.id}))
     return cache[case.id]
 
 

@@ -273,5 +273,8 @@ def _numbered(session: Session, partnership_id: uuid.UUID) -> tuple[Partnership,
         .where(col(Partnership.id) == partnership_id)
         .values(next_case_number=Partnership.next_case_number + 1)
         .returning(Partnership)
+        # The row as the UPDATE left it, over any copy in the session: authentication keeps the partnership it
+        # read, and on PostgreSQL another request may have taken a number since (this UPDATE waited for it).
+        .execution_options(synchronize_session=False, populate_existing=True)
     ).scalar_one()
     return partnership, partnership.next_case_number

@@ -21,6 +21,7 @@ from service import engine
 from service.access.principal import Principal
 from service.audit.log import record
 from service.db.guarded import update_if_unchanged
+from service.db.session import reading
 from service.db.types import utcnow
 from service.errors import Conflict, InstanceFailed, NotFound
 from service.models import Case, HumanTask, ProcessInstance, Timer
@@ -232,11 +233,12 @@ def _project_tasks(
     *,
     new: bool,
 ) -> None:
-    open_rows = (
-        {}
-        if new  # a new instance has no tasks yet
-        else {row.engine_task_id: row for row in session.exec(_OPEN_TASKS, params={"instance_id": instance.id}).all()}
-    )
+    if new:  # a new instance has no tasks yet
+        open_rows = {}
+    else:
+        with reading(session, HumanTask):
+            found = session.exec(_OPEN_TASKS, params={"instance_id": instance.id}).all()
+        open_rows = {row.engine_task_id: row for row in found}
     ready = {task.task_id: task for task in snapshot.ready_tasks}
     closed = {escalation.task_id: escalation for escalation in snapshot.closed_escalations}
     for engine_task_id, row in open_rows.items():
@@ -308,11 +310,11 @@ def _record_closed(session: Session, row: HumanTask, case: Case, escalation: eng
 def _project_timers(session: Session, instance: ProcessInstance, snapshot: engine.Snapshot, *, stored: bool) -> None:
     """Mirror the engine's waiting timers as rows; ``stored`` is False when the instance cannot have any yet (new,
     or its diagram has no timer event), which saves the lookup."""
-    waiting = (
-        {row.engine_task_id: row for row in session.exec(_WAITING_TIMERS, params={"instance_id": instance.id}).all()}
-        if stored
-        else {}
-    )
+    waiting: dict[str, Timer] = {}
+    if stored:
+        with reading(session, Timer):
+            stored_rows = session.exec(_WAITING_TIMERS, params={"instance_id": instance.id}).all()
+        waiting = {row.engine_task_id: row for row in stored_rows}
     now = utcnow()
     current = {timer.task_id: timer for timer in snapshot.timers}
     for engine_task_id, row in waiting.items():
