@@ -1,4 +1,5 @@
-"""Count the SQL statements and ORM flushes one request costs: create a case, complete its first task, list, get.
+"""Count the SQL statements and ORM flushes one request costs: open a CSPR case, complete its first task, list,
+get; and open and complete a case of the benchmark's approval shape (bench/shapes/bench_approval.bpmn).
 
     python bench/statements.py [--database-url URL] [--show-sql]
 
@@ -73,8 +74,13 @@ class Counter:
 
 def run(url: str, *, show_sql: bool, rounds: int) -> dict[str, Counts]:
     import os
+    import tempfile
 
+    from bench.shapes import TASK_ANSWERS, bpmn_folder
+
+    bpmn_dir = bpmn_folder(Path(tempfile.mkdtemp(prefix="lif-statements-")) / "bpmn")
     os.environ["LIF_DATABASE_URL"] = url
+    os.environ["LIF_BPMN_DIR"] = str(bpmn_dir)
     from fastapi.testclient import TestClient
 
     from api.app import create_app
@@ -83,7 +89,7 @@ def run(url: str, *, show_sql: bool, rounds: int) -> dict[str, Counts]:
     from service.engine.functions import today
 
     get_settings.cache_clear()
-    tokens = setup(url)
+    tokens = setup(url, bpmn_dir)
     counter = Counter(get_engine(url))
     results: dict[str, Counts] = {}
     with TestClient(create_app(get_settings())) as client:
@@ -111,7 +117,24 @@ def run(url: str, *, show_sql: bool, rounds: int) -> dict[str, Counts]:
             with counter.measure() as read:
                 response = client.get(f"/api/v1/cases/{case_id}")
             assert response.status_code == 200, response.text
-            results = {"create case": created, "complete task": completed, "list tasks": listed, "get case": read}
+            approval = {"case_type": "bench_approval", "title": "Approval", "subject_pseudonym": "A", "data": {}}
+            with counter.measure() as approval_opened:
+                response = client.post("/api/v1/cases", json=approval)
+            assert response.status_code == 201, response.text
+            (approval_task,) = client.get("/api/v1/tasks", params={"case_id": response.json()["id"]}).json()["items"]
+            with counter.measure() as approval_completed:
+                response = client.post(
+                    f"/api/v1/tasks/{approval_task['id']}/complete", json={"data": TASK_ANSWERS["bench_approval"]}
+                )
+            assert response.status_code == 200, response.text
+            results = {
+                "create case": created,
+                "complete task": completed,
+                "list tasks": listed,
+                "get case": read,
+                "approval open": approval_opened,
+                "approval done": approval_completed,
+            }
     for name, counts in results.items():
         log(f"{name:14s} {counts.summary()}")
         if show_sql:
