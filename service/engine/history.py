@@ -164,11 +164,8 @@ def _new_root(flow: Any) -> Any:
     if not unfinished:
         return None  # finished: nothing runs on, and the tree is what it is
     anchors = [user_task for task in unfinished if (user_task := _previous_user_task(task)) is not None]
-    common = _ancestors(unfinished[0])
-    for task in [*unfinished[1:], *anchors]:
-        line = set(map(id, _ancestors(task)))
-        common = [a for a in common if id(a) in line]
-    # ``common`` runs from the task up to the root; the first finished one is where we may cut.
+    common = common_ancestors([*unfinished, *anchors])
+    # ``common`` runs from the deepest shared ancestor up to the root; the first finished one is where we may cut.
     root = next((a for a in common if a.has_state(TaskState.FINISHED_MASK)), None)
     if root is None or root is flow.task_tree:
         return None
@@ -180,6 +177,25 @@ def _previous_user_task(task: Any) -> Any:
     while node is not None and not isinstance(node.task_spec, UserTask):
         node = node.parent
     return node
+
+
+def common_ancestors(tasks: list[Any]) -> list[Any]:
+    """The ancestors every one of ``tasks`` shares (a task counts as its own), deepest first, up to the root.
+
+    The first task's line to the root holds them all; each other task only walks up until it meets that line,
+    which for the tasks of one step (mostly siblings and their children) is a step or two, not the tree's depth.
+    """
+    line = _ancestors(tasks[0])
+    position = {id(node): index for index, node in enumerate(line)}
+    start = 0  # line[start:] is what every task seen so far shares
+    for task in tasks[1:]:
+        node = task
+        while node is not None and id(node) not in position:
+            node = node.parent
+        if node is None:
+            return []  # not of one tree
+        start = max(start, position[id(node)])
+    return line[start:]
 
 
 def _ancestors(task: Any) -> list[Any]:
