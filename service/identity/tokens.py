@@ -140,11 +140,9 @@ def authenticate(session: Session, token: str | None) -> Principal:
     return _opaque_token_principal(session, token)
 
 
-# One query: the token, its user, the partnership's policy and subscriptions version, the user's agency code.
-# sqlalchemy's select: sqlmodel's is typed for at most four columns. Built once with the hash as a parameter:
-# building the statement (and its cache key) cost as much as running it, on every request.
-# The partnership comes whole, and is kept for the request: nearly every request that writes reads it again (its
-# settings, its policy, its case numbers), and this spares each of them a round trip.
+# One query: the token, its user, its partnership (whole, and kept for the request: nearly every request that writes
+# reads it again, for its settings, policy or case numbers) and the user's agency code. Built once with the hash as
+# a parameter: building the statement (and its cache key) cost as much as running it, on every request.
 _TOKEN_ROW = (
     sa_select(ApiToken, User, Partnership, col(Agency.code))
     .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
