@@ -23,6 +23,17 @@ def open_session(*, write: bool, url: str | None = None) -> Session:
     return Session(bind=bind, expire_on_commit=False, autoflush=True)
 
 
+def get_pending_too(session: Session, model: type[T], ident: Any) -> T | None:
+    """``session.get``, which also finds a row added in this transaction and not yet written.
+
+    ``get`` looks only at written rows: for a pending one (a case being opened: it is written with the rest at the
+    commit) it would flush everything and read the row back, one flush and one SELECT for a row already in hand."""
+    for obj in session.new:
+        if type(obj) is model and obj.id == ident:  # type: ignore[attr-defined]
+            return obj
+    return session.get(model, ident)
+
+
 _KEPT = "lif_kept"
 
 

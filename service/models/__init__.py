@@ -1,6 +1,5 @@
 """SQLModel tables, one module per aggregate. Importing this package registers every table."""
 
-from sqlalchemy import inspect
 from sqlalchemy.orm import relationship
 from sqlmodel import SQLModel
 
@@ -45,10 +44,28 @@ from service.models.webhook import (  # noqa: E402
     WebhookSubscription,
 )
 
-# The unit of work orders its INSERTs along relationships only (a foreign key alone does not order them). This one
-# lets one flush write a step's new tasks and their notices, tasks first, instead of a flush per new task. It is
-# never loaded (lazy="raise"): code sets and reads ``task_id``.
-inspect(Notification).add_property("task", relationship(HumanTask, lazy="raise"))
+
+def _order_inserts(*parents: type[SQLModel]) -> None:
+    """Give every foreign key to ``parents`` a relationship, so that one flush writes parents before children.
+
+    The unit of work orders a flush's INSERTs along relationships only; a foreign key alone does not order them
+    (unrelated tables go in the order of their classes' names). A case opening or a step writes a case, its members
+    and agencies, its instance, its tasks, their timers and notices, and the rows features add after the step: all
+    in one flush at the commit, the case with its first stages in its INSERT. The relationships are derived from
+    the foreign keys, so a new one is ordered too; they are never loaded (lazy="raise"): code sets and reads the
+    id columns. A key to its own table needs none: rows of one table go in the order they were added.
+    """
+    tables = {parent.__table__: parent for parent in parents}  # type: ignore[attr-defined]
+    for mapper in list(SQLModel._sa_registry.mappers):  # SQLModel keeps its registry under this name
+        for key in mapper.local_table.foreign_keys:
+            parent = tables.get(key.column.table)
+            if parent is None or parent is mapper.class_:
+                continue
+            ordering = relationship(parent, foreign_keys=[key.parent], lazy="raise", viewonly=False)
+            mapper.add_property(f"_orders_{key.parent.name}", ordering)
+
+
+_order_inserts(Case, ProcessInstance, HumanTask)
 
 __all__ = [
     "AccessEvent",

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from service.db.session import get_pending_too
 from service.models import Case, HumanTask
 from service.notifications import recipients
 from service.notifications.kinds import ELEMENT_KINDS, ESCALATION_STAGE, Kind
@@ -30,7 +31,7 @@ def chased(session: Session, task: HumanTask) -> bool:
 def _on_task_event(session: Session, event_type: str, task: Any, case_reference: str) -> None:
     if not isinstance(task, HumanTask):
         return
-    case = session.get(Case, task.case_id)
+    case = get_pending_too(session, Case, task.case_id)
     assert case is not None
     if event_type == EventType.TASK_CREATED:
         kind = created_kind(task)

@@ -29,7 +29,7 @@ from sqlalchemy import and_, event, inspect, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
-from service.db.session import this_transaction
+from service.db.session import reading, this_transaction
 from service.models import Partnership, WebhookSubscription
 
 CACHE_SIZE = 1024  # partnerships per process; a deployment serves a handful
@@ -130,24 +130,26 @@ def _look_up(session: Session, partnership_id: uuid.UUID) -> Subscriptions:
         if cached is not None:
             return cached
     # One statement, so the version and the set come from one snapshot (READ COMMITTED takes one per statement).
-    rows = session.exec(
-        select(
-            Partnership.subscriptions_version,
-            WebhookSubscription.id,
-            WebhookSubscription.agency_code,
-            WebhookSubscription.event_types,
-        )
-        .select_from(Partnership)
-        .join(
-            WebhookSubscription,
-            and_(
-                col(WebhookSubscription.partnership_id) == col(Partnership.id),
-                col(WebhookSubscription.status) == "active",
-            ),
-            isouter=True,
-        )
-        .where(col(Partnership.id) == partnership_id)
-    ).all()
+    # It flushes pending subscription changes (they bump the version), not a case being opened meanwhile.
+    with reading(session, Partnership, WebhookSubscription):
+        rows = session.exec(
+            select(
+                Partnership.subscriptions_version,
+                WebhookSubscription.id,
+                WebhookSubscription.agency_code,
+                WebhookSubscription.event_types,
+            )
+            .select_from(Partnership)
+            .join(
+                WebhookSubscription,
+                and_(
+                    col(WebhookSubscription.partnership_id) == col(Partnership.id),
+                    col(WebhookSubscription.status) == "active",
+                ),
+                isouter=True,
+            )
+            .where(col(Partnership.id) == partnership_id)
+        ).all()
     found = tuple(
         ActiveSubscription(sub_id, agency, frozenset(types)) for _, sub_id, agency, types in rows if sub_id is not None
     )

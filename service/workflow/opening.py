@@ -95,8 +95,7 @@ def open_case(
         access_scope=definition.case_access,
         parent_case_id=parent_case_id,
     )
-    session.add(case)
-    session.flush()
+    session.add(case)  # written with the rest at the end, its first stages in its INSERT (service/models)
     _enrol(session, case, actor=actor, members=members or [], opened_from=opened_from[0] if opened_from else None)
     subject = _subject(session, case, identifiers, opened_from[0] if opened_from and parent_case_id is None else None)
     if subject is not None:

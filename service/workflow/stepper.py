@@ -75,8 +75,7 @@ def create_instance(
         definition_id=definition_id,
         **_stored_state(snapshot, version=1, now=utcnow()),
     )
-    session.add(instance)
-    session.flush()  # before its tasks and timers: without relationships the unit of work would not order them
+    session.add(instance)  # its tasks and timers follow it in the flush: service/models orders them
     _apply(session, instance, case, definition, snapshot, completed_task=None, new=True)
     record(
         session,
