@@ -81,6 +81,9 @@ class Snapshot:
     variables: dict[str, Any] = field(default_factory=dict)
     # Escalations this step closed because their overdue task was completed (escalations.py).
     closed_escalations: list[escalations.ClosedEscalation] = field(default_factory=list)
+    # The ids of the user tasks that were ready when the step began (the state it was given): the tasks the
+    # service had open. None when not known.
+    ready_before: frozenset[str] | None = None
 
 
 def start(definition: LoadedDefinition, data: dict[str, Any]) -> Snapshot:
@@ -138,6 +141,7 @@ def _load(definition: LoadedDefinition, state: dict[str, Any]) -> BpmnWorkflow:
 
 def _step(definition: LoadedDefinition, workflow: BpmnWorkflow, action: Any) -> Snapshot:
     closed: list[escalations.ClosedEscalation] = []
+    ready_before = frozenset(str(t.id) for t in _all_tasks(workflow) if _is_ready_user_task(t))
     functions.ready_calendar()  # outside the budget: a one-off cost of the library, not of the diagram
     try:
         with budget.step():
@@ -157,6 +161,7 @@ def _step(definition: LoadedDefinition, workflow: BpmnWorkflow, action: Any) -> 
         raise EngineError(_spiff_message(exc)) from None
     snapshot = _snapshot(workflow, definition)
     snapshot.closed_escalations = closed
+    snapshot.ready_before = ready_before
     return snapshot
 
 
@@ -198,7 +203,7 @@ def _snapshot(workflow: BpmnWorkflow, definition: LoadedDefinition) -> Snapshot:
         raise InstanceBroken(
             f"the instance's task tree is deeper than {MAX_DEPTH}: a loop has run too many times to continue safely"
         )
-    ready = [t for t in open_tasks if t.state == TaskState.READY and isinstance(t.task_spec, UserTask)]
+    ready = [t for t in open_tasks if _is_ready_user_task(t)]
     timers = [timer for t in open_tasks if (timer := _timer(t)) is not None]
     finished = sorted((t for t in tasks if history.is_passed(t)), key=lambda t: t.last_state_change)
     snapshot = Snapshot(
@@ -215,6 +220,11 @@ def _snapshot(workflow: BpmnWorkflow, definition: LoadedDefinition) -> Snapshot:
     history.compact(workflow)
     snapshot.state = serialization.dump(workflow)
     return snapshot
+
+
+def _is_ready_user_task(task: Any) -> bool:
+    # What the service shows as an open task: ready_tasks after a step, ready_before at its start.
+    return task.state == TaskState.READY and isinstance(task.task_spec, UserTask)
 
 
 def _all_tasks(workflow: BpmnWorkflow) -> list[Any]:

@@ -232,7 +232,7 @@ def _project_tasks(
     *,
     new: bool,
 ) -> None:
-    if new:  # a new instance has no tasks yet
+    if new or _nothing_else_was_open(snapshot, completed_task):
         open_rows = {}
     else:
         with reading(session, HumanTask):
@@ -304,6 +304,20 @@ def _record_closed(session: Session, row: HumanTask, case: Case, escalation: eng
         summary=f"'{row.name}' on case {case.reference} closed by itself: {escalation.reason}",
         detail={"reason": escalation.reason, "element_id": escalation.element_id},
     )
+
+
+def _nothing_else_was_open(snapshot: engine.Snapshot, completed_task: HumanTask | None) -> bool:
+    """True when the state the step began from had no ready user task but the one just completed.
+
+    The open rows are the projection of the stored state's ready user tasks: only ``_project_tasks`` writes them,
+    under the instance's lock, from the snapshot whose state it stores (a terminated instance's rows are closed
+    with it and it takes no more steps). The state read under that lock therefore says which rows are open; when
+    none but the completed one, reading them would find nothing (the approval's and the CSPR notice's
+    completions: one SELECT fewer)."""
+    before = snapshot.ready_before
+    if before is None:
+        return False
+    return before <= ({completed_task.engine_task_id} if completed_task is not None else set())
 
 
 def _project_timers(session: Session, instance: ProcessInstance, snapshot: engine.Snapshot, *, stored: bool) -> None:

@@ -1,12 +1,14 @@
 """What a step writes, and how few round trips it takes, without giving up a guard.
 
 A completion reads its task, its case and its locked instance in one query and does not read the task again: the
-UPDATE that completes it is guarded by the version it was read at. Audit events of one transaction are written
+UPDATE that completes it is guarded by the version it was read at. It reads the instance's other open tasks only when
+the state it began from had some. Audit events of one transaction are written
 together just before it commits. A diagram without timers does not look for timer rows.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -26,9 +28,12 @@ from service.models import AuditEvent, HumanTask, User
 from service.tasks import service as tasks_service
 from service.tasks.service import complete
 from tests.conftest import Api
-from tests.helpers import open_case, open_tasks
+from tests.helpers import complete as complete_over_http
+from tests.helpers import open_case, open_tasks, sql_statements
 
 REPO = Path(__file__).resolve().parents[2]
+# The stepper's read of an instance's open tasks (service/workflow/stepper.py, _OPEN_TASKS).
+_OPEN_TASKS_READ = re.compile(r"FROM human_task\s+WHERE human_task\.instance_id = \S+ AND human_task\.state = ")
 
 
 @pytest.mark.parametrize(
@@ -134,3 +139,21 @@ def test_a_definition_knows_whether_it_has_any_timer(path: str, timers: bool) ->
     file = REPO / path
     definition = engine.load_definition(file.read_bytes(), process_id=file.stem, source=file.name)
     assert definition.has_timers is timers
+
+
+def test_a_completion_reads_the_open_tasks_only_when_the_state_had_others(api: Api, db_url: str) -> None:
+    case = open_case(api, aware_at=today())
+    answers = {"agency_involvement": "police saw the family", "chronology_summary": "see chronology"}
+    # The notification is the only open task: its completion has nothing else to read.
+    with sql_statements(db_url) as alone:
+        complete_over_http(api, case["id"], "Task_NotifyPanel", {"notified_at": today(), "child_looked_after": False})
+    assert len(open_tasks(api, case["id"], "Task_ProvideRapidReviewInformation")) == 3
+    # Three agencies' tasks are open: completing one reads the other two, which stay open.
+    with sql_statements(db_url) as beside_others:
+        complete_over_http(api, case["id"], "Task_ProvideRapidReviewInformation", answers, agency="police")
+    assert [s for s in alone if _OPEN_TASKS_READ.search(s)] == []
+    assert len([s for s in beside_others if _OPEN_TASKS_READ.search(s)]) == 1
+    assert sorted(t["agency"] for t in open_tasks(api, case["id"], "Task_ProvideRapidReviewInformation")) == [
+        "health",
+        "la",
+    ]
