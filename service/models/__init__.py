@@ -1,5 +1,6 @@
 """SQLModel tables, one module per aggregate. Importing this package registers every table."""
 
+from sqlalchemy import inspect
 from sqlalchemy.orm import relationship
 from sqlmodel import SQLModel
 
@@ -46,23 +47,33 @@ from service.models.webhook import (  # noqa: E402
 
 
 def _order_inserts(*parents: type[SQLModel]) -> None:
-    """Give every foreign key to ``parents`` a relationship, so that one flush writes parents before children.
+    """Make one flush write ``parents`` before the rows whose foreign keys point at them.
 
-    The unit of work orders a flush's INSERTs along relationships only; a foreign key alone does not order them
-    (unrelated tables go in the order of their classes' names). A case opening or a step writes a case, its members
-    and agencies, its instance, its tasks, their timers and notices, and the rows features add after the step: all
-    in one flush at the commit, the case with its first stages in its INSERT. The relationships are derived from
-    the foreign keys, so a new one is ordered too; they are never loaded (lazy="raise"): code sets and reads the
-    id columns. A key to its own table needs none: rows of one table go in the order they were added.
+    The unit of work orders a flush's INSERTs along relationships only; a foreign key alone does not order them.
+    Tables with no relationship between them go in the order of their classes' qualified names (SQLAlchemy's
+    ``Mapper._sort_key``, "module.Class"), in which ``process.ProcessInstance`` already comes before
+    ``task.HumanTask`` but ``notification.Notification`` comes after it and ``action_plan.Recommendation`` before
+    ``case.Case``. So a case opening or a step can write everything in one flush at the commit (the case, its
+    people, its instance, its tasks, their timers and notices, and the rows features add after the step), every
+    foreign key to ``parents`` whose parent that order would put second gets a relationship: derived from the
+    keys, so a new table is ordered too. Only those: each relationship costs the unit of work about 25 µs per row
+    it writes (measured: a completion's 13 rows flushed in 2.85 ms without, 3.53 ms with one on every key). They
+    are never loaded (lazy="raise"): code sets and reads the id columns. A key to its own table needs none: rows
+    of one table go in the order they were added. tests/integration/test_one_flush_opening.py holds the order.
     """
     tables = {parent.__table__: parent for parent in parents}  # type: ignore[attr-defined]
     for mapper in list(SQLModel._sa_registry.mappers):  # SQLModel keeps its registry under this name
         for key in mapper.local_table.foreign_keys:
             parent = tables.get(key.column.table)
-            if parent is None or parent is mapper.class_:
+            if parent is None or parent is mapper.class_ or _sort_key(parent) < _sort_key(mapper.class_):
                 continue
             ordering = relationship(parent, foreign_keys=[key.parent], lazy="raise", viewonly=False)
             mapper.add_property(f"_orders_{key.parent.name}", ordering)
+
+
+def _sort_key(model: type) -> str:
+    key: str = inspect(model)._sort_key  # what the unit of work orders unrelated tables by
+    return key
 
 
 _order_inserts(Case, ProcessInstance, HumanTask)
