@@ -73,6 +73,9 @@ class Snapshot:
 
     state: dict[str, Any]
     completed: bool
+    # The ids of the user tasks that were ready when the step began (the state it was given): the tasks the
+    # service had open. Required, so no snapshot can claim that none were.
+    ready_before: frozenset[str]
     ready_tasks: list[ReadyTask] = field(default_factory=list)
     timers: list[WaitingTimer] = field(default_factory=list)
     active_element_ids: list[str] = field(default_factory=list)
@@ -81,9 +84,6 @@ class Snapshot:
     variables: dict[str, Any] = field(default_factory=dict)
     # Escalations this step closed because their overdue task was completed (escalations.py).
     closed_escalations: list[escalations.ClosedEscalation] = field(default_factory=list)
-    # The ids of the user tasks that were ready when the step began (the state it was given): the tasks the
-    # service had open. None when not known.
-    ready_before: frozenset[str] | None = None
 
 
 def start(definition: LoadedDefinition, data: dict[str, Any]) -> Snapshot:
@@ -159,9 +159,8 @@ def _step(definition: LoadedDefinition, workflow: BpmnWorkflow, action: Any) -> 
         raise EngineError(f"a diagram expression failed: {exc}") from None
     except SpiffWorkflowException as exc:
         raise EngineError(_spiff_message(exc)) from None
-    snapshot = _snapshot(workflow, definition)
+    snapshot = _snapshot(workflow, definition, ready_before)
     snapshot.closed_escalations = closed
-    snapshot.ready_before = ready_before
     return snapshot
 
 
@@ -185,7 +184,7 @@ def _run_until_waiting(workflow: BpmnWorkflow) -> None:
             return
 
 
-def _snapshot(workflow: BpmnWorkflow, definition: LoadedDefinition) -> Snapshot:
+def _snapshot(workflow: BpmnWorkflow, definition: LoadedDefinition, ready_before: frozenset[str]) -> Snapshot:
     tasks = _all_tasks(workflow)
     if len(tasks) > MAX_TASKS:
         raise InstanceBroken(
@@ -209,6 +208,7 @@ def _snapshot(workflow: BpmnWorkflow, definition: LoadedDefinition) -> Snapshot:
     snapshot = Snapshot(
         state={},
         completed=workflow.is_completed(),
+        ready_before=ready_before,
         ready_tasks=[_ready_task(t, definition) for t in ready],
         timers=timers,
         active_element_ids=sorted({t.task_spec.bpmn_id for t in open_tasks if t.task_spec.bpmn_id}),

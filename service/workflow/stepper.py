@@ -314,10 +314,7 @@ def _nothing_else_was_open(snapshot: engine.Snapshot, completed_task: HumanTask 
     with it and it takes no more steps). The state read under that lock therefore says which rows are open; when
     none but the completed one, reading them would find nothing (the approval's and the CSPR notice's
     completions: one SELECT fewer)."""
-    before = snapshot.ready_before
-    if before is None:
-        return False
-    return before <= ({completed_task.engine_task_id} if completed_task is not None else set())
+    return snapshot.ready_before <= ({completed_task.engine_task_id} if completed_task is not None else set())
 
 
 def _project_timers(session: Session, instance: ProcessInstance, snapshot: engine.Snapshot, *, stored: bool) -> None:
