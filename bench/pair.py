@@ -13,16 +13,19 @@ of the per-round ratios (the figure drift cannot move). The PostgreSQL database 
 
 With ``--before DIR`` both servers use one backend (SQLite by default), each its own database, and the earlier
 checkout in DIR serves one of them (its code on PYTHONPATH, this venv's packages): the figure is after / before,
-the same measure for a change that drift makes for a database. Both databases are set up by this checkout, so the
-two must share the schema (compare across a migration by hand).
+the same measure for a change that drift makes for a database. Each checkout builds and preloads its own database
+(the earlier one in a subprocess, with its own migrations and code), so a change of schema is measured too; the
+earlier checkout needs bench/pair.py's ``load`` (any checkout since this note).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +39,7 @@ if str(REPO_ROOT) not in sys.path:
 
 import httpx  # noqa: E402
 
-from bench.database import fresh_database, preload, setup  # noqa: E402
+from bench.database import fresh_database, is_sqlite, preload, set_sqlite_statistics, setup  # noqa: E402
 from bench.run import HttpBench  # noqa: E402
 from bench.server import Server  # noqa: E402
 from bench.shapes import TASK_ANSWERS, _complete, _open, _open_task, bpmn_folder  # noqa: E402
@@ -116,19 +119,46 @@ def sides(args: argparse.Namespace) -> tuple[Side, Side]:
     return Side("before", args.database_url + "_before", args.before.resolve()), Side("after", args.database_url)
 
 
-def _prepared(stack: ExitStack, side: Side, bpmn_dir: Path, cases: int, logs: Path) -> tuple[Server, str, list[str]]:
-    url, _ = stack.enter_context(fresh_database(side.database_url, keep=False))
+# Run by the earlier checkout's Python path: its migrations build its database and its code preloads it.
+_LOAD_ELSEWHERE = """
+import json, sys
+from pathlib import Path
+from bench.pair import load
+tokens, case_ids = load(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]))
+print(json.dumps({"tokens": tokens, "case_ids": case_ids}))
+"""
+
+
+def load(url: str, bpmn_dir: Path, cases: int) -> tuple[dict[str, str], list[str]]:
+    """Schema, demo and ``cases`` preloaded cases in ``url``, by this checkout's migrations and code."""
     tokens = setup(url, bpmn_dir)
     loaded = preload(url, tokens, cases=cases, batch=200, fraction=0.5)
-    if side.database_url is None:  # what a deployment has: the preload gathered planner statistics, the server not
-        from bench.database import set_sqlite_statistics
-
+    if is_sqlite(url):  # what a deployment has: the preload gathered planner statistics, the server not
         set_sqlite_statistics(url, present=False)
+    return tokens, loaded["case_ids"]
+
+
+def _load_with(root: Path, url: str, bpmn_dir: Path, cases: int) -> tuple[dict[str, str], list[str]]:
+    """``load`` as the checkout in ``root`` does it: a side with an earlier schema gets that schema."""
+    if root == REPO_ROOT:
+        return load(url, bpmn_dir, cases)
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    done = subprocess.run(
+        [sys.executable, "-c", _LOAD_ELSEWHERE, url, str(bpmn_dir), str(cases)],
+        cwd=root, env=env, check=True, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    loaded = json.loads(done.stdout.strip().splitlines()[-1])
+    return loaded["tokens"], loaded["case_ids"]
+
+
+def _prepared(stack: ExitStack, side: Side, bpmn_dir: Path, cases: int, logs: Path) -> tuple[Server, str, list[str]]:
+    url, _ = stack.enter_context(fresh_database(side.database_url, keep=False))
+    tokens, case_ids = _load_with(side.root, url, bpmn_dir, cases)
     server = Server(url, logs / f"{side.name}.log", bpmn_dir=bpmn_dir, root=side.root)
     server.start()
     stack.callback(server.stop)
     log(f"{side.name}: {safe_url(url)}, code from {side.root}, {cases:,} cases preloaded, server on {server.base_url}")
-    return server, tokens["business_manager"], loaded["case_ids"]
+    return server, tokens["business_manager"], case_ids
 
 
 def _table(first: str, second: str, rows: dict[str, tuple[list[float], list[float]]]) -> None:
