@@ -6,7 +6,9 @@ get; and open and complete a case of the benchmark's approval shape (bench/shape
 Runs the real application in-process (FastAPI's TestClient) on a fresh database (a temp SQLite file unless a
 PostgreSQL URL is given: that database is dropped and re-created) and counts, per request, what the database
 engine is asked to do. A count, not a time: it does not drift with the machine's speed, so it shows a cut in
-round trips exactly.
+round trips exactly. On SQLite it also counts the pages each request's commit wrote to the write-ahead log (every
+row written and every index entry it changes dirties a page; migration 0020 dropped indexes to cut them): here the
+log is not checkpointed while the requests run, so its growth is what they wrote.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Counts:
 
     statements: list[str] = field(default_factory=list)
     flushes: int = 0
+    pages: int | None = None  # SQLite: pages written to the write-ahead log
 
     def summary(self) -> str:
         kinds: dict[str, int] = {}
@@ -43,16 +46,21 @@ class Counts:
             verb = sql.lstrip().split(None, 1)[0].upper()
             kinds[verb] = kinds.get(verb, 0) + 1
         verbs = ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
-        return f"{len(self.statements):3d} statements ({verbs}), {self.flushes} flushes"
+        pages = "" if self.pages is None else f", {self.pages} pages written"
+        return f"{len(self.statements):3d} statements ({verbs}), {self.flushes} flushes{pages}"
 
 
 class Counter:
     """Listens on the engine (statements) and on every ORM session (flushes that wrote something)."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: Any, wal: Path | None) -> None:
         self.current: Counts | None = None
+        self.wal = wal
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(OrmSession, "after_flush", self._flush)
+        if wal is not None:
+            engine.dispose()  # connections made from here on keep every frame in the log (see the module's note)
+            event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute("PRAGMA wal_autocheckpoint=0"))
 
     def _statement(self, _conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         if self.current is not None:
@@ -66,13 +74,22 @@ class Counter:
     def measure(self) -> Iterator[Counts]:
         counts = Counts()
         self.current = counts
+        logged = self._logged()
         try:
             yield counts
         finally:
             self.current = None
+            if self.wal is not None:
+                counts.pages = (self._logged() - logged) // (WAL_PAGE + WAL_FRAME_HEADER)
+
+    def _logged(self) -> int:
+        return self.wal.stat().st_size if self.wal is not None and self.wal.exists() else 0
 
 
-def run(url: str, *, show_sql: bool, rounds: int) -> dict[str, Counts]:
+WAL_PAGE, WAL_FRAME_HEADER = 4096, 24  # SQLite's default page size; each frame of the log is a header and a page
+
+
+def run(url: str, *, show_sql: bool, rounds: int, sqlite_path: Path | None = None) -> dict[str, Counts]:
     import os
     import tempfile
 
@@ -90,7 +107,8 @@ def run(url: str, *, show_sql: bool, rounds: int) -> dict[str, Counts]:
 
     get_settings.cache_clear()
     tokens = setup(url, bpmn_dir)
-    counter = Counter(get_engine(url))
+    wal = None if sqlite_path is None else sqlite_path.with_name(sqlite_path.name + "-wal")
+    counter = Counter(get_engine(url), wal)
     results: dict[str, Counts] = {}
     with TestClient(create_app(get_settings())) as client:
         client.headers["Authorization"] = f"Bearer {tokens['business_manager']}"
@@ -153,8 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
-    with fresh_database(args.database_url, keep=False) as (url, _path):
-        run(url, show_sql=args.show_sql, rounds=max(1, args.rounds))
+    with fresh_database(args.database_url, keep=False) as (url, path):
+        run(url, show_sql=args.show_sql, rounds=max(1, args.rounds), sqlite_path=path)
     return 0
 
 

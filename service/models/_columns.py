@@ -36,9 +36,14 @@ def id_field() -> Any:
     return Field(default_factory=_new_id, primary_key=True)
 
 
-def partnership_field() -> Any:
-    """The owning partnership: every row has one, and every query filters by it."""
-    return Field(foreign_key="partnership.id", index=True)
+def partnership_field(*, indexed: bool = True) -> Any:
+    """The owning partnership: every row has one, and every query filters by it.
+
+    ``indexed=False`` where the column needs no index of its own: another index of the table leads with it (and
+    serves every lookup this one would), or no query looks rows up by partnership alone. Every index costs each
+    write that touches it (migration 0020).
+    """
+    return Field(foreign_key="partnership.id", index=indexed)
 
 
 def created_field() -> Any:

@@ -18,7 +18,7 @@ class Theme(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("partnership_id", "code"),)
 
     id: uuid.UUID = id_field()
-    partnership_id: uuid.UUID = partnership_field()
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
     code: str = Field(max_length=60)
     label: str = Field(max_length=120)
     description: str = Field(default="", max_length=1000)
@@ -36,8 +36,8 @@ class Recommendation(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    partnership_id: uuid.UUID = partnership_field()
-    case_id: uuid.UUID = Field(foreign_key="case_record.id", index=True)
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
+    case_id: uuid.UUID = Field(foreign_key="case_record.id")
     number: int
     finding: str = Field(max_length=4000)
     text: str = Field(max_length=4000)
@@ -66,7 +66,7 @@ class Action(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    partnership_id: uuid.UUID = partnership_field()
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
     recommendation_id: uuid.UUID = Field(foreign_key="recommendation.id", index=True)
     review_case_id: uuid.UUID = Field(foreign_key="case_record.id", index=True)
     case_id: uuid.UUID | None = Field(default=None, foreign_key="case_record.id", index=True)
@@ -114,7 +114,7 @@ class RecurringTheme(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     partnership_id: uuid.UUID = partnership_field()
-    recommendation_id: uuid.UUID = Field(foreign_key="recommendation.id", index=True)
+    recommendation_id: uuid.UUID = Field(foreign_key="recommendation.id")
     earlier_action_id: uuid.UUID = Field(foreign_key="action.id", index=True)
     theme_id: uuid.UUID = Field(foreign_key="theme.id")
     detected_at: dt.datetime = created_field()

@@ -26,7 +26,7 @@ class Case(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    partnership_id: uuid.UUID = partnership_field()
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
     case_type: str = Field(max_length=40, index=True)
     reference: str = Field(max_length=40)
     title: str = Field(max_length=200)

@@ -20,7 +20,7 @@ class IdempotencyRecord(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("partnership_id", "user_id", "key"),)
 
     id: uuid.UUID = id_field()
-    partnership_id: uuid.UUID = partnership_field()
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
     user_id: uuid.UUID = Field(foreign_key="app_user.id")
     key: str = Field(max_length=200)
     request_hash: str = Field(max_length=64)

@@ -22,7 +22,7 @@ class User(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    partnership_id: uuid.UUID = partnership_field()
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
     name: str = Field(max_length=200)
     email: str = Field(max_length=320)
     agency_id: uuid.UUID | None = Field(default=None, foreign_key="agency.id", index=True)

@@ -18,7 +18,7 @@ class IdentityProvider(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("partnership_id", "key"), UniqueConstraint("issuer", "audience"))
 
     id: uuid.UUID = id_field()
-    partnership_id: uuid.UUID = partnership_field()
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
     key: str = Field(max_length=40)  # the admin's short name for it, e.g. "entra"
     issuer: str = Field(max_length=500)
     audience: str = Field(max_length=500)

@@ -21,7 +21,7 @@ class LearningItem(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    partnership_id: uuid.UUID = partnership_field()
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
     case_id: uuid.UUID | None = Field(default=None, foreign_key="case_record.id", index=True)
     title: str = Field(max_length=200)
     summary: str = Field(max_length=4000)

@@ -22,8 +22,9 @@ class CaseMember(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    partnership_id: uuid.UUID = partnership_field()
-    case_id: uuid.UUID = Field(foreign_key="case_record.id", index=True)
+    # Members are looked up by user or by case (the indexes above), never by partnership alone (migration 0020).
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
+    case_id: uuid.UUID = Field(foreign_key="case_record.id")
     user_id: uuid.UUID = Field(foreign_key="app_user.id")
     case_role: str = Field(max_length=40)
     added_by_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
@@ -38,7 +39,7 @@ class CaseAgency(SQLModel, table=True):
 
     case_id: uuid.UUID = Field(foreign_key="case_record.id", primary_key=True)
     agency_code: str = Field(max_length=40, primary_key=True)
-    partnership_id: uuid.UUID = partnership_field()
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
 
 
 class CaseSubject(SQLModel, table=True):

@@ -35,7 +35,7 @@ class Agency(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("partnership_id", "code"),)
 
     id: uuid.UUID = id_field()
-    partnership_id: uuid.UUID = partnership_field()
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
     code: str = Field(max_length=40)
     name: str = Field(max_length=200)
     kind: str = Field(max_length=40)

@@ -94,8 +94,9 @@ class Timer(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    partnership_id: uuid.UUID = partnership_field()
-    instance_id: uuid.UUID = Field(foreign_key="process_instance.id", index=True)
+    # Timers are looked up by instance or by due time, never by partnership alone (migration 0020).
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
+    instance_id: uuid.UUID = Field(foreign_key="process_instance.id")
     engine_task_id: str = Field(max_length=40)
     element_id: str = Field(max_length=200)
     name: str = Field(max_length=300)

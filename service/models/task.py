@@ -18,7 +18,6 @@ class HumanTask(SQLModel, table=True):
     __tablename__ = "human_task"
 
     __table_args__ = (
-        Index("ix_human_task_partnership_id_state_created_at_id", "partnership_id", "state", "created_at", "id"),
         # GET /tasks pages soonest due first: "my work" as its claimable and its assigned part (migration 0017)
         Index(
             "ix_human_task_partnership_id_state_due_at_created_at_id",
@@ -49,7 +48,9 @@ class HumanTask(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    partnership_id: uuid.UUID = partnership_field()
+    # No index by partnership, role or assignee alone: every query names the partnership, and the indexes above
+    # lead with it (migration 0020).
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
     instance_id: uuid.UUID = Field(foreign_key="process_instance.id")
     case_id: uuid.UUID = Field(foreign_key="case_record.id", index=True)
     engine_task_id: str = Field(max_length=40)
@@ -58,11 +59,11 @@ class HumanTask(SQLModel, table=True):
     checks_work_of: str | None = Field(default=None, max_length=200)
     name: str = Field(max_length=300)
     lane: str | None = Field(default=None, max_length=200)
-    role: str | None = Field(default=None, max_length=60, index=True)
+    role: str | None = Field(default=None, max_length=60)
     stage: str | None = Field(default=None, max_length=100)
     agency_code: str | None = Field(default=None, max_length=40, index=True)
     subject: str | None = Field(default=None, max_length=200)
-    assignee_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id", index=True)
+    assignee_id: uuid.UUID | None = Field(default=None, foreign_key="app_user.id")
     state: str = Field(default="open", max_length=20)
     due_at: dt.datetime | None = time_field(index=True)
     created_at: dt.datetime = created_field()

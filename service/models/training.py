@@ -19,7 +19,7 @@ class Course(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("partnership_id", "code"),)
 
     id: uuid.UUID = id_field()
-    partnership_id: uuid.UUID = partnership_field()
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
     code: str = Field(max_length=40)
     title: str = Field(max_length=200)
     level: int
@@ -57,7 +57,7 @@ class Trainee(SQLModel, table=True):
     )
 
     id: uuid.UUID = id_field()
-    partnership_id: uuid.UUID = partnership_field()
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
     name: str = Field(max_length=200)
     email: str = Field(max_length=320)
     agency: str = Field(max_length=40)
@@ -94,7 +94,7 @@ class TrainingEvent(SQLModel, table=True):
     __table_args__ = (Index("ix_training_event_partnership_id_starts_at", "partnership_id", "starts_at"),)
 
     id: uuid.UUID = id_field()
-    partnership_id: uuid.UUID = partnership_field()
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
     course_id: uuid.UUID = Field(foreign_key="course.id", index=True)
     starts_at: dt.datetime = Field(sa_type=UtcDateTime, nullable=False)
     ends_at: dt.datetime = Field(sa_type=UtcDateTime, nullable=False)
@@ -116,7 +116,7 @@ class Nomination(SQLModel, table=True):
 
     id: uuid.UUID = id_field()
     partnership_id: uuid.UUID = partnership_field()
-    event_id: uuid.UUID = Field(foreign_key="training_event.id", index=True)
+    event_id: uuid.UUID = Field(foreign_key="training_event.id")
     trainee_id: uuid.UUID = Field(foreign_key="trainee.id", index=True)
     agency: str = Field(max_length=40)
     target_group: str | None = Field(default=None, max_length=60)

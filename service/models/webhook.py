@@ -51,7 +51,7 @@ class WebhookEvent(SQLModel, table=True):
         sa_column=Column(BigInteger().with_variant(Integer, "sqlite"), Identity(), primary_key=True),
     )
     webhook_id: str = Field(unique=True, max_length=40)
-    partnership_id: uuid.UUID = partnership_field()
+    partnership_id: uuid.UUID = partnership_field(indexed=False)
     event_type: str = Field(max_length=60)
     agency_code: str | None = Field(default=None, max_length=40)
     body: str = Field(sa_column=Column(Text, nullable=False))
@@ -71,7 +71,7 @@ class WebhookDelivery(SQLModel, table=True):
     id: uuid.UUID = id_field()
     partnership_id: uuid.UUID = partnership_field()
     subscription_id: uuid.UUID = Field(foreign_key="webhook_subscription.id")
-    event_seq: int = Field(sa_type=BigInteger, foreign_key="webhook_event.seq", index=True)
+    event_seq: int = Field(sa_type=BigInteger, foreign_key="webhook_event.seq")
     status: str = Field(default="pending", max_length=20)  # one of DELIVERY_STATUSES
     attempt_count: int = Field(default=0)
     next_attempt_at: dt.datetime = created_field()
