@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
+from api.routing import ResourceRouter
 from api.schemas.common import PROBLEM_RESPONSES, Instant, Moment, Page
 from api.schemas.data_protection import SubjectExport
 from api.schemas.vocabulary import AccessKindName
 from service.dataprotection import access_log, subject_access
 
-router = APIRouter(prefix="/api/v1", tags=["data protection"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1", tags=["data protection"], responses=PROBLEM_RESPONSES)
 
 
 class AccessEventRead(BaseModel):

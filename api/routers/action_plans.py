@@ -6,10 +6,11 @@ import datetime as dt
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Request, Response, UploadFile
+from fastapi import File, Form, Query, Request, Response, UploadFile
 
 from api.deps import AgencyPrincipalDep, LimitDep, PrincipalDep, SessionDep
 from api.locations import CREATED, LocationDep
+from api.routing import ResourceRouter
 from api.schemas.action_plans import (
     ActionCreate,
     ActionRead,
@@ -33,7 +34,7 @@ from service.actions.plan import ActionView
 from service.actions.recommendations import RecommendationView, Recurrence
 from service.errors import InvalidInput
 
-router = APIRouter(prefix="/api/v1", tags=["action plans"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1", tags=["action plans"], responses=PROBLEM_RESPONSES)
 # Case types are per partnership: GET /api/v1/case-types lists the ones this partnership can open.
 ReviewTypeQuery = Annotated[
     str | None, Query(description="Only reviews of this case type, e.g. 'cspr' (GET /api/v1/case-types lists them).")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.locations import CREATED, LocationDep
 from api.routers.directory import agency_read, user_reads
+from api.routing import ResourceRouter
 from api.schemas.admin import (
     AgencyCreate,
     AgencyRead,
@@ -25,7 +26,7 @@ from api.schemas.common import PROBLEM_RESPONSES, Page
 from service.identity import admin
 from service.models import ApiToken
 
-router = APIRouter(prefix="/api/v1", tags=["identity"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1", tags=["identity"], responses=PROBLEM_RESPONSES)
 
 
 def token_read(row: ApiToken) -> TokenRead:

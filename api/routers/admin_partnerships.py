@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.locations import CREATED, LocationDep
+from api.routing import ResourceRouter
 from api.schemas.admin import PartnershipCreate, PartnershipCreated, PartnershipRead, PartnershipUpdate
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from service.identity import admin
 from service.models import Partnership
 
-router = APIRouter(prefix="/api/v1/partnerships", tags=["identity"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1/partnerships", tags=["identity"], responses=PROBLEM_RESPONSES)
 
 
 def _read(row: Partnership) -> PartnershipRead:

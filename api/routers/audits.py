@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
-
 from api.deps import PrincipalDep, SessionDep
+from api.routing import ResourceRouter
 from api.schemas.audits import SelfAssessmentRead, TrainingCoverageRead
 from api.schemas.common import PROBLEM_RESPONSES
 from service.audits import summaries
 
-router = APIRouter(prefix="/api/v1/audits", tags=["audits"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1/audits", tags=["audits"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/{case_id}/self-assessment")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import Header, Query, Response
 
 from api.conditional import cacheable
 from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.headers import IDEMPOTENT_REPLAYED
 from api.locations import CREATED, LocationDep
+from api.routing import ResourceRouter
 from api.schemas.cases import (
     CaseCreate,
     CaseLinkRead,
@@ -31,7 +32,7 @@ from service.cases.members import MemberView
 from service.cases.search import CLOCK_SCAN_LIMIT, SEARCH_MAX_LENGTH, CaseFilters, CaseStatus, ClockFilter
 from service.cases.service import CaseView
 
-router = APIRouter(prefix="/api/v1/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1/cases", tags=["cases"], responses=PROBLEM_RESPONSES)
 
 
 def _read(view: CaseView) -> CaseRead:

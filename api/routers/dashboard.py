@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
 from api.deps import PrincipalDep, SessionDep
+from api.routing import ResourceRouter
 from api.schemas.common import PROBLEM_RESPONSES
 from api.schemas.dashboard import DashboardRead
 from service.dashboard import counts
 from service.dashboard.counts import Dashboard
 
-router = APIRouter(prefix="/api/v1", tags=["dashboard"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1", tags=["dashboard"], responses=PROBLEM_RESPONSES)
 
 
 def _read(dashboard: Dashboard) -> DashboardRead:

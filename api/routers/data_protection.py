@@ -6,11 +6,12 @@ import datetime as dt
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import Body, Query, Request
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.locations import CREATED, LocationDep
 from api.openapi_contract import merge_patch_of
+from api.routing import ResourceRouter
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.data_protection import (
     DataProtectionRead,
@@ -33,7 +34,7 @@ from service.dataprotection.retention import DueItem
 from service.dataprotection.settings import DataProtectionView
 from service.errors import InvalidInput
 
-router = APIRouter(prefix="/api/v1", tags=["data protection"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1", tags=["data protection"], responses=PROBLEM_RESPONSES)
 
 
 def _settings(view: DataProtectionView) -> DataProtectionRead:

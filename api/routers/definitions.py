@@ -5,13 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Response, UploadFile
+from fastapi import File, Form, Response, UploadFile
 from sqlmodel import Session
 
 from api.conditional import cacheable
 from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.locations import CREATED, LocationDep
 from api.routers.processes import definition_read
+from api.routing import ResourceRouter
 from api.schemas.common import GONE_RESPONSES, PROBLEM_RESPONSES, Page, text_response
 from api.schemas.definitions import (
     BatchMigration,
@@ -39,7 +40,7 @@ from service.processes.validation import validate
 from service.workflow import admin, diagrams, queries
 from service.workflow.admin import PlannedMigration
 
-router = APIRouter(prefix="/api/v1", tags=["process owners"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1", tags=["process owners"], responses=PROBLEM_RESPONSES)
 MAX_UPLOAD = MAX_DIAGRAM_BYTES
 BpmnFile = Annotated[UploadFile, File(description="A .bpmn file saved by Camunda Modeler or bpmn.io.")]
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from sqlmodel import Session
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
+from api.routing import ResourceRouter
 from api.schemas.admin import AgencyRead, UserRead
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from service.access.principal import Principal
@@ -16,7 +17,7 @@ from service.access.roles import Role
 from service.identity import admin
 from service.models import Agency, User
 
-router = APIRouter(prefix="/api/v1", tags=["identity"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1", tags=["identity"], responses=PROBLEM_RESPONSES)
 
 
 def agency_read(row: Agency) -> AgencyRead:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from api.errors import problem
+from api.routing import ResourceRouter
 from service.db.session import open_session
 
-router = APIRouter(tags=["health"])
+router = ResourceRouter(tags=["health"])
 
 
 class Readiness(BaseModel):

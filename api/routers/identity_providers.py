@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from api.deps import PrincipalDep, SessionDep
 from api.locations import CREATED, LocationDep
+from api.routing import ResourceRouter
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.identity_providers import IdentityProviderRead
 from service.identity.oidc import providers
 from service.identity.oidc.providers import KEY_PATTERN, ProviderSpec
 
-router = APIRouter(prefix="/api/v1/partnership/identity-providers", tags=["identity"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1/partnership/identity-providers", tags=["identity"], responses=PROBLEM_RESPONSES)
 
 KeyPath = Annotated[str, Path(pattern=KEY_PATTERN, description="Your short name for the provider, e.g. `entra`.")]
 

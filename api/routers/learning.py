@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
-
 from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.locations import CREATED, LocationDep
+from api.routing import ResourceRouter
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.learning import (
     LearningItemCreate,
@@ -24,7 +23,7 @@ from service.learning.items import LearningItemView
 from service.timestamps import rfc3339
 from service.training.courses import course_changes_for_learning_item
 
-router = APIRouter(prefix="/api/v1/learning-items", tags=["learning"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1/learning-items", tags=["learning"], responses=PROBLEM_RESPONSES)
 
 
 def _read(view: LearningItemView) -> LearningItemRead:

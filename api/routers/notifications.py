@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import Body, Query
 
 from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.openapi_contract import merge_patch_of
+from api.routing import ResourceRouter
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.notifications import (
     ChaseScheduleBody,
@@ -25,7 +26,7 @@ from service.models import Notification
 from service.notifications import meetings, policy, queries
 from service.notifications.policy import NotificationSettings
 
-router = APIRouter(prefix="/api/v1", tags=["notifications"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1", tags=["notifications"], responses=PROBLEM_RESPONSES)
 StatusQuery = Annotated[
     NotificationStatus | None, Query(description="Only notifications in this status, e.g. failed_permanent.")
 ]

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body
+from fastapi import Body
 
 from api.deps import PrincipalDep, SessionDep
 from api.openapi_contract import merge_patch_of
+from api.routing import ResourceRouter
 from api.schemas.common import PROBLEM_RESPONSES
 from service.processes.settings import PartnershipSettings, read_settings, update_settings
 
-router = APIRouter(prefix="/api/v1/partnership", tags=["identity"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1/partnership", tags=["identity"], responses=PROBLEM_RESPONSES)
 
 
 @router.get("/settings")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import Response
 
 from api.conditional import cacheable
 from api.deps import AgencyPrincipalDep, LimitDep, PrincipalDep, SessionDep
+from api.routing import ResourceRouter
 from api.schemas.cases import CaseTypeRead
 from api.schemas.common import PROBLEM_RESPONSES, Page, text_response
 from api.schemas.processes import AuditEventRead, DefinitionRead, InstanceRead, MeRead
@@ -21,7 +22,7 @@ from service.models import ProcessDefinition
 from service.processes import registry
 from service.workflow import queries
 
-router = APIRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1", responses=PROBLEM_RESPONSES)
 
 
 def definition_read(row: ProcessDefinition) -> DefinitionRead:

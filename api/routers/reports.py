@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import Header, Query, Request, Response
 
 from api.deps import PrincipalDep, SessionDep
+from api.routing import ResourceRouter
 from api.schemas.common import PROBLEM_RESPONSES, file_response, text_response
 from api.schemas.documents import DocumentRead
 from api.schemas.reports import CaseImpactTrace, ReportJobCreate, ReportJobRead, ThemeImpactTrace
@@ -23,7 +24,7 @@ from service.reports.service import (
     partnership_report,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["reports"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1", tags=["reports"], responses=PROBLEM_RESPONSES)
 
 _BINARY_FORMATS = (MEDIA_TYPES[Format.DOCX], MEDIA_TYPES[Format.PDF])
 

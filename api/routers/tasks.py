@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
 from api.conditional import ETAG_HEADER, cacheable
 from api.deps import AgencyPrincipalDep, IfMatchDep, LimitDep, SessionDep, task_etag
+from api.routing import ResourceRouter
 from api.schemas.common import PROBLEM_RESPONSES, Moment, Page
 from api.schemas.tasks import TaskCompletion, TaskRead, TaskSummary
 from service.access.roles import Role
@@ -17,7 +18,7 @@ from service.tasks import service as tasks
 from service.tasks.service import TaskView
 from service.tasks.worklist import TaskFilters, TaskScope, TaskState
 
-router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1/tasks", tags=["tasks"], responses=PROBLEM_RESPONSES)
 # Every answer that is one task carries an ETag naming its version and its body (see _read).
 TASK_ETAG_HEADER = {
     "ETag": {

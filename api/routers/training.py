@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter
-
 from api.deps import LimitDep, PrincipalDep, SessionDep
 from api.locations import CREATED, LocationDep
+from api.routing import ResourceRouter
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.training import (
     AttendanceCreate,
@@ -41,7 +40,7 @@ from service.training.selection import AttendanceEntry
 from service.training.trainees import TraineeView
 from service.training.vocabulary import LEVELS, TARGET_GROUPS
 
-router = APIRouter(prefix="/api/v1", tags=["training"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1", tags=["training"], responses=PROBLEM_RESPONSES)
 
 
 def _change(view: CourseChangeView) -> CourseChangeRead:

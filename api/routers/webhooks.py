@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response
+from fastapi import Response
 
 from api.deps import AgencyPrincipalDep, LimitDep, PrincipalDep, SessionDep
 from api.locations import CREATED, LocationDep
+from api.routing import ResourceRouter
 from api.schemas.common import PROBLEM_RESPONSES, Page
 from api.schemas.vocabulary import DeliveryStatus
 from api.schemas.webhooks import (
@@ -28,7 +29,7 @@ from service.models import WebhookSubscription
 from service.outbox.events import NOT_YET_EMITTED, SUBSCRIBABLE
 from service.webhooks import subscriptions
 
-router = APIRouter(prefix="/api/v1", tags=["webhooks"], responses=PROBLEM_RESPONSES)
+router = ResourceRouter(prefix="/api/v1", tags=["webhooks"], responses=PROBLEM_RESPONSES)
 BASE = "/webhooks/subscriptions"
 
 
