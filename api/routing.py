@@ -22,7 +22,7 @@ class ResourceRouter(APIRouter):
     the first parameter, so a router whose routes all have such a part can say no to any other path at once.
     """
 
-    _beginnings: tuple[str, ...] | None = None
+    _beginnings: tuple[str, ...] = ()
     _beginnings_of: int = -1  # how many routes the beginnings were taken from (routes are only ever added)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
@@ -33,7 +33,7 @@ class ResourceRouter(APIRouter):
 
     def _route_beginnings(self) -> tuple[str, ...]:
         """The routes' paths up to their first parameter, or () when a route is not a plain API route."""
-        if self._beginnings is None or self._beginnings_of != len(self.routes):
+        if self._beginnings_of != len(self.routes):
             routes = [route for route in self.routes if isinstance(route, APIRoute)]
             # Without a trailing slash: "/x" must still reach a route "/x/", which redirects it (redirect_slashes).
             beginnings = {route.path.split("{", 1)[0].rstrip("/") for route in routes}
