@@ -3,15 +3,19 @@ application routes every path exactly as it would if each router were asked the 
 
 from __future__ import annotations
 
+import functools
+import inspect
 import re
 from typing import Any
 
+import anyio.to_thread
 import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import Match
 
 from api.app import create_app
+from api.conditional import is_cacheable
 from api.routing import ResourceRouter
 from service.config import Settings
 
@@ -64,3 +68,39 @@ def test_every_path_reaches_the_same_route_as_without_the_quick_check(
     monkeypatch.setattr(ResourceRouter, "_route_beginnings", lambda self: ())
     long_way = [_first_match(app, method, path, root_path) for method, path in samples]
     assert quick == long_way
+
+
+def _names(call: Any) -> str:
+    while isinstance(call, functools.partial):
+        call = call.func
+    return str(getattr(call, "__name__", call))
+
+
+def test_a_def_endpoint_costs_one_hand_off_to_a_worker_thread(api: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a request sends to worker threads: authenticating, the endpoint, ending the session; the check of the
+    endpoint's return value against its response model no longer goes there a second time."""
+    handed: list[str] = []
+    run_sync = anyio.to_thread.run_sync
+
+    async def counted(func: Any, *args: Any, **kwargs: Any) -> Any:
+        handed.append(_names(func))
+        return await run_sync(func, *args, **kwargs)
+
+    reader = api.as_("business_manager")
+    assert reader.get("/api/v1/tasks").status_code == 200  # the app has started and the token is known
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    response = reader.get("/api/v1/tasks")
+    assert response.status_code == 200 and "items" in response.json()
+    assert handed == ["_any_principal", "list_tasks", "_finish"]
+
+
+def test_the_wrapped_endpoints_keep_their_names_and_marks() -> None:
+    app = create_app(Settings(database_url="sqlite:///unused.db"))
+    routes = _api_routes(app)
+    wrapped = [route for route in routes if inspect.unwrap(route.endpoint) is not route.endpoint]
+    assert len(wrapped) > 100  # nearly every endpoint is a plain def
+    for route in wrapped:
+        assert inspect.iscoroutinefunction(route.endpoint)
+        assert route.endpoint.__name__ == inspect.unwrap(route.endpoint).__name__ == route.name
+    cacheable = {route.name for route in routes if is_cacheable(route.endpoint)}
+    assert {"get_definition", "get_definition_xml", "get_definition_svg"} <= cacheable
