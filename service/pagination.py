@@ -8,12 +8,9 @@ import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, literal_column, or_, select, true, union_all
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import defer
+from sqlalchemy import ColumnElement, Connection, Row, Select, and_, literal_column, or_, select, true, union_all
 from sqlmodel.sql.expression import SelectOfScalar
 
 from service.errors import InvalidInput
@@ -138,7 +135,7 @@ def decode_due_cursor(cursor: str) -> tuple[dt.datetime | None, dt.datetime, uui
 
 def paginate_by_due(
     session: Any,
-    query: SelectOfScalar[T],
+    query: Select[Any],
     *,
     due_col: Any,
     created_col: Any,
@@ -146,11 +143,13 @@ def paginate_by_due(
     cursor: str | None,
     limit: int,
     parts: Sequence[ColumnElement[bool]] = (),
-    omit: Sequence[Any] = (),
-) -> Page[T]:
+) -> Page[Row[Any]]:
     """Keyset pagination soonest due first, rows without a due date last, then oldest, then by id.
 
-    ``omit``: columns of the model the caller does not show; they are not read, and reading one later raises.
+    ``query`` selects columns, not a model: a page is read as plain rows (with ``due_at``, ``created_at`` and
+    ``id`` among their columns) on the session's connection, after a flush, and never becomes ORM objects. Building
+    an object and its instance state for each row was most of a list's cost (an object per row is only worth it
+    for rows that are changed or whose relationships are followed; a list does neither).
 
     Dated rows (by due date) and undated ones (by creation) are two plain queries rather than one ordered by a
     "due date is null" expression: each can walk an index in order and stop after a page, where the expression
@@ -173,15 +172,15 @@ def paginate_by_due(
             undated.append(after)
         else:
             dated.append(or_(due_col > due, and_(due_col == due, after)))
-    unread = [defer(column, raiseload=True) for column in omit]
-    omitted = frozenset(column.key for column in omit)
-    wanted = [query.where(part).options(*unread) for part in parts or [true()]]
+    wanted = [query.where(part) for part in parts or [true()]]
+    session.flush()  # as an ORM query would autoflush: the page includes what this session has written
+    connection = session.connection()
 
-    def merged(where: list[Any], order: tuple[Any, ...], count: int) -> list[Any]:
+    def merged(where: list[Any], order: tuple[Any, ...], count: int) -> list[Row[Any]]:
         pieces = [q.where(*where).order_by(*order).limit(count) for q in wanted]
-        return _union_of(session, query, pieces, order, count, omitted=omitted, unread=unread)
+        return _union_of(connection, pieces, order, count)
 
-    rows: list[Any] = []  # rows of the caller's model: it has due_at, created_at and id
+    rows: list[Row[Any]] = []
     if dated_left:
         rows = merged(dated, (due_col, created_col, id_col), limit + 1)
     if len(rows) <= limit:  # the page runs on into the undated rows
@@ -194,34 +193,15 @@ def paginate_by_due(
     return Page(items=rows, next_cursor=next_cursor)
 
 
-@lru_cache(maxsize=32)
-def _kept_columns(model: Any, omit: frozenset[str]) -> tuple[Any, ...]:
-    """The model's mapped columns but ``omit``, in table order."""
-    return tuple(column for column in sa_inspect(model).columns if column.key not in omit)
-
-
-def _union_of(
-    session: Any,
-    query: SelectOfScalar[T],
-    pieces: list[SelectOfScalar[T]],
-    order: tuple[Any, ...],
-    wanted: int,
-    *,
-    omitted: frozenset[str],
-    unread: list[Any],
-) -> list[Any]:
+def _union_of(connection: Connection, pieces: list[Select[Any]], order: tuple[Any, ...], wanted: int) -> list[Row[Any]]:
     """The first ``wanted`` rows of the pieces (each already in ``order`` and limited to ``wanted``) merged in that
-    order, read as the query's model in one statement, without the ``omitted`` columns (``unread``: their loader
-    options, which a single piece already carries)."""
-    model = query.column_descriptions[0]["entity"]
+    order, in one statement."""
     if len(pieces) == 1:
-        return list(session.exec(pieces[0]).all())
+        return list(connection.execute(pieces[0]).all())
     # Each piece is wrapped as a subquery: SQLite allows no ORDER BY or LIMIT on a member of a compound SELECT. The
-    # merge and its limit are the database's too: only the rows of the page become objects (building an ORM row
-    # is most of a list's cost, and each piece may bring a page of its own).
-    # A subquery selects every column whatever the loader options say: each piece names the columns it keeps. The
-    # merge's order names them as text: reaching a subquery's column objects builds them all anew on every call.
-    kept = _kept_columns(model, omitted)
-    combined = union_all(*(select(piece.with_only_columns(*kept).subquery()) for piece in pieces))
+    # merge and its limit are the database's too: only the page's rows are decoded (each piece may bring a page of
+    # its own). The merge's order names the columns as text: reaching a subquery's column objects builds them all
+    # anew on every call.
+    combined = union_all(*(select(piece.subquery()) for piece in pieces))
     page = combined.order_by(*(literal_column(column.key) for column in order)).limit(wanted)
-    return list(session.execute(select(model).from_statement(page).options(*unread)).scalars().all())
+    return list(connection.execute(page).all())

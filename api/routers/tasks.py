@@ -94,7 +94,8 @@ def list_tasks(
         overdue=overdue,
     )
     page = tasks.list_tasks(session, principal, filters, scope=scope, cursor=cursor, limit=limit)
-    return Page[TaskSummary](items=[_summary(t) for t in page.items], next_cursor=page.next_cursor)
+    items = [TaskSummary.model_validate({**row._mapping, "agency": row.agency_code}) for row in page.items]
+    return Page[TaskSummary](items=items, next_cursor=page.next_cursor)
 
 
 @router.get("/{task_id}", responses=WITH_ETAG)

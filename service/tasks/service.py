@@ -6,6 +6,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Row
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from service import engine
@@ -42,6 +44,33 @@ class TaskView:
     checks_work_of: str | None = None
 
 
+# What a list shows of a task (TaskSummary): no answers, and none of the bookkeeping columns. A list reads these as
+# plain rows (see paginate_by_due), so the answers are neither read nor decoded.
+LISTED_COLUMNS = tuple(
+    col(column)
+    for column in (
+        HumanTask.id,
+        HumanTask.case_id,
+        HumanTask.instance_id,
+        HumanTask.element_id,
+        HumanTask.name,
+        HumanTask.lane,
+        HumanTask.role,
+        HumanTask.stage,
+        HumanTask.agency_code,
+        HumanTask.subject,
+        HumanTask.assignee_id,
+        HumanTask.state,
+        HumanTask.created_at,
+        HumanTask.due_at,
+        HumanTask.completed_at,
+        HumanTask.completed_by_id,
+        HumanTask.version,
+        HumanTask.messages,
+    )
+)
+
+
 def list_tasks(
     session: Session,
     principal: Principal,
@@ -50,21 +79,23 @@ def list_tasks(
     scope: TaskScope | None = None,
     cursor: str | None,
     limit: int,
-) -> Page[HumanTask]:
-    """The caller's tasks in ``scope`` (default: their work), soonest due first, undated last, then oldest."""
+) -> Page[Row[Any]]:
+    """The caller's tasks in ``scope`` (default: their work), soonest due first, undated last, then oldest.
+
+    Each item is a row of ``LISTED_COLUMNS``, named as HumanTask's fields.
+    """
     scope = scope or worklist.default_scope(principal)
     parts = worklist.scope_parts(principal, scope)  # checks the scope is allowed before anything is read
     where = worklist.filter_conditions(principal, filters, now=utcnow())
     return paginate_by_due(
         session,
-        select(HumanTask).where(*where),
+        sa_select(*LISTED_COLUMNS).where(*where),
         parts=parts,
         due_col=col(HumanTask.due_at),
         created_col=col(HumanTask.created_at),
         id_col=col(HumanTask.id),
         cursor=cursor,
         limit=limit,
-        omit=[col(HumanTask.data)],  # a list shows no answers (TaskSummary): they are neither read nor decoded
     )
 
 
