@@ -120,21 +120,53 @@ SQLITE_PLANS = {
         "SELECT human_task.id FROM human_task WHERE human_task.instance_id = ? AND human_task.state = ?",
         ("00000000000000000000000000000000", "open"),
     ),
-    "GET /tasks?state=open&role=business_manager": (
-        "SELECT human_task.id FROM human_task WHERE human_task.partnership_id = ? AND human_task.role = ? "
-        "AND human_task.state = ? ORDER BY human_task.created_at ASC, human_task.id ASC LIMIT ? OFFSET ?",
-        ("00000000000000000000000000000000", "business_manager", "open", 51, 0),
-    ),
+}
+# The lists are planned as the service builds them (list_statements): their shape follows the scope and filters.
+LISTS = {
+    "GET /tasks?state=open&role=business_manager&scope=all": ({"state": "open", "role": "business_manager"}, "all"),
+    "GET /tasks (my work)": ({}, "work"),
 }
 
 
-def sqlite_plans(path: Path) -> dict[str, str]:
-    """EXPLAIN QUERY PLAN of the hot queries on a fresh connection, as a new server process would plan them."""
+def list_statements(url: str, token: str) -> dict[str, tuple[str, tuple[Any, ...]]]:
+    """The statements the service sends for the lists the benchmark times, caught as they are sent (as the
+    token's holder, first page of 50)."""
+    from sqlalchemy import event
+
+    from service.db.session import unit_of_work
+    from service.identity.tokens import authenticate
+    from service.tasks.service import list_tasks
+    from service.tasks.worklist import TaskFilters
+
+    caught: dict[str, tuple[str, tuple[Any, ...]]] = {}
+    with unit_of_work(write=False, url=url) as session:
+        principal = authenticate(session, token)
+        bind = session.get_bind()
+        sent: list[tuple[str, tuple[Any, ...]]] = []
+
+        def catch(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+            sent.append((statement, tuple(parameters)))
+
+        for label, (filters, scope) in LISTS.items():
+            sent.clear()
+            event.listen(bind, "before_cursor_execute", catch)
+            try:
+                list_tasks(session, principal, TaskFilters(**filters), scope=scope, cursor=None, limit=50)  # type: ignore[arg-type]
+            finally:
+                event.remove(bind, "before_cursor_execute", catch)
+            for number, statement in enumerate(sent, 1):
+                caught[f"{label}, statement {number} of {len(sent)}" if len(sent) > 1 else label] = statement
+    return caught
+
+
+def sqlite_plans(path: Path, more: dict[str, tuple[str, tuple[Any, ...]]] | None = None) -> dict[str, str]:
+    """EXPLAIN QUERY PLAN of the hot queries (and ``more``) on a fresh connection, as a new server process would
+    plan them."""
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         stats = connection.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()[0]
         plans = {"(planner statistics)": "present (ANALYZE)" if stats else "absent (as in a deployment)"}
-        for label, (sql, params) in SQLITE_PLANS.items():
+        for label, (sql, params) in {**SQLITE_PLANS, **(more or {})}.items():
             rows = connection.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall()
             plans[label] = "; ".join(str(row[-1]) for row in rows)
         return plans

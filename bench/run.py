@@ -36,6 +36,7 @@ from bench.database import (  # noqa: E402
     count_rows,
     database_size,
     fresh_database,
+    list_statements,
     preload,
     set_sqlite_statistics,
     setup,
@@ -372,7 +373,7 @@ def main(argv: list[str] | None = None) -> int:
                 + (f"; database {size / 1e6:,.1f} MB" if size else "")
             )
             if sqlite_path is not None:
-                report["sqlite_plans"] = sqlite_plans(sqlite_path)
+                report["sqlite_plans"] = sqlite_plans(sqlite_path, list_statements(url, tokens["business_manager"]))
                 log("  query plans the server will get (SQLite EXPLAIN QUERY PLAN):")
                 for label, plan in report["sqlite_plans"].items():
                     log(f"    {label}: {plan}")
