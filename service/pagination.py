@@ -203,7 +203,7 @@ def _union_of(connection: Connection, pieces: list[Select[Any]], order: tuple[An
     # its own). The merge names the subqueries' columns as text (typed, so values are decoded as the table's
     # columns would be): reaching a subquery's column objects builds them all anew on every call, which cost more
     # than the query (1.4 ms of a "my work" list's 2.3 ms, to match the result to the cached statement's columns).
-    named = [literal_column(column.key, column.type) for column in pieces[0].selected_columns]
+    named = [literal_column(str(column.key), column.type) for column in pieces[0].selected_columns]
     combined = union_all(*(select(*named).select_from(piece.subquery()) for piece in pieces))
     page = combined.order_by(*(literal_column(column.key) for column in order)).limit(wanted)
     return list(connection.execute(page).all())
