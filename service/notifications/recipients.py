@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import bindparam, event
+from sqlalchemy import select as sa_select
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
@@ -44,8 +45,17 @@ def principals(
 
 
 # Built once (each step that announces a task asks; see docs/decisions.md on statements built once).
+# Columns, not User objects: a principal needs only these, and building 14 objects cost more than the query.
 _PEOPLE = (
-    select(User, Agency.code, NotificationPreference.kind, NotificationPreference.delivery)
+    sa_select(
+        col(User.id),
+        col(User.email),
+        col(User.name),
+        col(User.roles),
+        col(Agency.code),
+        col(NotificationPreference.kind),
+        col(NotificationPreference.delivery),
+    )
     .join(Agency, col(Agency.id) == col(User.agency_id), isouter=True)
     .join(
         NotificationPreference,
@@ -53,7 +63,7 @@ _PEOPLE = (
         & (col(NotificationPreference.partnership_id) == bindparam("partnership_id")),
         isouter=True,
     )
-    .where(User.partnership_id == bindparam("partnership_id"), col(User.active).is_(True))
+    .where(col(User.partnership_id) == bindparam("partnership_id"), col(User.active).is_(True))
     .order_by(col(User.email))
 )
 
@@ -67,19 +77,19 @@ def _people(session: Session, partnership_id: uuid.UUID) -> list[Principal]:
     people: dict[uuid.UUID, Principal] = {}
     choices: list[tuple[uuid.UUID, str, str]] = []
     with reading(session, User, Agency, NotificationPreference):
-        rows = session.exec(_PEOPLE, params={"partnership_id": partnership_id}).all()
-    for user, code, kind, delivery in rows:
+        rows = session.execute(_PEOPLE, {"partnership_id": partnership_id}).all()
+    for user_id, email, name, roles, code, kind, delivery in rows:
         if kind is not None:
-            choices.append((user.id, kind, delivery))
-        if user.id in people or user.email.endswith(MACHINE_DOMAIN):
+            choices.append((user_id, kind, delivery))
+        if user_id in people or email.endswith(MACHINE_DOMAIN):
             continue
-        people[user.id] = Principal(
-            user_id=user.id,
+        people[user_id] = Principal(
+            user_id=user_id,
             partnership_id=partnership_id,
-            name=user.name,
-            roles=frozenset(user.roles),
+            name=name,
+            roles=frozenset(roles),
             agency_code=code,
-            oversight=bool(set(user.roles) & oversight),
+            oversight=bool(set(roles) & oversight),
         )
     preferences.remember(session, partnership_id, people, choices)
     return list(people.values())
