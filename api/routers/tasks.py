@@ -13,7 +13,6 @@ from api.routing import ResourceRouter
 from api.schemas.common import PROBLEM_RESPONSES, Moment, Page
 from api.schemas.tasks import TaskCompletion, TaskRead, TaskSummary
 from service.access.roles import Role
-from service.models import HumanTask
 from service.tasks import service as tasks
 from service.tasks.service import TaskView
 from service.tasks.worklist import TaskFilters, TaskScope, TaskState
@@ -32,13 +31,14 @@ TASK_ETAG_HEADER = {
 WITH_ETAG: dict[int | str, dict[str, Any]] = {200: {"description": "The task", "headers": TASK_ETAG_HEADER}}
 
 
-def _summary(task: HumanTask) -> TaskSummary:
-    return TaskSummary.model_validate({**task.model_dump(), "agency": task.agency_code})
+def _summary(fields: dict[str, Any]) -> TaskSummary:
+    """A task's columns as its summary (the API names ``agency_code`` ``agency``)."""
+    return TaskSummary.model_validate(fields | {"agency": fields["agency_code"]})
 
 
 def _read(view: TaskView, response: Response) -> TaskRead:
     read = TaskRead(
-        **_summary(view.task).model_dump(),
+        **_summary(view.task.model_dump()).model_dump(),
         case_reference=view.case_reference,
         form_schema=view.form_schema,
         data=view.task.data,
@@ -96,9 +96,7 @@ def list_tasks(
     page = tasks.list_tasks(session, principal, filters, scope=scope, cursor=cursor, limit=limit)
     # zip with the column names: a third of the time of reading each row as a mapping (0.13 against 0.35 ms a page)
     names = page.items[0]._fields if page.items else ()
-    items = [
-        TaskSummary.model_validate(dict(zip(names, row, strict=True), agency=row.agency_code)) for row in page.items
-    ]
+    items = [_summary(dict(zip(names, row, strict=True))) for row in page.items]
     return Page[TaskSummary](items=items, next_cursor=page.next_cursor)
 
 

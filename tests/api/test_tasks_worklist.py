@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from service.db.session import unit_of_work
 from service.engine.functions import add_days, today
@@ -14,7 +13,7 @@ from service.identity.tokens import authenticate
 from service.tasks.service import list_tasks
 from service.tasks.worklist import TaskFilters
 from tests.conftest import Api
-from tests.helpers import complete, open_case, open_tasks, run_rapid_review
+from tests.helpers import complete, open_case, open_tasks, run_rapid_review, sql_statements
 
 TASKS = "/api/v1/tasks"
 
@@ -177,14 +176,8 @@ def test_a_list_neither_reads_nor_offers_the_answers(api: Api, db_url: str, scop
     _busy_partnership(api)
     with unit_of_work(write=False, url=db_url) as session:
         principal = authenticate(session, api.tokens["business_manager"])
-        sent: list[str] = []
-        bind = session.get_bind()
-        listen = lambda *args: sent.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
-        event.listen(bind, "before_cursor_execute", listen)
-        try:
+        with sql_statements(db_url) as sent:
             page = list_tasks(session, principal, TaskFilters(), scope=scope, cursor=None, limit=50)  # type: ignore[arg-type]
-        finally:
-            event.remove(bind, "before_cursor_execute", listen)
         assert page.items and sent
         assert not [sql for sql in sent if re.search(r"\bdata\b", sql)], sent
         with pytest.raises(AttributeError, match="data"):
