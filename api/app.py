@@ -12,6 +12,7 @@ from api import (
     conditional,
     docs_page,
     errors,
+    heap,
     openapi_contract,
     openid_docs,
     problem_pages,
@@ -70,11 +71,13 @@ a task, case types, a process definition, its XML and diagrams) carry an `ETag`:
 def create_app_from_environment() -> FastAPI:
     """The factory `lif serve` gives uvicorn: settings from the environment."""
     settings = get_settings()
-    return create_app(settings, run_worker=settings.run_worker_in_api)
+    return create_app(settings, run_worker=settings.run_worker_in_api, serving=True)
 
 
-def create_app(settings: Settings | None = None, *, run_worker: bool = False) -> FastAPI:
-    """Build the app. ``run_worker`` also runs the timer worker in a background thread."""
+def create_app(settings: Settings | None = None, *, run_worker: bool = False, serving: bool = False) -> FastAPI:
+    """Build the app. ``run_worker`` also runs the timer worker in a background thread. ``serving``: this is the
+    process's one app for its lifetime (`lif serve`), so what exists once it has started is kept out of the
+    garbage collector's way (api/heap.py); tests build many apps, and must not."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -84,6 +87,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False) ->
         log.info("loaded %d process definition(s) from %s", len(loaded), settings.bpmn_dir)
         app.state.definitions_loaded = True
         worker = start_in_thread(url=settings.database_url, evidence_dir=settings.evidence_dir) if run_worker else None
+        if serving:
+            heap.settle()
         try:
             yield
         finally:

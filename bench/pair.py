@@ -32,6 +32,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:
@@ -42,7 +43,7 @@ import httpx  # noqa: E402
 from bench.database import fresh_database, is_sqlite, preload, set_sqlite_statistics, setup  # noqa: E402
 from bench.run import HttpBench  # noqa: E402
 from bench.server import Server  # noqa: E402
-from bench.shapes import TASK_ANSWERS, _complete, _open, _open_task, bpmn_folder  # noqa: E402
+from bench.shapes import TASK_ANSWERS, _complete, _open, _open_task, bpmn_folder, throughput  # noqa: E402
 from bench.support import Progress, log, safe_url  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/lif_pair"
@@ -55,6 +56,7 @@ class Target:
     def __init__(self, name: str, server: Server, token: str, case_ids: list[str]) -> None:
         self.name = name
         self.server = server
+        self.token = token
         self.case_ids = case_ids
         self.bench = HttpBench(server.base_url, token)
         from service.engine.functions import today
@@ -95,6 +97,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", default=DEFAULT_PG, help=f"PostgreSQL, re-created (default {DEFAULT_PG})")
     parser.add_argument("--before", type=Path, help="an earlier checkout: compare it with this one, not two databases")
     parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite", help="with --before")
+    parser.add_argument(
+        "--windows",
+        type=int,
+        default=0,
+        help="then throughput: this many windows per server, taken in turn (default 0: none)",
+    )
+    parser.add_argument("--clients", type=int, default=4, help="throughput: concurrent clients (default 4)")
+    parser.add_argument("--window-seconds", type=float, default=5.0, help="throughput: seconds a window (default 5)")
     args = parser.parse_args(argv)
     if args.before is not None and not (args.before / "service" / "cli.py").is_file():
         parser.error(f"--before {args.before}: not a checkout of this service (no service/cli.py)")
@@ -171,6 +181,43 @@ def _table(first: str, second: str, rows: dict[str, tuple[list[float], list[floa
     log(f"  per round: the median of {ratio} taken within each round (both at the same moment)")
 
 
+def _throughput(targets: list[Target], args: argparse.Namespace) -> None:
+    """Approval cycles from ``args.clients`` clients, one server at a time, in windows taken in turn (ABBA...), so
+    both see the same drift; a window's p99 is where a pause of the whole process (a lock, a full garbage
+    collection) shows, which a p50 hides."""
+    log(f"throughput: {args.windows} windows of {args.window_seconds:g}s per server, {args.clients} clients, in turn")
+    windows: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
+    progress = Progress("windows", 2 * args.windows)
+    for n in range(args.windows):
+        for target in targets if n % 2 == 0 else targets[::-1]:
+            windows[target.name].append(
+                throughput(
+                    target.server.base_url,
+                    target.token,
+                    clients=args.clients,
+                    seconds=args.window_seconds,
+                    server_group=target.server.group,
+                )
+            )
+            progress.update(sum(map(len, windows.values())))
+    progress.finish()
+    first, second = (t.name for t in targets)
+    log(f"  {'server':8s} {'cycles/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} {'max ms':>8s} {'server CPU ms/cycle':>20s}")
+    for name, rows in windows.items():
+        cpu_ms = [row["cpu"]["server_ms"] for row in rows if "cpu" in row]
+        log(
+            f"  {name:8s} {statistics.median(r['cycles_per_second'] for r in rows):9.1f}"
+            f" {statistics.median(r['p50'] for r in rows):8.1f} {statistics.median(r['p99'] for r in rows):8.1f}"
+            f" {max(r['max'] for r in rows):8.1f} {statistics.median(cpu_ms) if cpu_ms else float('nan'):20.1f}"
+        )
+    ratios = [
+        b["cycles_per_second"] / a["cycles_per_second"]
+        for a, b in zip(windows[first], windows[second], strict=True)
+        if a["cycles_per_second"]
+    ]
+    log(f"  medians over windows; {second}/{first} cycles/s, window by window: median {statistics.median(ratios):.2f}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     os.environ.setdefault("LIF_LOG_LEVEL", "WARNING")
@@ -197,6 +244,8 @@ def main(argv: list[str] | None = None) -> int:
         log(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         one, other = samples[first.name], samples[second.name]
         _table(first.name, second.name, {op: (one[op], other[op]) for op in one})
+        if args.windows:
+            _throughput(targets, args)
     shutil.rmtree(logs, ignore_errors=True)
     return 0
 
