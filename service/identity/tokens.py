@@ -142,9 +142,23 @@ def authenticate(session: Session, token: str | None) -> Principal:
 
 # One query: the token, its user, its partnership (whole, and kept for the request: nearly every request that writes
 # reads it again, for its settings, policy or case numbers) and the user's agency code. Built once with the hash as
-# a parameter: building the statement (and its cache key) cost as much as running it, on every request.
+# a parameter: building the statement (and its cache key) cost as much as running it, on every request. The token
+# and the user are read as columns, not objects: a request only reads them (the touch below is an UPDATE of its
+# own), and building their two ORM objects was a third of authenticating.
 _TOKEN_ROW = (
-    sa_select(ApiToken, User, Partnership, col(Agency.code))
+    sa_select(
+        col(ApiToken.id),
+        col(ApiToken.scope),
+        col(ApiToken.revoked_at),
+        col(ApiToken.expires_at),
+        col(ApiToken.last_used_at),
+        col(User.id),
+        col(User.name),
+        col(User.roles),
+        col(User.active),
+        Partnership,
+        col(Agency.code),
+    )
     .join(User, User.id == ApiToken.user_id)  # type: ignore[arg-type]
     .join(Partnership, Partnership.id == User.partnership_id)  # type: ignore[arg-type]
     .join(Agency, col(Agency.id) == col(User.agency_id), isouter=True)
@@ -156,17 +170,17 @@ def _opaque_token_principal(session: Session, token: str) -> Principal:
     row = session.execute(_TOKEN_ROW, {"token_hash": hash_token(token)}).first()
     if row is None:
         raise Unauthenticated("the bearer token is not recognised")
-    api_token, user, partnership, agency_code = row
+    token_id, scope, revoked_at, expires_at, last_used_at, user_id, name, roles, active, partnership, code = row
     keep(session, partnership)
     now = utcnow()
-    if api_token.revoked_at is not None or (api_token.expires_at is not None and api_token.expires_at <= now):
+    if revoked_at is not None or (expires_at is not None and expires_at <= now):
         raise Unauthenticated("the bearer token has expired or been revoked")
-    if not user.active:
+    if not active:
         raise Unauthenticated("this user is deactivated")
-    _note_use(session, api_token, now)
-    note_subscriptions_version(session, user.partnership_id, partnership.subscriptions_version)
+    _note_use(session, token_id, last_used_at, now)
+    note_subscriptions_version(session, partnership.id, partnership.subscriptions_version)
     return _principal(
-        session, user, partnership.data_protection, machine=api_token.scope == "agency", agency_code=agency_code
+        user_id, partnership.id, name, roles, code, partnership.data_protection, machine=scope == "agency"
     )
 
 
@@ -181,33 +195,40 @@ def person_principal(session: Session, user_id: uuid.UUID) -> Principal:
         raise Unauthenticated("the person who asked for this is no longer an active user")
     user, policy, subscriptions_version = row
     note_subscriptions_version(session, user.partnership_id, subscriptions_version)
-    return _principal(session, user, policy, machine=False)
-
-
-def _principal(
-    session: Session, user: User, policy: Any, *, machine: bool, agency_code: str | None = None
-) -> Principal:
-    if agency_code is None and user.agency_id is not None:
-        agency = session.get(Agency, user.agency_id)
-        agency_code = agency.code if agency else None
-    return Principal(
-        user_id=user.id,
-        partnership_id=user.partnership_id,
-        name=user.name,
-        roles=frozenset(user.roles),
-        agency_code=agency_code,
-        machine=machine,
-        oversight=not machine and bool(set(user.roles) & oversight_roles_of(policy)),
+    agency = session.get(Agency, user.agency_id) if user.agency_id is not None else None
+    return _principal(
+        user.id, user.partnership_id, user.name, user.roles, agency.code if agency else None, policy, machine=False
     )
 
 
-def _note_use(session: Session, api_token: ApiToken, now: dt.datetime) -> None:
-    if api_token.last_used_at is not None and now - api_token.last_used_at < TOUCH_INTERVAL:
+def _principal(
+    user_id: uuid.UUID,
+    partnership_id: uuid.UUID,
+    name: str,
+    roles: list[str],
+    agency_code: str | None,
+    policy: Any,
+    *,
+    machine: bool,
+) -> Principal:
+    return Principal(
+        user_id=user_id,
+        partnership_id=partnership_id,
+        name=name,
+        roles=frozenset(roles),
+        agency_code=agency_code,
+        machine=machine,
+        oversight=not machine and bool(set(roles) & oversight_roles_of(policy)),
+    )
+
+
+def _note_use(session: Session, token_id: uuid.UUID, last_used_at: dt.datetime | None, now: dt.datetime) -> None:
+    if last_used_at is not None and now - last_used_at < TOUCH_INTERVAL:
         return
     # Conditional, so several processes refreshing the same token at once write it once.
     touch = (
         update(ApiToken)
-        .where(col(ApiToken.id) == api_token.id)
+        .where(col(ApiToken.id) == token_id)
         .where(or_(col(ApiToken.last_used_at).is_(None), col(ApiToken.last_used_at) < now - TOUCH_INTERVAL))
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
