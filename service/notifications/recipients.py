@@ -30,9 +30,10 @@ MACHINE_DOMAIN = ".invalid"
 _CACHE_KEY = "lif_notification_people"
 
 
-# Which of the partnership's people are asked for: everyone (None), some by id, or those holding a role (of an agency,
-# when given). Each selection is read once per transaction; once everyone is read, any selection is cut from that.
-_Selection = tuple[str, str, str] | frozenset[uuid.UUID] | None
+# Which of the partnership's people are read: everyone (None), some by id, or the holders of a role. Each selection is
+# read once per transaction; once everyone is read, any selection is cut from that. The agency is not a selection of
+# its own: the agency tasks a step opens share a role, and one read of its holders serves them all.
+_Selection = tuple[str, str] | frozenset[uuid.UUID] | None
 
 
 def principals(
@@ -46,18 +47,18 @@ def principals(
     """The partnership's active people as principals, for need-to-know checks: everyone, or only those among
     ``user_ids``, or only those holding ``role`` (and of ``agency``, when given).
 
-    The database is asked only for the people wanted: a partnership has hundreds, and a task is announced to the
-    few who hold its role (reading every one of 414 people made opening a case 14.7 ms in-process instead of 6.7).
+    The database is asked only for the people who may be wanted: a partnership has hundreds, and a task is announced
+    to the few who hold its role (reading every one of 414 people made opening a case 14.7 ms in-process, not 6.7).
     Read once per transaction and selection: one engine step can create many tasks, each announced to the same
     people. The rules themselves are checked here and in ``may_claim``; the query only narrows what is read.
     """
     wanted = frozenset(user_ids) if user_ids is not None else None
-    selection: _Selection = wanted if wanted is not None else ("role", role, agency or "") if role else None
+    selection: _Selection = wanted if wanted is not None else ("role", role) if role else None
     cache: dict[tuple[uuid.UUID, _Selection], list[Principal]] = this_transaction(session).setdefault(_CACHE_KEY, {})
     found = cache.get((partnership_id, None))
     if found is None:
         if (partnership_id, selection) not in cache:
-            cache[(partnership_id, selection)] = _people(session, partnership_id, wanted, role, agency)
+            cache[(partnership_id, selection)] = _people(session, partnership_id, wanted, role)
         found = cache[(partnership_id, selection)]
     return [
         p
@@ -94,7 +95,6 @@ _PEOPLE_AMONG = _PEOPLE.where(col(User.id).in_(bindparam("user_ids", expanding=T
 # Roles are a JSON list, whose text holds each role in double quotes on SQLite and PostgreSQL alike. A LIKE on that
 # text may keep a person too many (``principals`` then checks the role exactly), never one too few.
 _PEOPLE_HOLDING = _PEOPLE.where(cast(col(User.roles), String).like(bindparam("quoted_role"), escape="\\"))
-_PEOPLE_HOLDING_OF = _PEOPLE_HOLDING.where(col(Agency.code) == bindparam("agency"))
 
 
 def _like_quoted(role: str) -> str:
@@ -107,7 +107,6 @@ def _people(
     partnership_id: uuid.UUID,
     wanted: frozenset[uuid.UUID] | None,
     role: str | None,
-    agency: str | None,
 ) -> list[Principal]:
     """The active people wanted, with their notification choices in the same query (a row per person and choice):
     the notices about to be recorded need both, and each was a round trip of its own."""
@@ -120,8 +119,6 @@ def _people(
         statement, params = _PEOPLE_AMONG, {**params, "user_ids": sorted(wanted)}
     elif role is not None:
         statement, params = _PEOPLE_HOLDING, {**params, "quoted_role": _like_quoted(role)}
-        if agency is not None:
-            statement, params = _PEOPLE_HOLDING_OF, {**params, "agency": agency}
     people: dict[uuid.UUID, Principal] = {}
     choices: list[tuple[uuid.UUID, str, str]] = []
     with reading(session, User, Agency, NotificationPreference):

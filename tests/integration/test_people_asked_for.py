@@ -1,6 +1,6 @@
-"""A step reads only the people it asks for (service/notifications/recipients.py): those holding the task's role, of
-its agency, or some by id; never the whole partnership to keep a few. What each selection gives is what cutting it
-from everyone gives."""
+"""A step reads only the people it asks for (service/notifications/recipients.py): those holding the task's role, or
+some by id; never the whole partnership to keep a few. What each selection gives is what cutting it from everyone
+gives."""
 
 from __future__ import annotations
 
@@ -82,6 +82,22 @@ def test_a_role_is_read_for_its_holders_alone(db_url: str, crowded: uuid.UUID) -
             again = recipients.principals(session, crowded, role="partnership_chair")
         assert statements == []
         assert _ids(again) == _ids(chairs) == {p.user_id for p in everyone if p.has_role("partnership_chair")}
+    finally:
+        session.rollback()
+        session.close()
+
+
+def test_the_agency_tasks_of_one_step_share_one_read_of_their_role(db_url: str, crowded: uuid.UUID) -> None:
+    session = open_session(write=False, url=db_url)
+    try:
+        with sql_statements(db_url) as statements:
+            leads = {
+                code: recipients.principals(session, crowded, role="agency_safeguarding_lead", agency=code)
+                for code in ("police", "health", "la")
+            }
+        assert len([s for s in statements if "FROM app_user" in s.replace('"', "")]) == 1
+        assert all(leads.values())
+        assert all(p.agency_code == code for code, people in leads.items() for p in people)
     finally:
         session.rollback()
         session.close()
