@@ -180,7 +180,13 @@ def _opaque_token_principal(session: Session, token: str) -> Principal:
     _note_use(session, token_id, last_used_at, now)
     note_subscriptions_version(session, partnership.id, partnership.subscriptions_version)
     return _principal(
-        user_id, partnership.id, name, roles, code, partnership.data_protection, machine=scope == "agency"
+        user_id=user_id,
+        partnership_id=partnership.id,
+        name=name,
+        roles=roles,
+        agency_code=code,
+        policy=partnership.data_protection,
+        machine=scope == "agency",
     )
 
 
@@ -197,18 +203,24 @@ def person_principal(session: Session, user_id: uuid.UUID) -> Principal:
     note_subscriptions_version(session, user.partnership_id, subscriptions_version)
     agency = session.get(Agency, user.agency_id) if user.agency_id is not None else None
     return _principal(
-        user.id, user.partnership_id, user.name, user.roles, agency.code if agency else None, policy, machine=False
+        user_id=user.id,
+        partnership_id=user.partnership_id,
+        name=user.name,
+        roles=user.roles,
+        agency_code=agency.code if agency else None,
+        policy=policy,
+        machine=False,
     )
 
 
 def _principal(
+    *,
     user_id: uuid.UUID,
     partnership_id: uuid.UUID,
     name: str,
     roles: list[str],
     agency_code: str | None,
     policy: Any,
-    *,
     machine: bool,
 ) -> Principal:
     return Principal(

@@ -30,10 +30,10 @@ MACHINE_DOMAIN = ".invalid"
 _CACHE_KEY = "lif_notification_people"
 
 
-# Which of the partnership's people are read: everyone (None), some by id, or the holders of a role. Each selection is
+# Which of the partnership's people are read: some by id, the holders of a role, or everyone (None). Each selection is
 # read once per transaction; once everyone is read, any selection is cut from that. The agency is not a selection of
 # its own: the agency tasks a step opens share a role, and one read of its holders serves them all.
-_Selection = tuple[str, str] | frozenset[uuid.UUID] | None
+_Selection = frozenset[uuid.UUID] | str | None
 
 
 def principals(
@@ -53,12 +53,12 @@ def principals(
     people. The rules themselves are checked here and in ``may_claim``; the query only narrows what is read.
     """
     wanted = frozenset(user_ids) if user_ids is not None else None
-    selection: _Selection = wanted if wanted is not None else ("role", role) if role else None
+    selection: _Selection = wanted if wanted is not None else role
     cache: dict[tuple[uuid.UUID, _Selection], list[Principal]] = this_transaction(session).setdefault(_CACHE_KEY, {})
     found = cache.get((partnership_id, None))
     if found is None:
         if (partnership_id, selection) not in cache:
-            cache[(partnership_id, selection)] = _people(session, partnership_id, wanted, role)
+            cache[(partnership_id, selection)] = _people(session, partnership_id, selection)
         found = cache[(partnership_id, selection)]
     return [
         p
@@ -102,12 +102,7 @@ def _like_quoted(role: str) -> str:
     return '%"' + role.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + '"%'
 
 
-def _people(
-    session: Session,
-    partnership_id: uuid.UUID,
-    wanted: frozenset[uuid.UUID] | None,
-    role: str | None,
-) -> list[Principal]:
+def _people(session: Session, partnership_id: uuid.UUID, selection: _Selection) -> list[Principal]:
     """The active people wanted, with their notification choices in the same query (a row per person and choice):
     the notices about to be recorded need both, and each was a round trip of its own."""
     partnership = session.get(Partnership, partnership_id)
@@ -115,10 +110,10 @@ def _people(
     oversight = oversight_roles_of(keep(session, partnership).data_protection)
     statement = _PEOPLE
     params: dict[str, Any] = {"partnership_id": partnership_id}
-    if wanted is not None:
-        statement, params = _PEOPLE_AMONG, {**params, "user_ids": sorted(wanted)}
-    elif role is not None:
-        statement, params = _PEOPLE_HOLDING, {**params, "quoted_role": _like_quoted(role)}
+    if isinstance(selection, frozenset):
+        statement, params = _PEOPLE_AMONG, {**params, "user_ids": sorted(selection)}
+    elif selection is not None:
+        statement, params = _PEOPLE_HOLDING, {**params, "quoted_role": _like_quoted(selection)}
     people: dict[uuid.UUID, Principal] = {}
     choices: list[tuple[uuid.UUID, str, str]] = []
     with reading(session, User, Agency, NotificationPreference):
