@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 
 from service.config import get_settings
+from service.db import json_codec
 
 WRITE = "lif_write"  # execution option: this connection will change data
 WRITER_QUEUE_SECONDS = 30.0  # as long as SQLite's busy_timeout
@@ -23,14 +24,17 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+_JSON: dict[str, Any] = {"json_serializer": json_codec.dumps, "json_deserializer": json_codec.loads}
+
+
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
     """One engine (and pool) per database URL."""
     if is_sqlite(url):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **_JSON)
         _configure_sqlite(engine, synchronous=get_settings().sqlite_synchronous)
     else:
-        engine = create_engine(url, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_size=10, max_overflow=20, **_JSON)
         _ping_when_idle(engine)
     return engine
 
@@ -63,7 +67,13 @@ def _ping_when_idle(engine: Engine) -> None:
 
 def write_engine(url: str) -> Engine:
     """The engine for transactions that write: on SQLite they take the write lock up front."""
-    return get_engine(url).execution_options(**{WRITE: True})
+    return _writing(get_engine(url))
+
+
+@lru_cache(maxsize=8)
+def _writing(engine: Engine) -> Engine:
+    # Made once per engine: a fresh option engine per write transaction cost more than its BEGIN.
+    return engine.execution_options(**{WRITE: True})
 
 
 def _configure_sqlite(engine: Engine, *, synchronous: str) -> None:
