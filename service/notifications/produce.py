@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from service.access.principal import Principal
 from service.config import get_settings
+from service.db.rows import new_row
 from service.db.session import keep, this_transaction
 from service.db.types import utcnow
 from service.engine.functions import LONDON
@@ -111,7 +112,8 @@ def notify(
         if status == "pending" and not sending:
             status = MAIL_OFF
         notification_id = uuid.uuid4()
-        row = Notification(
+        row = new_row(
+            Notification,
             id=notification_id,
             partnership_id=person.partnership_id,
             recipient_id=person.user_id,

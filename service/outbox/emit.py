@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlmodel import Session
 
+from service.db.rows import new_row
 from service.db.types import utcnow
 from service.models import WebhookDelivery, WebhookEvent
 from service.outbox.events import case_data, task_data
@@ -50,7 +51,8 @@ def emit(
     if not targets:
         return None
     now = utcnow()
-    event = WebhookEvent(
+    event = new_row(
+        WebhookEvent,
         webhook_id=new_webhook_id(),
         partnership_id=partnership_id,
         event_type=event_type,

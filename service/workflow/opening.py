@@ -18,6 +18,7 @@ from service import engine
 from service.access.policy import CaseRole
 from service.access.principal import Principal
 from service.audit.log import record
+from service.db.rows import new_row
 from service.db.session import this_transaction
 from service.db.types import utcnow
 from service.errors import Conflict, InvalidInput
@@ -83,7 +84,8 @@ def open_case(
         require_agencies(session, partnership_id, [data["owner_agency"]], field="data.owner_agency")
     identifiers = {k: data[k] for k in definition.identifying_fields if data.get(k) not in (None, "")}
     data = {k: v for k, v in data.items() if k not in definition.identifying_fields}
-    case = Case(
+    case = new_row(
+        Case,
         partnership_id=partnership_id,
         case_type=case_type,
         reference=f"{definition.reference_prefix}-{utcnow().year}-{number:04d}",
@@ -203,7 +205,8 @@ def _subject(session: Session, case: Case, identifiers: dict[str, Any], linked_f
     """The case's sealed identifiers: those given, or a linked review's opener's (a rapid review opened by a child
     death review is about the same person; a record kept for another case, such as an action, is about no one)."""
     if identifiers:
-        return CaseSubject(
+        return new_row(
+            CaseSubject,
             case_id=case.id,
             partnership_id=case.partnership_id,
             fields=sorted(identifiers),
@@ -212,8 +215,12 @@ def _subject(session: Session, case: Case, identifiers: dict[str, Any], linked_f
     inherited = session.get(CaseSubject, linked_from.id) if linked_from is not None else None
     if inherited is None:
         return None
-    return CaseSubject(
-        case_id=case.id, partnership_id=case.partnership_id, fields=list(inherited.fields), sealed=inherited.sealed
+    return new_row(
+        CaseSubject,
+        case_id=case.id,
+        partnership_id=case.partnership_id,
+        fields=list(inherited.fields),
+        sealed=inherited.sealed,
     )
 
 
@@ -242,7 +249,7 @@ def _enrol(
 ) -> None:
     """Record the involved agencies and the members (the opener leads; a linked case keeps its opener's people)."""
     for code in dict.fromkeys(case.involved_agencies):
-        session.add(CaseAgency(case_id=case.id, agency_code=code, partnership_id=case.partnership_id))
+        session.add(new_row(CaseAgency, case_id=case.id, agency_code=code, partnership_id=case.partnership_id))
     people: dict[uuid.UUID, str] = {}
     if opened_from is not None:
         for member in session.exec(select(CaseMember).where(CaseMember.case_id == opened_from.id)).all():
@@ -253,7 +260,8 @@ def _enrol(
         people.setdefault(user_id, role)
     for user_id, role in people.items():
         session.add(
-            CaseMember(
+            new_row(
+                CaseMember,
                 partnership_id=case.partnership_id,
                 case_id=case.id,
                 user_id=user_id,

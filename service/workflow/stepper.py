@@ -21,6 +21,7 @@ from service import engine
 from service.access.principal import Principal
 from service.audit.log import record
 from service.db.guarded import update_if_unchanged
+from service.db.rows import new_row
 from service.db.session import reading
 from service.db.types import utcnow
 from service.errors import Conflict, InstanceFailed, NotFound
@@ -69,7 +70,8 @@ def create_instance(
         raise Conflict(f"the process could not start: {exc}") from None
     # Inserted with its first state: one INSERT rather than an INSERT and an UPDATE. (The JSON fields are passed
     # explicitly anyway: SQLModel otherwise inspects each default factory, measurably slowly.)
-    instance = ProcessInstance(
+    instance = new_row(
+        ProcessInstance,
         partnership_id=case.partnership_id,
         case_id=case.id,
         definition_id=definition_id,
@@ -267,7 +269,8 @@ def _project_tasks(
         if engine_task_id in open_rows:
             continue
         info = definition.user_tasks.get(task.element_id)
-        row = HumanTask(
+        row = new_row(
+            HumanTask,
             partnership_id=instance.partnership_id,
             instance_id=instance.id,
             case_id=case.id,
@@ -340,7 +343,8 @@ def _project_timers(session: Session, instance: ProcessInstance, snapshot: engin
                 session.add(waiting[engine_task_id])
             continue
         session.add(
-            Timer(
+            new_row(
+                Timer,
                 partnership_id=instance.partnership_id,
                 instance_id=instance.id,
                 engine_task_id=engine_task_id,
