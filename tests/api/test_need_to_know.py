@@ -259,6 +259,8 @@ def test_members_are_added_and_removed_by_the_business_manager_and_audited(api: 
     case_id = world["case"]["id"]
     crg = api.as_("case_review_group_member")
     assert crg.get(f"/api/v1/cases/{case_id}").status_code == 404
+    task_url = f"/api/v1/tasks/{world['health_task']['id']}"  # one query per caller, kept: membership is read each time
+    assert crg.get(task_url).status_code == 404
     crg_id = api.user_id("case_review_group_member")
     # Only whoever manages the case adds people: an agency lead cannot add itself.
     refused = api.as_(INVOLVED).post(
@@ -275,12 +277,13 @@ def test_members_are_added_and_removed_by_the_business_manager_and_audited(api: 
     assert added["case_role"] == "panel_member" and added["name"] == "Colin Reeves"
     seen = crg.get(f"/api/v1/cases/{case_id}").json()
     assert seen["access"] == "full" and seen["record"]
-    assert HEALTH_SECRET in crg.get(f"/api/v1/tasks/{world['health_task']['id']}").text
+    assert HEALTH_SECRET in crg.get(task_url).text
     members = {m["user_id"]: m["case_role"] for m in crg.get(f"/api/v1/cases/{case_id}/members").json()["items"]}
     assert members == {api.user_id("business_manager"): "lead", crg_id: "panel_member"}
     gone = api.as_("business_manager").delete(f"/api/v1/cases/{case_id}/members/{crg_id}")
     assert gone.status_code == 204
     assert crg.get(f"/api/v1/cases/{case_id}").status_code == 404
+    assert crg.get(task_url).status_code == 404
     assert world["case"]["id"] not in crg.get("/api/v1/cases").text
     audit = api.as_("business_manager").get("/api/v1/audit-events", params={"object_id": case_id}).json()["items"]
     assert {"case.member_added", "case.member_removed"} <= {e["action"] for e in audit}
