@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from email.utils import parseaddr
+from functools import lru_cache
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -36,8 +37,13 @@ def mail_on() -> bool:
 
 def message_id(notification_id: uuid.UUID) -> str:
     """A stable RFC 5322 Message-ID: the same on every attempt, so a receiver can tell a repeat."""
-    domain = parseaddr(get_settings().mail_from)[1].partition("@")[2] or "lif.invalid"
-    return f"<{notification_id.hex}@{domain}>"
+    return f"<{notification_id.hex}@{_domain_of(get_settings().mail_from)}>"
+
+
+@lru_cache(maxsize=8)
+def _domain_of(mail_from: str) -> str:
+    # Parsed once per address: every notice recorded asks (a CSPR completion records three).
+    return parseaddr(mail_from)[1].partition("@")[2] or "lif.invalid"
 
 
 def link(*, task_id: uuid.UUID | None, case_id: uuid.UUID | None) -> str:
