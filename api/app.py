@@ -45,6 +45,7 @@ from api.routers import (
 )
 from service.actions.evidence_store import EvidenceStore
 from service.config import Settings, get_settings
+from service.db.checkpoints import Checkpointer
 from service.db.session import unit_of_work
 from service.identity.throttle import FailureLimiter
 from service.jobs.worker import start_in_thread
@@ -86,6 +87,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False, se
             loaded = registry.sync_bundled(session, settings.bpmn_dir)
         log.info("loaded %d process definition(s) from %s", len(loaded), settings.bpmn_dir)
         app.state.definitions_loaded = True
+        # Served: SQLite's log is checkpointed by a thread, not by the request filling it (service/db/checkpoints.py).
+        checkpoints = Checkpointer(settings.database_url).start() if serving else None
         worker = start_in_thread(url=settings.database_url, evidence_dir=settings.evidence_dir) if run_worker else None
         if serving:
             heap.settle()
@@ -95,6 +98,8 @@ def create_app(settings: Settings | None = None, *, run_worker: bool = False, se
             if worker is not None:
                 worker[1].set()
                 worker[0].join(timeout=10)
+            if checkpoints is not None:
+                checkpoints.stop()
 
     app = FastAPI(
         title="LIF Service",
