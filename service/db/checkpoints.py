@@ -18,6 +18,7 @@ import threading
 from typing import Any
 
 from sqlalchemy import Engine, event
+from sqlalchemy.engine import make_url
 
 from service.db.engine import get_engine, is_sqlite
 
@@ -28,10 +29,13 @@ REQUEST_PAGES = 10_000  # a request's commit still checkpoints past this many pa
 
 
 class Checkpointer:
-    """Checkpoints one SQLite database from a thread of this process until stopped; nothing on PostgreSQL."""
+    """Checkpoints one SQLite database file from a thread of this process until stopped; nothing on PostgreSQL
+    or for a database in memory."""
 
     def __init__(self, url: str, *, every: float = EVERY_SECONDS) -> None:
-        self._engine: Engine | None = get_engine(url) if is_sqlite(url) else None
+        # A database in memory has no log to copy (and disposing of its pool would drop the database itself).
+        in_file = is_sqlite(url) and make_url(url).database not in (None, "", ":memory:")
+        self._engine: Engine | None = get_engine(url) if in_file else None
         self._every = every
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None

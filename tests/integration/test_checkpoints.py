@@ -85,8 +85,9 @@ def test_the_served_app_runs_the_thread_and_a_test_app_does_not(sqlite_url: str,
         gc.unfreeze()  # the served app froze this process's heap; the next tests find the collector as usual
 
 
-def test_on_postgresql_the_checkpointer_does_nothing() -> None:
-    checkpoints = Checkpointer("postgresql+psycopg://nobody@127.0.0.1:1/none").start()
+@pytest.mark.parametrize("url", ["postgresql+psycopg://nobody@127.0.0.1:1/none", "sqlite://", "sqlite:///:memory:"])
+def test_on_postgresql_or_in_memory_the_checkpointer_does_nothing(url: str) -> None:
+    checkpoints = Checkpointer(url).start()
     assert not any(t.name == THREAD for t in threading.enumerate())
     checkpoints.stop()
 
