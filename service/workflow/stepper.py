@@ -68,8 +68,7 @@ def create_instance(
         snapshot = engine.start(definition, data)
     except engine.EngineError as exc:
         raise Conflict(f"the process could not start: {exc}") from None
-    # Inserted with its first state: one INSERT rather than an INSERT and an UPDATE. (The JSON fields are passed
-    # explicitly anyway: SQLModel otherwise inspects each default factory, measurably slowly.)
+    # Inserted with its first state: one INSERT rather than an INSERT and an UPDATE.
     instance = new_row(
         ProcessInstance,
         partnership_id=case.partnership_id,

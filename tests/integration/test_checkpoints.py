@@ -23,13 +23,6 @@ from service.db.session import unit_of_work
 THREAD = "lif-sqlite-checkpoints"
 
 
-@pytest.fixture
-def sqlite_url(db_url: str) -> str:
-    if not is_sqlite(db_url):
-        pytest.skip("the log and its checkpoints are SQLite's (PostgreSQL checkpoints in its own processes)")
-    return db_url
-
-
 def _threshold(url: str) -> int:
     with get_engine(url).connect() as connection:
         return int(connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one())
@@ -52,7 +45,9 @@ def _wait_for(condition: object, seconds: float = 10.0) -> bool:
     return False
 
 
-def test_the_thread_copies_the_log_while_requests_no_longer_do(sqlite_url: str) -> None:
+def test_the_thread_copies_the_log_while_requests_no_longer_do(tmp_path: Path) -> None:
+    # A SQLite file of its own in both passes of the suite: the log and its checkpoints are SQLite's.
+    sqlite_url = f"sqlite:///{tmp_path / 'log.db'}"
     database = Path(str(make_url(sqlite_url).database))
     assert _threshold(sqlite_url) == 1000  # SQLite's own: a commit past 1,000 pages copies the log itself
     checkpoints = Checkpointer(sqlite_url, every=0.1).start()
@@ -72,13 +67,14 @@ def test_the_thread_copies_the_log_while_requests_no_longer_do(sqlite_url: str) 
     assert _threshold(sqlite_url) == 1000  # stopped: new connections checkpoint as SQLite does
 
 
-def test_the_served_app_runs_the_thread_and_a_test_app_does_not(sqlite_url: str, settings: Settings) -> None:
+def test_the_served_app_runs_the_thread_on_sqlite_and_a_test_app_does_not(settings: Settings) -> None:
     with TestClient(create_app(settings)):
         assert not any(t.name == THREAD for t in threading.enumerate())
     gc.unfreeze()
     try:
         with TestClient(create_app(settings, serving=True)) as client:
-            assert any(t.name == THREAD and t.is_alive() for t in threading.enumerate())
+            running = any(t.name == THREAD and t.is_alive() for t in threading.enumerate())
+            assert running is is_sqlite(settings.database_url)  # PostgreSQL checkpoints in its own processes
             assert client.get("/health/ready").status_code == 200
         assert not any(t.name == THREAD for t in threading.enumerate())
     finally:
