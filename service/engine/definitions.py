@@ -123,8 +123,6 @@ class LoadedDefinition:
     flow_messages: dict[tuple[str, str], FlowMessage] = field(default_factory=dict)
     # Escalation tasks that close themselves once their overdue task is completed (escalations.py).
     closable_escalations: frozenset[str] = frozenset()
-    # Whether the file holds any timer event at all: a step of a diagram without one has no timer rows to update.
-    has_timers: bool = True
 
 
 def content_hash(xml: bytes) -> str:
@@ -208,7 +206,6 @@ def _load_definition(xml: bytes, process_id: str, source: str, known_roles: froz
         record_class=_process_properties(process).get("recordClass") or "review_case",
         flow_messages=flow_messages.declared(process),
         closable_escalations=escalations.closable(process),
-        has_timers=root.find(".//bpmn:timerEventDefinition", _NS) is not None,
         script_constants=frozenset().union(
             *(
                 expressions.string_constants(node.text or "")

@@ -76,6 +76,9 @@ class Snapshot:
     # The ids of the user tasks that were ready when the step began (the state it was given): the tasks the
     # service had open. Required, so no snapshot can claim that none were.
     ready_before: frozenset[str]
+    # The timers that were waiting when the step began, with their due times: the rows the service had waiting
+    # (stepper._project_timers compares them with ``timers`` instead of reading the rows back). Required, as above.
+    timers_before: list[WaitingTimer]
     ready_tasks: list[ReadyTask] = field(default_factory=list)
     timers: list[WaitingTimer] = field(default_factory=list)
     active_element_ids: list[str] = field(default_factory=list)
@@ -141,7 +144,9 @@ def _load(definition: LoadedDefinition, state: dict[str, Any]) -> BpmnWorkflow:
 
 def _step(definition: LoadedDefinition, workflow: BpmnWorkflow, action: Any) -> Snapshot:
     closed: list[escalations.ClosedEscalation] = []
-    ready_before = frozenset(str(t.id) for t in _all_tasks(workflow) if _is_ready_user_task(t))
+    before = _all_tasks(workflow)
+    ready_before = frozenset(str(t.id) for t in before if _is_ready_user_task(t))
+    timers_before = _waiting_timers(before)
     functions.ready_calendar()  # outside the budget: a one-off cost of the library, not of the diagram
     try:
         with budget.step():
@@ -159,7 +164,7 @@ def _step(definition: LoadedDefinition, workflow: BpmnWorkflow, action: Any) -> 
         raise EngineError(f"a diagram expression failed: {exc}") from None
     except SpiffWorkflowException as exc:
         raise EngineError(_spiff_message(exc)) from None
-    snapshot = _snapshot(workflow, definition, ready_before)
+    snapshot = _snapshot(workflow, definition, ready_before, timers_before)
     snapshot.closed_escalations = closed
     return snapshot
 
@@ -184,7 +189,12 @@ def _run_until_waiting(workflow: BpmnWorkflow) -> None:
             return
 
 
-def _snapshot(workflow: BpmnWorkflow, definition: LoadedDefinition, ready_before: frozenset[str]) -> Snapshot:
+def _snapshot(
+    workflow: BpmnWorkflow,
+    definition: LoadedDefinition,
+    ready_before: frozenset[str],
+    timers_before: list[WaitingTimer],
+) -> Snapshot:
     tasks = _all_tasks(workflow)
     if len(tasks) > MAX_TASKS:
         raise InstanceBroken(
@@ -203,12 +213,13 @@ def _snapshot(workflow: BpmnWorkflow, definition: LoadedDefinition, ready_before
             f"the instance's task tree is deeper than {MAX_DEPTH}: a loop has run too many times to continue safely"
         )
     ready = [t for t in open_tasks if _is_ready_user_task(t)]
-    timers = [timer for t in open_tasks if (timer := _timer(t)) is not None]
+    timers = _waiting_timers(open_tasks)
     finished = sorted((t for t in tasks if history.is_passed(t)), key=lambda t: t.last_state_change)
     snapshot = Snapshot(
         state={},
         completed=workflow.is_completed(),
         ready_before=ready_before,
+        timers_before=timers_before,
         ready_tasks=[_ready_task(t, definition) for t in ready],
         timers=timers,
         active_element_ids=sorted({t.task_spec.bpmn_id for t in open_tasks if t.task_spec.bpmn_id}),
@@ -240,6 +251,10 @@ def _find_task(workflow: BpmnWorkflow, task_id: str) -> Any:
         return workflow.get_task_from_id(UUID(task_id))
     except (ValueError, TaskNotFoundException):
         return None
+
+
+def _waiting_timers(tasks: list[Any]) -> list[WaitingTimer]:
+    return [timer for t in tasks if (timer := _timer(t)) is not None]
 
 
 def _timer(task: Any) -> WaitingTimer | None:

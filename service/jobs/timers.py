@@ -52,14 +52,23 @@ def fire_instance(session: Session, instance_id: uuid.UUID) -> int:
     ).all()
     if not due:
         return 0  # another worker fired them between our look-up and our lock
-    step(session, instance=instance, action=engine.fire_due_timers)
+    snapshot = step(session, instance=instance, action=engine.fire_due_timers)
+    still_waiting = {timer.task_id for timer in snapshot.timers}
+    # Read again, not from the session: the step changes timer rows by statement (service/workflow/stepper.py).
     fired = session.exec(
-        select(Timer).where(Timer.instance_id == instance_id, col(Timer.id).in_([t.id for t in due]))
+        select(Timer)
+        .where(Timer.instance_id == instance_id, col(Timer.id).in_([t.id for t in due]))
+        .execution_options(populate_existing=True)
     ).all()
     count = 0
     for timer in fired:
         if timer.status == "waiting":
-            # The engine had not yet reached the due time by its own clock; keep waiting.
+            if timer.engine_task_id in still_waiting:
+                continue  # the engine had not yet reached the due time by its own clock; keep waiting
+            # A row whose timer the engine does not wait on: closed here, or every pass would pick it again.
+            log.warning("timer %s of instance %s had no timer waiting in the engine; closed", timer.id, instance_id)
+            timer.status = "cancelled"
+            session.add(timer)
             continue
         count += 1
         record(

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import bindparam
+from sqlalchemy import Table, and_, bindparam, update
 from sqlmodel import Session, select
 
 from service import engine
@@ -37,7 +37,19 @@ EngineAction = Callable[[engine.LoadedDefinition, dict[str, Any]], engine.Snapsh
 # Built once, the instance as a parameter: these run on every step, and building a statement (with its cache key)
 # cost about as much as running it.
 _OPEN_TASKS = select(HumanTask).where(HumanTask.instance_id == bindparam("instance_id"), HumanTask.state == "open")
-_WAITING_TIMERS = select(Timer).where(Timer.instance_id == bindparam("instance_id"), Timer.status == "waiting")
+# Timer rows change by statement, not through the ORM: no row is read to change it (see _project_timers).
+_TIMERS: Table = Timer.__table__  # type: ignore[attr-defined]
+_WAITING = and_(_TIMERS.c.instance_id == bindparam("of_instance"), _TIMERS.c.status == "waiting")
+_CLOSE_TIMERS = (
+    update(_TIMERS)
+    .where(_WAITING, _TIMERS.c.engine_task_id.in_(bindparam("of_tasks", expanding=True)))
+    .values(status=bindparam("set_status"), fired_at=bindparam("set_fired_at"))
+)
+_MOVE_TIMER = (
+    update(_TIMERS)
+    .where(_WAITING, _TIMERS.c.engine_task_id == bindparam("of_task"))
+    .values(due_at=bindparam("set_due_at"))
+)
 
 
 def lock_instance(session: Session, partnership_id: uuid.UUID, instance_id: uuid.UUID) -> ProcessInstance:
@@ -133,7 +145,7 @@ def migrate_to(session: Session, *, instance: ProcessInstance, target_definition
     except engine.EngineError as exc:
         raise Conflict(str(exc)) from None
     status = instance.status
-    _apply(session, instance, case, target, snapshot, completed_task=None, had_timers=source.has_timers)
+    _apply(session, instance, case, target, snapshot, completed_task=None)
     instance.definition_id = target_definition_id
     if status == "suspended" and not snapshot.completed:
         instance.status = "suspended"
@@ -150,10 +162,9 @@ def _apply(
     *,
     completed_task: HumanTask | None,
     new: bool = False,
-    had_timers: bool = False,
 ) -> None:
     """Store a step's outcome. ``new``: the instance was just inserted with this snapshot (it has no tasks or
-    timers yet). ``had_timers``: the diagram it ran on before this step (a migration's source) had timers."""
+    timers yet)."""
     now = utcnow()
     if new:
         passed_before: set[str] = set()
@@ -173,8 +184,7 @@ def _apply(
     if stage_changed and not snapshot.completed:
         emit_case_event(session, EventType.CASE_STAGE_CHANGED, case)
     _project_tasks(session, instance, case, definition, snapshot, completed_task, new=new)
-    may_have_timers = definition.has_timers or had_timers
-    _project_timers(session, instance, snapshot, stored=not new and may_have_timers)
+    _project_timers(session, instance, snapshot, new=new)
     if snapshot.completed:
         emit_case_event(session, EventType.CASE_CLOSED, case)
     if snapshot.completed:
@@ -319,27 +329,31 @@ def _nothing_else_was_open(snapshot: engine.Snapshot, completed_task: HumanTask 
     return snapshot.ready_before <= ({completed_task.engine_task_id} if completed_task is not None else set())
 
 
-def _project_timers(session: Session, instance: ProcessInstance, snapshot: engine.Snapshot, *, stored: bool) -> None:
-    """Mirror the engine's waiting timers as rows; ``stored`` is False when the instance cannot have any yet (new,
-    or its diagram has no timer event), which saves the lookup."""
-    waiting: dict[str, Timer] = {}
-    if stored:
-        with reading(session, Timer):
-            stored_rows = session.exec(_WAITING_TIMERS, params={"instance_id": instance.id}).all()
-        waiting = {row.engine_task_id: row for row in stored_rows}
+def _project_timers(session: Session, instance: ProcessInstance, snapshot: engine.Snapshot, *, new: bool) -> None:
+    """Mirror the engine's waiting timers as rows.
+
+    The rows waiting are the projection of the stored state's waiting timers: only this function writes them, under
+    the instance's lock, from the snapshot whose state it stores (a terminated instance's rows are closed with it and
+    it takes no more steps). So the timers the step began with (``timers_before``) say which rows wait and when they
+    are due, and nothing is read back: a row changes only when its timer went, moved or came (every CSPR step, one
+    SELECT fewer; a step that leaves its timers as they were writes nothing to them). ``new``: the instance was just
+    inserted, so it has no rows yet. The timer worker closes a row the engine no longer waits on, whatever the cause
+    (service/jobs/timers.py)."""
     now = utcnow()
+    before = {} if new else {timer.task_id: timer for timer in snapshot.timers_before}
     current = {timer.task_id: timer for timer in snapshot.timers}
-    for engine_task_id, row in waiting.items():
-        if engine_task_id not in current:
-            # Gone from the engine: it fired if its time had come, else its activity ended first.
-            row.status = "fired" if row.due_at <= now else "cancelled"
-            row.fired_at = now if row.status == "fired" else None
-            session.add(row)
+    gone = [timer for task_id, timer in before.items() if task_id not in current]
+    # Gone from the engine: it fired if its time had come, else its activity ended first.
+    _close_timers(session, instance, [t.task_id for t in gone if t.due_at <= now], status="fired", fired_at=now)
+    _close_timers(session, instance, [t.task_id for t in gone if t.due_at > now], status="cancelled", fired_at=None)
     for engine_task_id, timer in current.items():
-        if engine_task_id in waiting:
-            if waiting[engine_task_id].due_at != timer.due_at:
-                waiting[engine_task_id].due_at = timer.due_at
-                session.add(waiting[engine_task_id])
+        if engine_task_id in before:
+            if before[engine_task_id].due_at != timer.due_at:
+                with reading(session, Timer):
+                    session.execute(
+                        _MOVE_TIMER,
+                        {"of_instance": instance.id, "of_task": engine_task_id, "set_due_at": timer.due_at},
+                    )
             continue
         session.add(
             new_row(
@@ -351,6 +365,29 @@ def _project_timers(session: Session, instance: ProcessInstance, snapshot: engin
                 name=timer.name,
                 due_at=timer.due_at,
             )
+        )
+
+
+def _close_timers(
+    session: Session,
+    instance: ProcessInstance,
+    engine_task_ids: list[str],
+    *,
+    status: str,
+    fired_at: dt.datetime | None,
+) -> None:
+    if not engine_task_ids:
+        return
+    # A row this transaction added is written first (an earlier step of the same instance); the rest stays pending.
+    with reading(session, Timer):
+        session.execute(
+            _CLOSE_TIMERS,
+            {
+                "of_instance": instance.id,
+                "of_tasks": engine_task_ids,
+                "set_status": status,
+                "set_fired_at": fired_at,
+            },
         )
 
 

@@ -2,15 +2,14 @@
 
 A completion reads its task, its case and its locked instance in one query and does not read the task again: the
 UPDATE that completes it is guarded by the version it was read at. It reads the instance's other open tasks only when
-the state it began from had some. Audit events of one transaction are written
-together just before it commits. A diagram without timers does not look for timer rows.
+the state it began from had some, and never reads its timer rows: the state says which wait. Audit events of one
+transaction are written together just before it commits.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -24,15 +23,16 @@ from service.db.session import open_session, unit_of_work
 from service.engine.functions import today
 from service.errors import Conflict, PreconditionFailed
 from service.identity.tokens import authenticate
-from service.models import AuditEvent, HumanTask, User
+from service.models import AuditEvent, HumanTask, ProcessInstance, Timer, User
+from service.processes import registry
 from service.tasks import service as tasks_service
 from service.tasks.service import complete
 from tests.conftest import Api
 from tests.helpers import complete as complete_over_http
 from tests.helpers import open_case, open_tasks, sql_statements
 
-REPO = Path(__file__).resolve().parents[2]
 # The stepper's read of an instance's open tasks (service/workflow/stepper.py, _OPEN_TASKS).
+_TIMER_READ = re.compile(r"^\s*SELECT\b.*\bFROM timer\b", re.DOTALL)
 _OPEN_TASKS_READ = re.compile(r"FROM human_task\s+WHERE human_task\.instance_id = \S+ AND human_task\.state = ")
 
 
@@ -134,11 +134,33 @@ def test_audit_events_of_one_transaction_are_written_in_order_seen_by_its_own_re
         assert sorted(summaries) == ["event 0", "event 1", "event 2", "next transaction"]
 
 
-@pytest.mark.parametrize(("path", "timers"), [("bpmn/cspr.bpmn", True), ("bench/shapes/bench_approval.bpmn", False)])
-def test_a_definition_knows_whether_it_has_any_timer(path: str, timers: bool) -> None:
-    file = REPO / path
-    definition = engine.load_definition(file.read_bytes(), process_id=file.stem, source=file.name)
-    assert definition.has_timers is timers
+def test_a_step_reads_no_timer_row_and_the_rows_follow_the_engine(api: Api, db_url: str) -> None:
+    case = open_case(api, aware_at=today())
+    (before,) = _waiting_timers(db_url, case["instance_id"])
+    with sql_statements(db_url) as statements:
+        complete_over_http(api, case["id"], "Task_NotifyPanel", {"notified_at": today(), "child_looked_after": False})
+    assert [s for s in statements if _TIMER_READ.search(s)] == []
+    # Notifying the panel ends the wait for it (its deadline had not come: cancelled, not fired); the rapid review's
+    # own deadline starts. The rows are what the engine now waits on, with its due times.
+    with unit_of_work(write=False, url=db_url) as session:
+        closed = session.get(Timer, before.id)
+        assert closed is not None
+        assert (closed.status, closed.fired_at) == ("cancelled", None)
+        instance = session.get(ProcessInstance, uuid.UUID(case["instance_id"]))
+        assert instance is not None
+        definition = registry.loaded(session, instance.definition_id)
+        waiting = engine.fire_due_timers(definition, instance.state).timers  # nothing is due yet: a look only
+    rows = _waiting_timers(db_url, case["instance_id"])
+    assert [(r.engine_task_id, r.element_id, r.due_at) for r in rows] == [
+        (t.task_id, t.element_id, t.due_at) for t in waiting
+    ]
+    assert [r.engine_task_id for r in rows] != [before.engine_task_id]
+
+
+def _waiting_timers(db_url: str, instance_id: str) -> list[Timer]:
+    with unit_of_work(write=False, url=db_url) as session:
+        query = select(Timer).where(Timer.instance_id == uuid.UUID(instance_id), Timer.status == "waiting")
+        return list(session.exec(query).all())
 
 
 def test_a_completion_reads_the_open_tasks_only_when_the_state_had_others(api: Api, db_url: str) -> None:

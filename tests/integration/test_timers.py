@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from service.db.session import unit_of_work
 from service.db.types import utcnow
+from service.jobs.timers import due_instance_ids, fire_due_timers
 from service.jobs.worker import run
 from service.models import AuditEvent, HumanTask, Timer
 from tests.conftest import Api
@@ -114,3 +115,31 @@ def test_several_workers_never_fire_the_same_timer_twice(
         escalations = session.exec(select(HumanTask.instance_id).where(HumanTask.element_id == "Task_Escalate")).all()
     assert sorted(fired) == sorted(str(i) for i in instance_ids)
     assert sorted(escalations) == sorted(instance_ids)
+
+
+def test_a_due_row_the_engine_does_not_wait_on_is_closed_once_not_picked_again(api: Api, db_url: str) -> None:
+    # Steps change timer rows from what the engine waited on, without reading them: a row that somehow waits with no
+    # timer behind it would otherwise be picked by every pass of the worker, for ever.
+    instance_id = _open_probe(api)
+    (real,) = _timers(db_url, instance_id)
+    with unit_of_work(write=True, url=db_url) as session:
+        stray = Timer(
+            partnership_id=real.partnership_id,
+            instance_id=instance_id,
+            engine_task_id=str(uuid.uuid4()),
+            element_id=real.element_id,
+            name="stray",
+            due_at=utcnow() - dt.timedelta(minutes=1),
+        )
+        session.add(stray)
+    fired = fire_due_timers(url=db_url)
+    statuses = {t.name: t.status for t in _timers(db_url, instance_id)}
+    # The probe's own timer (PT2S) fires in this pass only on a machine slow enough to take two seconds to get here.
+    assert statuses == {"stray": "cancelled", real.name: "fired" if fired else "waiting"}
+    assert fired in (0, 1)
+    assert due_instance_ids_now(db_url) == []
+
+
+def due_instance_ids_now(db_url: str) -> list[uuid.UUID]:
+    with unit_of_work(write=False, url=db_url) as session:
+        return due_instance_ids(session)
