@@ -103,11 +103,9 @@ def task_clause(principal: Principal) -> ColumnElement[bool]:
     return or_(*parts)
 
 
-def level(
-    session: Session, principal: Principal, case: Case, *, member_ids: Callable[[], frozenset[uuid.UUID]] | None = None
-) -> Level:
-    """How much of ``case`` the caller sees. ``member_ids`` gives the case's members when asked (read once for
-    many people checked against the same case) instead of a query per person."""
+def level(session: Session, principal: Principal, case: Case, *, is_member: Callable[[], bool] | None = None) -> Level:
+    """How much of ``case`` the caller sees. ``is_member`` says, when asked, whether the caller is a member of the
+    case (known for many people checked against the same case) instead of a query per person."""
     if case.partnership_id != principal.partnership_id:
         return Level.NONE
     if sees_all(principal):
@@ -115,12 +113,8 @@ def level(
     if not principal.machine:
         if case.access_scope == PARTNERSHIP_SCOPE:
             return Level.FULL
-        is_member = (
-            principal.user_id in member_ids()
-            if member_ids is not None
-            else membership(session, principal, case) is not None
-        )
-        if is_member or (case.parent_case_id is not None and _is_member(session, principal, case.parent_case_id)):
+        member = is_member() if is_member is not None else membership(session, principal, case) is not None
+        if member or (case.parent_case_id is not None and _is_member(session, principal, case.parent_case_id)):
             return Level.FULL
     if principal.agency_code and principal.agency_code in case.involved_agencies:
         return Level.AGENCY

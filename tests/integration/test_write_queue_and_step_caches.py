@@ -16,6 +16,7 @@ from service.db.session import unit_of_work
 from service.models import Case, CaseMember, User
 from service.notifications import recipients
 from tests.conftest import Api
+from tests.helpers import sql_statements
 
 
 def _writes_within(db_url: str, seconds: float) -> bool:
@@ -82,13 +83,17 @@ def test_concurrent_sqlite_writers_all_commit(db_url: str, tokens: dict[str, str
     assert after - before == 40 * partnerships  # no update lost, none refused
 
 
-def test_a_member_added_in_the_step_is_seen_by_its_notifications(api: Api, db_url: str) -> None:
+def _open_case(api: Api) -> uuid.UUID:
     response = api.as_("business_manager").post(
         "/api/v1/cases",
         json={"case_type": "timer_probe", "title": "members", "subject_pseudonym": "n/a", "data": {}},
     )
     assert response.status_code == 201, response.text
-    case_id = uuid.UUID(response.json()["id"])
+    return uuid.UUID(response.json()["id"])
+
+
+def test_a_member_added_in_the_step_is_seen_by_its_notifications(api: Api, db_url: str) -> None:
+    case_id = _open_case(api)
     with unit_of_work(url=db_url) as session:
         case = session.get(Case, case_id)
         assert case is not None
@@ -107,4 +112,30 @@ def test_a_member_added_in_the_step_is_seen_by_its_notifications(api: Api, db_ur
         )
         session.flush()
         assert recipients.case_member_ids(session, case) == before | {newcomer.id}
+        session.rollback()
+
+
+def test_the_people_read_for_a_case_says_who_is_its_member_and_sees_a_member_added_later(api: Api, db_url: str) -> None:
+    case_id = _open_case(api)
+    with unit_of_work(url=db_url) as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        with sql_statements(db_url) as statements:
+            people = recipients.principals(session, case.partnership_id, members_of=case)
+            said = {p.user_id: recipients.is_case_member(session, case, p.user_id) for p in people}
+        assert [s for s in statements if "FROM case_member" in s and "EXISTS" not in s] == []
+        members = set(session.exec(select(CaseMember.user_id).where(CaseMember.case_id == case.id)).all())
+        assert members  # the business manager who opened it
+        assert {user for user, member in said.items() if member} == members & set(said)
+        newcomer = next(user for user, member in said.items() if not member)
+        session.add(
+            CaseMember(
+                partnership_id=case.partnership_id,
+                case_id=case.id,
+                user_id=newcomer,
+                case_role=CaseRole.PANEL_MEMBER,
+            )
+        )
+        session.flush()
+        assert recipients.is_case_member(session, case, newcomer)
         session.rollback()
