@@ -8,6 +8,7 @@ transaction are written together just before it commits.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
@@ -27,6 +28,7 @@ from service.models import AuditEvent, HumanTask, ProcessInstance, Timer, User
 from service.processes import registry
 from service.tasks import service as tasks_service
 from service.tasks.service import complete
+from service.workflow import stepper
 from tests.conftest import Api
 from tests.helpers import complete as complete_over_http
 from tests.helpers import open_case, open_tasks, sql_statements
@@ -179,3 +181,27 @@ def test_a_completion_reads_the_open_tasks_only_when_the_state_had_others(api: A
         "health",
         "la",
     ]
+
+
+def test_a_timer_whose_due_time_moved_is_moved_and_one_still_waiting_is_left_alone(api: Api, db_url: str) -> None:
+    response = api.as_("business_manager").post(
+        "/api/v1/cases",
+        json={"case_type": "timer_probe", "title": "timer", "subject_pseudonym": "n/a", "data": {}},
+    )
+    assert response.status_code == 201, response.text
+    (row,) = _waiting_timers(db_url, response.json()["instance_id"])
+    waiting = engine.WaitingTimer(row.engine_task_id, row.element_id, row.name or "", row.due_at)
+    later = engine.WaitingTimer(row.engine_task_id, row.element_id, row.name or "", row.due_at + dt.timedelta(hours=1))
+    for before, after, due in [(waiting, waiting, row.due_at), (waiting, later, later.due_at)]:
+        snapshot = engine.Snapshot(
+            state={}, completed=False, ready_before=frozenset(), timers_before=[before], timers=[after]
+        )
+        with unit_of_work(write=True, url=db_url) as session:
+            instance = session.get(ProcessInstance, row.instance_id)
+            assert instance is not None
+            with sql_statements(db_url) as statements:
+                stepper._project_timers(session, instance, snapshot, new=False)
+                session.flush()
+            assert len([s for s in statements if "timer" in s]) == (0 if after is before else 1)
+        (stored,) = _waiting_timers(db_url, str(row.instance_id))
+        assert (stored.id, stored.due_at) == (row.id, due)
