@@ -29,7 +29,7 @@ from sqlalchemy import event  # noqa: E402
 from sqlalchemy.orm import Session as OrmSession  # noqa: E402
 
 from bench.database import fresh_database, setup  # noqa: E402
-from bench.support import AGENCIES, NOTIFY_ELEMENT, START_DATA_BASE, log  # noqa: E402
+from bench.support import NOTIFY_ELEMENT, cspr_case_body, log  # noqa: E402
 
 
 @dataclass
@@ -113,13 +113,7 @@ def run(url: str, *, show_sql: bool, rounds: int, sqlite_path: Path | None = Non
     with TestClient(create_app(get_settings())) as client:
         client.headers["Authorization"] = f"Bearer {tokens['business_manager']}"
         for round_number in range(rounds):  # the last round is reported: earlier ones warm the caches
-            body = {
-                "case_type": "cspr",
-                "title": f"Statement count {round_number}",
-                "subject_pseudonym": f"Child S{round_number}",
-                "involved_agencies": list(AGENCIES),
-                "data": {"aware_at": today(), **START_DATA_BASE},
-            }
+            body = cspr_case_body(f"Statement count {round_number}", f"Child S{round_number}")
             with counter.measure() as created:
                 response = client.post("/api/v1/cases", json=body)
             assert response.status_code == 201, response.text

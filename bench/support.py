@@ -7,6 +7,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -17,6 +18,19 @@ NOTIFY_ELEMENT = "Task_NotifyPanel"
 NOTIFY_NAME = "Notify the national Panel"
 
 # --------------------------------------------------------------------------------------------- helpers
+
+
+def cspr_case_body(title: str, subject: str) -> dict[str, Any]:
+    """The body of a CSPR case opened over HTTP, aware today (no deadline has passed), the three agencies involved."""
+    from service.engine.functions import today
+
+    return {
+        "case_type": "cspr",
+        "title": title,
+        "subject_pseudonym": subject,
+        "involved_agencies": list(AGENCIES),
+        "data": {"aware_at": today(), **START_DATA_BASE},
+    }
 
 
 def log(message: str = "") -> None:

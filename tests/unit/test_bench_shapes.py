@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench import shapes
+from bench import breakdown, shapes
 from service import engine
 from service.access.roles import ALL_ROLES
 from service.db.types import utcnow
@@ -31,3 +31,8 @@ def test_the_loop_runs_as_many_completions_as_asked_then_ends() -> None:
     assert len(shapes.engine_loop(3)) == 3
     assert shapes.loop_points(50) == [10, 25, 50]
     assert shapes.around([1.0, 2.0, 3.0, 100.0, 4.0, 5.0], 3) == 3.0
+
+
+def test_every_part_the_breakdown_times_is_where_its_name_says() -> None:
+    assert breakdown.missing_parts() == []
+    assert len({(module, attribute) for module, attribute, _, _ in breakdown.PARTS}) == len(breakdown.PARTS)
