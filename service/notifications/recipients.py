@@ -162,7 +162,8 @@ def _people(
     return list(people.values())
 
 
-def _membership_pending(session: Session) -> bool:
+def _membership_pending(session: OrmSession) -> bool:
+    """A membership added, changed or removed in the session and not yet written."""
     return any(isinstance(obj, CaseMember) for obj in (*session.new, *session.dirty, *session.deleted))
 
 
@@ -204,9 +205,7 @@ def is_case_member(session: Session, case: Case, user_id: uuid.UUID) -> bool:
 def _forget_members_on_change(session: OrmSession, _context: Any, _instances: Any) -> None:
     # Any membership added, changed or removed in the transaction: read the members afresh next time.
     memo = this_transaction(session)
-    if (_MEMBERS_KEY in memo or _MEMBERSHIP_KEY in memo) and any(
-        isinstance(obj, CaseMember) for obj in (*session.new, *session.dirty, *session.deleted)
-    ):
+    if (_MEMBERS_KEY in memo or _MEMBERSHIP_KEY in memo) and _membership_pending(session):
         memo.pop(_MEMBERS_KEY, None)
         memo.pop(_MEMBERSHIP_KEY, None)
 
