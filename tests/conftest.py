@@ -8,6 +8,7 @@ throwaway database). Under CI=true an unreachable PostgreSQL fails the run inste
 from __future__ import annotations
 
 import copy
+import gc
 import os
 import shutil
 import uuid
@@ -19,6 +20,7 @@ from typing import Any
 import psycopg
 import pytest
 from fastapi import FastAPI
+from fastapi.dependencies import models as fastapi_dependency_models
 
 # starlette suggests a package (httpx2) we do not use; its TestClient works as documented with httpx.
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
@@ -45,6 +47,37 @@ POSTGRES_ADMIN_URL = os.environ.get("LIF_TEST_POSTGRES_URL", "postgresql+psycopg
 def _admin_dsn(url: str) -> str:
     parsed = make_url(url)
     return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+# FastAPI keeps, per process, three caches (4,096 entries each) of how each endpoint and dependency is to be called.
+# An endpoint can hold its app (the docs page's does, in its closure), so every app a test built stayed alive: after
+# 200 tests, 3.4 million objects, and each full collection walked them all (2.5 s of the processor at the end,
+# 17 s of a run of 85 s; and a test timing its own work with the processor clock failed when one fell inside it).
+# A served process builds one app; only the tests build hundreds. tests/api/test_heap.py checks that they go.
+_FASTAPI_CALL_CACHES = [
+    cache
+    for name in ("_is_gen_callable_cached", "_is_async_gen_callable_cached", "_is_coroutine_callable_cached")
+    if (cache := getattr(fastapi_dependency_models, name, None)) is not None
+]
+
+
+# And the collector runs less often than CPython's default (700, 10, 10): a test allocates hundreds of thousands of
+# objects (an app, a migrated database, a diagram parsed), which at the default thresholds were walked again and again
+# before they died, and reached the oldest generation, whose collections walk everything (on tests/api: collections
+# 23.5 s of 98 s at the defaults, 8.2 s of 76 s at these; full collections 44 then 6).
+gc.set_threshold(20_000, 20, 20)
+
+
+def forget_built_apps() -> None:
+    """Let the apps built so far be collected (FastAPI's call caches are all that keeps them)."""
+    for cache in _FASTAPI_CALL_CACHES:
+        cache.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _apps_left_to_the_collector() -> Iterator[None]:
+    yield
+    forget_built_apps()
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from service.config import Settings
+from tests.conftest import forget_built_apps
 
 
 @pytest.fixture
@@ -36,3 +38,17 @@ def test_the_served_app_freezes_what_exists_once_it_has_started(settings: Settin
 def test_an_app_built_for_a_test_leaves_the_collector_alone(settings: Settings, unfrozen: None) -> None:
     with TestClient(create_app(settings)):
         assert gc.get_freeze_count() == 0
+
+
+def test_the_apps_tests_build_are_collected_once_forgotten(settings: Settings) -> None:
+    # Hundreds of tests each build an app; kept, they made every full collection walk millions of objects.
+    built = []
+    for _ in range(2):
+        app = create_app(settings)
+        with TestClient(app) as client:
+            assert client.get("/health/live").status_code == 200
+        built.append(weakref.ref(app))
+        del app, client
+    forget_built_apps()
+    gc.collect()
+    assert [ref() for ref in built] == [None, None]
